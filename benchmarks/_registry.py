@@ -1,0 +1,129 @@
+"""The benchmark registry: each family module registers its workloads with ``@workload``.
+
+A workload is a (family, variant) pair plus a ``prepare`` function. For one timed run
+the harness calls ``prepare(threads, ops_per_thread)``, which builds fresh shared state
+and returns one callable per thread; the harness starts those threads, releases them
+together through a Barrier, and times from the first release to the last finish.
+Everything ``prepare`` does (allocating state, creating executors, warming pools) is
+outside the timed region.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+
+class WorkloadError(AssertionError):
+    """A workload produced a wrong result: the benchmark fails instead of giving a number."""
+
+
+@dataclass
+class Prepared:
+    """The state of one timed run, as returned by a workload's ``prepare``."""
+
+    workers: Sequence[Callable[[], object]]
+    """One callable per thread, run concurrently inside the timed region."""
+    total_ops: int
+    """Operations the run performs, summed over threads (pyperf's ``inner_loops``)."""
+    check: Callable[[], None] | None = None
+    """Called after the timed region; raises WorkloadError when the result is wrong."""
+    cleanup: Callable[[], None] | None = None
+    """Called after ``check`` (untimed), e.g. to shut an executor down."""
+
+
+Prepare = Callable[[int, int], Prepared]
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A registered benchmark workload."""
+
+    family: str
+    variant: str
+    description: str
+    prepare: Prepare
+    ops_per_thread: int
+    """Operations per thread in one timed run: sized so that a run takes milliseconds,
+    long enough that thread start-up and barrier release are a small share."""
+    unit: str = "ops"
+    """What one operation is (increments, acquisitions, items, switches...)."""
+    thread_counts: tuple[int, ...] | None = None
+    """Fixed thread counts for workloads that only make sense at some (e.g. ping-pong: 2)."""
+    skip_reason: Callable[[], str | None] = field(default=lambda: None)
+    """Returns why this workload cannot run on this interpreter, or None when it can."""
+    count_ops: Callable[[int, int], int] = field(default=lambda threads, ops: threads * ops)
+    """Operations in one run for (threads, ops_per_thread); must equal Prepared.total_ops."""
+
+    @property
+    def name(self) -> str:
+        return f"{self.family}-{self.variant}"
+
+
+FAMILY_ORDER: list[str] = [
+    "increment",
+    "locked-increment",
+    "semaphore",
+    "queue-pipeline",
+    "event-loop",
+    "cpu-control",
+    "rlock",
+    "barrier",
+    "event",
+    "condition",
+    "thread-local",
+    "executor",
+]
+"""Families in report order (the order the issues list them)."""
+
+_REGISTRY: dict[str, Workload] = {}
+
+
+def workload(
+    family: str,
+    variant: str,
+    *,
+    ops_per_thread: int,
+    unit: str = "ops",
+    thread_counts: tuple[int, ...] | None = None,
+    skip_reason: Callable[[], str | None] | None = None,
+    count_ops: Callable[[int, int], int] | None = None,
+) -> Callable[[Prepare], Prepare]:
+    """Register the decorated ``prepare`` function as workload ``family-variant``.
+
+    The first line of the function's docstring is the workload's description.
+    ``count_ops`` is needed only when a run's operation count is not threads * ops
+    (pyperf must know it, as ``inner_loops``, before the first run).
+    """
+    if family not in FAMILY_ORDER:
+        raise ValueError(f"unknown family {family!r}: add it to FAMILY_ORDER")
+
+    def register(prepare: Prepare) -> Prepare:
+        doc = (prepare.__doc__ or "").strip().splitlines()
+        if not doc:
+            raise ValueError(f"{family}-{variant}: a workload needs a docstring")
+        entry = Workload(
+            family=family,
+            variant=variant,
+            description=doc[0],
+            prepare=prepare,
+            ops_per_thread=ops_per_thread,
+            unit=unit,
+            thread_counts=thread_counts,
+            skip_reason=skip_reason or (lambda: None),
+            count_ops=count_ops or (lambda threads, ops: threads * ops),
+        )
+        if entry.name in _REGISTRY:
+            raise ValueError(f"duplicate workload {entry.name}")
+        _REGISTRY[entry.name] = entry
+        return prepare
+
+    return register
+
+
+def all_workloads() -> list[Workload]:
+    """Every registered workload, in family order then registration order."""
+    import benchmarks  # noqa: F401  (importing the package registers every family)
+
+    order = {family: i for i, family in enumerate(FAMILY_ORDER)}
+    return sorted(_REGISTRY.values(), key=lambda w: order[w.family])
