@@ -1,6 +1,7 @@
 """What gilbench measures: workload definitions, standard library only.
 
-Importing this package registers every family module with the registry.
+Every public module of this package is a family module that registers its workloads
+with ``@workload`` on import; ``all_workloads()`` imports them all (see _registry).
 """
 
 from benchmarks._registry import (
@@ -11,8 +12,5 @@ from benchmarks._registry import (
     all_workloads,
     workload,
 )
-
-# Family modules register themselves on import; each is listed once here.
-from benchmarks import increment  # noqa: E402,F401  isort: skip
 
 __all__ = ["FAMILY_ORDER", "Prepared", "Workload", "WorkloadError", "all_workloads", "workload"]

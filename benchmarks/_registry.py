@@ -121,9 +121,19 @@ def workload(
     return register
 
 
+def _import_family_modules() -> None:
+    """Import every public module of this package; each registers its workloads."""
+    import importlib
+    import pkgutil
+
+    package = importlib.import_module("benchmarks")
+    for module in pkgutil.iter_modules(package.__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"benchmarks.{module.name}")
+
+
 def all_workloads() -> list[Workload]:
     """Every registered workload, in family order then registration order."""
-    import benchmarks  # noqa: F401  (importing the package registers every family)
-
+    _import_family_modules()
     order = {family: i for i, family in enumerate(FAMILY_ORDER)}
     return sorted(_REGISTRY.values(), key=lambda w: order[w.family])

@@ -1,0 +1,97 @@
+"""Shared fixtures: the real interpreter pair, and one virtual environment per arm.
+
+Tests that exercise benchmarks run them on the real python3.13 / python3.13t, as
+subprocesses of this (GIL) test interpreter, exactly as tox would: each arm gets a
+virtual environment with pyperf only, and PYTHON_GIL is set only in the ``t`` arms.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from runners.arms import ARMS, Arm  # noqa: E402
+
+
+@dataclass(frozen=True)
+class ArmPython:
+    """A virtual environment (with pyperf) on one arm's interpreter, and the arm's env."""
+
+    arm: Arm
+    python: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """os.environ with this arm's PYTHON_GIL (or none) plus ``extra``."""
+        env = dict(os.environ)
+        env.pop("PYTHON_GIL", None)
+        if self.arm.python_gil is not None:
+            env["PYTHON_GIL"] = self.arm.python_gil
+        env["PYTHONUNBUFFERED"] = "1"
+        env.update(extra)
+        return env
+
+    def run(
+        self, *args: str, timeout: float = 600, env: dict[str, str] | None = None, cwd: Path = REPO
+    ) -> subprocess.CompletedProcess[str]:
+        """Run this arm's python with ``args`` in the repository root; capture text output."""
+        return subprocess.run(
+            [str(self.python), *args],
+            cwd=cwd,
+            env=env if env is not None else self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+
+
+@pytest.fixture(scope="session")
+def interpreter_pair() -> dict[str, Path]:
+    """Paths of the verified matched pair: {"gil": python3.13, "ft": python3.13t}.
+
+    Found (or built, the first time) by runners.provision, exactly as tox does.
+    """
+    from runners.provision import ensure_pair
+
+    pair = ensure_pair()
+    return {"gil": pair.gil.path, "ft": pair.ft.path}
+
+
+@pytest.fixture(scope="session")
+def arm_python(
+    interpreter_pair: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str], ArmPython]]:
+    """Factory: arm name -> ArmPython, with one pyperf venv per interpreter (made once)."""
+    venvs: dict[str, Path] = {}
+
+    def make(arm_name: str) -> ArmPython:
+        arm = ARMS[arm_name]
+        kind = "ft" if arm.free_threaded_build else "gil"
+        if kind not in venvs:
+            venv = tmp_path_factory.mktemp(f"venv-{kind}")
+            base = str(interpreter_pair[kind])
+            subprocess.run([base, "-m", "venv", str(venv)], check=True, env=_no_gil_env())
+            subprocess.run(
+                [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "pyperf>=2.8,<3"],
+                check=True,
+                env=_no_gil_env(),
+            )
+            venvs[kind] = venv / "bin" / "python"
+        return ArmPython(arm, venvs[kind])
+
+    yield make
+
+
+def _no_gil_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHON_GIL", None)
+    return env
