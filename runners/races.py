@@ -1,0 +1,555 @@
+"""Race-loss experiment: how many updates an unprotected shared counter loses, per arm.
+
+The seed's first lesson is that ``x[0] += 1`` from several threads is a read-modify-write
+that can lose updates, hidden by the default build and shown by the free-threaded one.
+This runner measures it: for every (switch interval, variant, thread count) cell it runs
+``--trials`` trials; in each, ``threads`` threads (created first, released together by a
+Barrier) each add 1 ``--increments`` times, and the trial records expected, observed and
+lost (= expected - observed) counts. Zeros are recorded like any other count: this is a
+correctness experiment, not a timing, so it lives in its own JSON file rather than in
+pyperf (which rejects zero values).
+
+    python -m runners.races --arm ft [--threads 1,2,4] [--trials 20] [--quick]
+
+writes ``<results-dir>/races-<arm>.json`` (schema ``gilbench.races/1``) through
+runners.results.publish, keeping a previous file in ``history/``. The arm's observed GIL
+state is checked before and after the trials; a mismatch writes nothing (exit 3). A
+safe variant (``locked``, ``itertools-count``) that loses updates is a failure of the
+experiment: the data is written, a loud message is printed and the exit status is 4.
+An interrupted run (Ctrl-C, SIGTERM) writes the trials that finished, marked incomplete.
+
+Exit status: 0 ok, 1 unexpected error (finished trials written), 2 bad input,
+3 arm mismatch, 4 a safe variant lost updates, 130 interrupted (finished trials written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import math
+import platform
+import signal
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any, NoReturn, TextIO
+
+from runners._race_variants import VARIANTS, Variant
+from runners.arms import ARMS, Arm, get_arm
+from runners.identity import ArmMismatch, check_arm, gil_enabled, interpreter_metadata, usable_cpus
+from runners.results import publish
+
+SCHEMA = "gilbench.races/1"
+DEFAULT_TRIALS = 20
+# Sized for trials of a few tens of ms on this project's 2-core machines (about 20 ms
+# for 2 threads of `inline` on 3.13, up to ~100 ms for 4 threads of `call` on 3.13t).
+# Longer trials see more thread switches, so the loss rate depends on it: every
+# trial records it.
+DEFAULT_INCREMENTS = 100_000
+TINY_SWITCH_INTERVAL = 1e-6
+QUICK_TRIALS = 3
+QUICK_INCREMENTS = 50_000
+QUICK_THREADS = (1, 2)
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_ARM_MISMATCH = 3
+EXIT_SAFE_VARIANT_LOST = 4
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported as one line, exit status 2.
+
+    Not a ValueError on purpose: argparse would swallow it into a generic message.
+    """
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but errors are one line on stderr (no usage dump) and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+@dataclass(frozen=True)
+class Config:
+    """What one run measures."""
+
+    arm: Arm
+    threads: tuple[int, ...]
+    trials: int
+    increments: int
+    switch_intervals: tuple[float, ...]
+    variants: tuple[str, ...]
+    results_dir: Path
+    quick: bool
+
+    def cells(self) -> list[tuple[float, Variant, int]]:
+        """Every (switch interval, variant, thread count), in run order."""
+        return [
+            (interval, VARIANTS[name], threads)
+            for interval in self.switch_intervals
+            for name in self.variants
+            for threads in self.threads
+        ]
+
+    def as_metadata(self) -> dict[str, Any]:
+        """The run's configuration as recorded in the file."""
+        return {
+            "threads": list(self.threads),
+            "trials_per_cell": self.trials,
+            "increments_per_thread": self.increments,
+            "switch_intervals": list(self.switch_intervals),
+            "variants": list(self.variants),
+            "safe_variants": [name for name in self.variants if VARIANTS[name].safe],
+            "quick": self.quick,
+        }
+
+
+# -- input parsing ---------------------------------------------------------------------
+
+
+def default_threads(cpus: int) -> tuple[int, ...]:
+    """Powers of two from 1 to 2 x ``cpus`` (above ``cpus`` is oversubscribed)."""
+    counts = [1]
+    while counts[-1] * 2 <= 2 * max(cpus, 1):
+        counts.append(counts[-1] * 2)
+    return tuple(counts)
+
+
+def parse_threads(text: str) -> tuple[int, ...]:
+    """``"1,2,4"`` -> (1, 2, 4); every count a positive integer, duplicates dropped."""
+    counts: list[int] = []
+    for item in _split(text, "--threads"):
+        try:
+            value = int(item)
+        except ValueError:
+            raise UsageError(f"--threads: {item!r} is not an integer") from None
+        if value < 1:
+            raise UsageError(f"--threads: thread counts must be >= 1, got {value}")
+        if value not in counts:
+            counts.append(value)
+    return tuple(counts)
+
+
+def parse_switch_intervals(text: str) -> tuple[float, ...]:
+    """``"0.005,1e-6"`` -> (0.005, 1e-06); every interval a finite number > 0 seconds."""
+    intervals: list[float] = []
+    for item in _split(text, "--switch-intervals"):
+        try:
+            value = float(item)
+        except ValueError:
+            raise UsageError(f"--switch-intervals: {item!r} is not a number of seconds") from None
+        if not math.isfinite(value) or value <= 0:
+            raise UsageError(
+                f"--switch-intervals: intervals must be finite and > 0 seconds, got {item}"
+            )
+        if value not in intervals:
+            intervals.append(value)
+    return tuple(intervals)
+
+
+def parse_variants(text: str) -> tuple[str, ...]:
+    """``"inline,locked"`` -> ("inline", "locked"); unknown names are an error."""
+    names: list[str] = []
+    for item in _split(text, "--variants"):
+        if item not in VARIANTS:
+            raise UsageError(f"--variants: unknown variant {item!r}; known: {', '.join(VARIANTS)}")
+        if item not in names:
+            names.append(item)
+    return tuple(names)
+
+
+def _split(text: str, option: str) -> list[str]:
+    items = [item.strip() for item in text.split(",")]
+    if not text.strip() or any(not item for item in items):
+        raise UsageError(f"{option}: expected a comma-separated list, got {text!r}")
+    return items
+
+
+def _positive_int(option: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise UsageError(f"{option}: {text!r} is not an integer") from None
+        if value < 1:
+            raise UsageError(f"{option}: must be >= 1, got {value}")
+        return value
+
+    return parse
+
+
+def parse_args(argv: Sequence[str] | None, *, default_interval: float) -> Config:
+    """Parse the command line into a Config; raise UsageError on bad input."""
+    parser = _Parser(
+        prog="python -m runners.races",
+        description="Count the updates lost by unprotected shared counters on one arm.",
+    )
+    parser.add_argument("--arm", required=True, choices=sorted(ARMS))
+    parser.add_argument(
+        "--threads",
+        type=parse_threads,
+        help="comma-separated thread counts (default: powers of two up to 2 x usable CPUs)",
+    )
+    parser.add_argument(
+        "--trials",
+        type=_positive_int("--trials"),
+        help=f"trials per cell (default {DEFAULT_TRIALS}; {QUICK_TRIALS} with --quick)",
+    )
+    parser.add_argument(
+        "--increments",
+        type=_positive_int("--increments"),
+        help=f"increments per thread per trial (default {DEFAULT_INCREMENTS:_};"
+        f" {QUICK_INCREMENTS:_} with --quick)",
+    )
+    parser.add_argument(
+        "--switch-intervals",
+        type=parse_switch_intervals,
+        help=f"comma-separated sys.setswitchinterval values in seconds "
+        f"(default: the interpreter's {default_interval:g} and {TINY_SWITCH_INTERVAL:g})",
+    )
+    parser.add_argument(
+        "--variants",
+        type=parse_variants,
+        help=f"comma-separated subset of: {', '.join(VARIANTS)} (default: all)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="few trials, small counts, threads 1 and 2 (explicit options still win)",
+    )
+    parser.add_argument("--results-dir", type=Path, default=Path("results"))
+    args = parser.parse_args(argv)
+    if args.results_dir.exists() and not args.results_dir.is_dir():
+        raise UsageError(f"--results-dir: {args.results_dir} exists and is not a directory")
+    quick: bool = args.quick
+    if args.threads is not None:
+        threads = args.threads
+    else:
+        threads = QUICK_THREADS if quick else default_threads(usable_cpus())
+    return Config(
+        arm=get_arm(args.arm),
+        threads=threads,
+        trials=args.trials or (QUICK_TRIALS if quick else DEFAULT_TRIALS),
+        increments=args.increments or (QUICK_INCREMENTS if quick else DEFAULT_INCREMENTS),
+        switch_intervals=args.switch_intervals
+        or parse_switch_intervals(f"{default_interval!r},{TINY_SWITCH_INTERVAL!r}"),
+        variants=args.variants or tuple(VARIANTS),
+        results_dir=args.results_dir,
+        quick=quick,
+    )
+
+
+# -- one trial -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one trial observed."""
+
+    expected: int
+    observed: int
+    seconds: float
+    detail: dict[str, int] | None
+
+
+def run_trial(variant: Variant, threads: int, increments: int, interval: float) -> Outcome:
+    """One trial: fresh state, ``threads`` threads released together, count what arrived.
+
+    The switch interval is set for the trial only and restored afterwards. ``seconds``
+    is the span from the first thread leaving the Barrier to the last one finishing.
+    If the calling thread is interrupted, the Barrier is aborted so that no worker is
+    left waiting, the workers are joined, and the interruption propagates.
+    """
+    race = variant.build(threads, increments)
+    if len(race.workers) != threads:
+        raise RuntimeError(f"{variant.name}: built {len(race.workers)} workers for {threads}")
+    barrier = threading.Barrier(threads)
+    starts = [0.0] * threads
+    ends = [0.0] * threads
+    errors: list[BaseException] = []
+    clock = time.perf_counter
+
+    def run(index: int, work: Callable[[], None]) -> None:
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            return  # the trial was abandoned before it started
+        starts[index] = clock()
+        try:
+            work()
+        except BaseException as exc:  # re-raised in the calling thread
+            errors.append(exc)
+        ends[index] = clock()
+
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(interval)
+    started: list[threading.Thread] = []
+    try:
+        for index, work in enumerate(race.workers):
+            thread = threading.Thread(
+                target=run, args=(index, work), name=f"gilbench-race-{index}", daemon=True
+            )
+            thread.start()
+            started.append(thread)
+        for thread in started:
+            thread.join()
+    except BaseException:
+        barrier.abort()
+        for thread in started:
+            thread.join()
+        raise
+    finally:
+        sys.setswitchinterval(previous)
+    if errors:
+        raise errors[0]
+    observed = race.observe()
+    detail = race.detail() if race.detail is not None else None
+    return Outcome(threads * increments, observed, max(ends) - min(starts), detail)
+
+
+# -- the run ---------------------------------------------------------------------------
+
+
+class Progress:
+    """Progress on stderr: cell i/n, variant, threads, switch interval, running median loss."""
+
+    def __init__(self, total_cells: int, stream: TextIO) -> None:
+        self.total = total_cells
+        self.stream = stream
+        self.live = stream.isatty()
+
+    def trial(
+        self,
+        cell: int,
+        variant: str,
+        threads: int,
+        interval: float,
+        rates: list[float],
+        trials: int,
+        *,
+        done: bool,
+    ) -> None:
+        """Report after each trial: rewrite one line on a terminal, one line per cell otherwise."""
+        if not (done or self.live):
+            return
+        line = (
+            f"[cell {cell}/{self.total}] {variant:<15} threads={threads:<3} "
+            f"switch={interval:g}s trial {len(rates)}/{trials}: "
+            f"median loss {statistics.median(rates):.2%} (max {max(rates):.2%})"
+        )
+        end = "\n" if done else ""
+        prefix = "\r\x1b[K" if self.live else ""
+        self.stream.write(prefix + line + end)
+        self.stream.flush()
+
+
+class _Terminated(Exception):
+    """SIGTERM / SIGHUP arrived: handled like Ctrl-C (finished trials are written)."""
+
+
+def _on_signal(signum: int, _frame: FrameType | None) -> None:
+    raise _Terminated(signal.Signals(signum).name)
+
+
+@dataclass
+class RunState:
+    """Everything finished so far, so that an interruption loses no finished trial."""
+
+    trials: list[dict[str, Any]]
+    failures: list[str]
+    interrupted: str | None = None
+    error: str | None = None
+
+
+def run_experiment(config: Config, progress: Progress, state: RunState) -> None:
+    """Run every cell's trials, appending each finished trial to ``state.trials``."""
+    cpus = usable_cpus()
+    for cell_index, (interval, variant, threads) in enumerate(config.cells(), start=1):
+        rates: list[float] = []
+        for trial_index in range(config.trials):
+            outcome = run_trial(variant, threads, config.increments, interval)
+            lost = outcome.expected - outcome.observed
+            record: dict[str, Any] = {
+                "variant": variant.name,
+                "threads": threads,
+                "increments_per_thread": config.increments,
+                "switch_interval": interval,
+                "expected": outcome.expected,
+                "observed": outcome.observed,
+                "lost": lost,
+                "trial": trial_index,
+                "seconds": outcome.seconds,
+                "oversubscribed": threads > cpus,
+            }
+            if outcome.detail:
+                record.update(outcome.detail)
+            state.trials.append(record)
+            rates.append(lost / outcome.expected)
+            if lost < 0:
+                state.failures.append(
+                    f"{variant.name}: observed {outcome.observed} > expected "
+                    f"{outcome.expected} at {threads} threads (a bug in the experiment)"
+                )
+            elif variant.safe and lost > 0:
+                state.failures.append(
+                    f"safe variant {variant.name} lost {lost} of {outcome.expected} updates "
+                    f"at {threads} threads, switch interval {interval:g}s, trial {trial_index}"
+                )
+            progress.trial(
+                cell_index,
+                variant.name,
+                threads,
+                interval,
+                rates,
+                config.trials,
+                done=trial_index == config.trials - 1,
+            )
+
+
+def build_document(
+    config: Config,
+    metadata: dict[str, Any],
+    state: RunState,
+    *,
+    started: _dt.datetime,
+    wall_seconds: float,
+) -> dict[str, Any]:
+    """The JSON document written to races-<arm>.json."""
+    meta = dict(metadata)
+    meta.update(
+        {
+            "gil_enabled_at_end": gil_enabled(),
+            "date": started.isoformat(timespec="seconds"),
+            "finished": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            "wall_seconds": round(wall_seconds, 3),
+            "hostname": platform.node(),
+            "platform": platform.platform(),
+            "usable_cpus": usable_cpus(),
+            "complete": state.interrupted is None and state.error is None,
+            "interrupted": state.interrupted,
+            "error": state.error,
+            "experiment_failures": state.failures,
+            "command": sys.argv,
+        }
+    )
+    meta.update(config.as_metadata())
+    return {"schema": SCHEMA, "metadata": meta, "trials": state.trials}
+
+
+def summary_lines(trials: list[dict[str, Any]]) -> list[str]:
+    """Median / max loss rate per (switch interval, variant, threads), for the terminal."""
+    cells: dict[tuple[float, str, int], list[float]] = {}
+    for trial in trials:
+        key = (trial["switch_interval"], trial["variant"], trial["threads"])
+        cells.setdefault(key, []).append(trial["lost"] / trial["expected"])
+    lines = [f"{'switch':>8} {'variant':<15} {'threads':>7} {'trials':>6} {'median':>8} {'max':>8}"]
+    for (interval, variant, threads), rates in cells.items():
+        lines.append(
+            f"{interval:>8g} {variant:<15} {threads:>7} {len(rates):>6} "
+            f"{statistics.median(rates):>8.2%} {max(rates):>8.2%}"
+        )
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m runners.races``."""
+    default_interval = sys.getswitchinterval()
+    try:
+        config = parse_args(argv, default_interval=default_interval)
+    except UsageError as exc:
+        print(f"races: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    arm = config.arm
+    metadata = interpreter_metadata(arm)  # before any switch interval is changed
+    try:
+        check_arm(arm, when="at start")
+    except ArmMismatch as exc:
+        print(f"races: refusing arm {arm.name}: {exc}; nothing written", file=sys.stderr)
+        return EXIT_ARM_MISMATCH
+
+    cells = config.cells()
+    print(
+        f"races: arm {arm.name} ({sys.executable}, GIL "
+        f"{'enabled' if metadata['gil_enabled_at_start'] else 'disabled'}): {len(cells)} cells"
+        f" x {config.trials} trials, {config.increments:_} increments per thread",
+        file=sys.stderr,
+    )
+    started = _dt.datetime.now(_dt.UTC)
+    clock_start = time.perf_counter()
+    state = RunState(trials=[], failures=[])
+    handled = (signal.SIGTERM, signal.SIGHUP) if hasattr(signal, "SIGHUP") else (signal.SIGTERM,)
+    previous_handlers = {sig: signal.signal(sig, _on_signal) for sig in handled}
+    try:
+        run_experiment(config, Progress(len(cells), sys.stderr), state)
+    except KeyboardInterrupt:
+        state.interrupted = "KeyboardInterrupt"
+    except _Terminated as exc:
+        state.interrupted = str(exc)
+    except Exception as exc:
+        state.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        for sig, handler in previous_handlers.items():
+            signal.signal(sig, handler)
+    wall = time.perf_counter() - clock_start
+
+    try:
+        check_arm(arm, when="after the trials")
+    except ArmMismatch as exc:
+        print(
+            f"races: refusing arm {arm.name}: {exc}; {len(state.trials)} trials discarded, "
+            "nothing written",
+            file=sys.stderr,
+        )
+        return EXIT_ARM_MISMATCH
+
+    path = config.results_dir / f"races-{arm.name}.json"
+    document = build_document(config, metadata, state, started=started, wall_seconds=wall)
+    try:
+        kept = publish(path, json.dumps(document, indent=1) + "\n")
+    except OSError as exc:
+        print(f"races: error: cannot write {path}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if state.trials:
+        print("\n".join(summary_lines(state.trials)))
+    note = f" (previous file kept as {kept})" if kept else ""
+    print(
+        f"races: wrote {len(state.trials)} trials to {path}{note} in {wall:.1f}s", file=sys.stderr
+    )
+
+    if state.interrupted:
+        print(
+            f"races: interrupted ({state.interrupted}); the {len(state.trials)} finished trials"
+            " were written, marked incomplete",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    if state.error:
+        print(
+            f"races: error: {state.error}; the {len(state.trials)} finished trials were written,"
+            " marked incomplete",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    if state.failures:
+        bar = "!" * 72
+        lines = [bar, "races: EXPERIMENT FAILURE: a variant that must lose nothing lost updates:"]
+        lines += [f"  {failure}" for failure in state.failures[:20]]
+        if len(state.failures) > 20:
+            lines.append(f"  ... and {len(state.failures) - 20} more (see metadata)")
+        lines += [f"  (the data is written to {path}; treat this run as failed)", bar]
+        print("\n".join(lines), file=sys.stderr)
+        return EXIT_SAFE_VARIANT_LOST
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
