@@ -1,0 +1,88 @@
+"""semaphore: threads sharing a pool of k resources through ``threading.Semaphore(k)``.
+
+The seed's semaphore: "something that never runs more than k at a time", for a resource
+you do not want every thread to hit at once. Each thread repeatedly acquires the
+semaphore, takes one of k tokens from a shared pool (the resource), uses it (counts one
+use on that token), puts it back and releases. With k = 1 the semaphore is a lock built
+in Python on a Condition; with k = the number of usable cores, up to that many threads
+hold it at once, so a free-threaded build could overlap them, yet every acquire and
+release still passes through the semaphore's one internal lock. ``BoundedSemaphore``
+adds a check on release.
+
+The pool is also the check, at no extra synchronisation: ``list.pop``/``append`` are
+atomic on every build, so a holder that finds the pool empty proves more than k holders
+were inside at once, and a token is only ever used by the thread that holds it, so the
+per-token use counts must add up to the exact number of acquisitions.
+
+One operation is one acquire/use/release; ``threads`` is the number of acquiring threads.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+
+from benchmarks._registry import Prepared, WorkloadError, workload
+
+OPS = 12_000
+
+SemaphoreFactory = Callable[[int], threading.Semaphore]
+
+
+def usable_cores() -> int:
+    """CPUs this process may run on (its affinity mask where the platform has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _token_pool(k: int) -> list[int]:
+    """The k shared resources, as token numbers 0..k-1."""
+    return list(range(k))
+
+
+def _holders(threads: int, ops: int, k: int, make: SemaphoreFactory) -> Prepared:
+    sem = make(k)
+    pool = _token_pool(k)
+    uses = [0] * k
+
+    def work() -> None:
+        take, give = pool.pop, pool.append
+        for _ in range(ops):
+            with sem:
+                try:
+                    token = take()
+                except IndexError:
+                    raise WorkloadError(
+                        f"a holder found all {k} tokens taken: more than k={k} holders"
+                    ) from None
+                uses[token] += 1
+                give(token)
+
+    def check() -> None:
+        total = sum(uses)
+        if total != threads * ops:
+            raise WorkloadError(f"{total} token uses, want {threads * ops} acquisitions")
+        if sorted(pool) != list(range(k)):
+            raise WorkloadError(f"token pool ended as {sorted(pool)}, want 0..{k - 1}")
+
+    return Prepared([work] * threads, threads * ops, check)
+
+
+@workload("semaphore", "k1", ops_per_thread=OPS, unit="acquisitions")
+def k1(threads: int, ops: int) -> Prepared:
+    """Threads acquire a Semaphore(1) around taking and returning one pooled token."""
+    return _holders(threads, ops, 1, threading.Semaphore)
+
+
+@workload("semaphore", "k-cores", ops_per_thread=OPS, unit="acquisitions")
+def k_cores(threads: int, ops: int) -> Prepared:
+    """Threads acquire a Semaphore(usable cores) around taking and returning a pooled token."""
+    return _holders(threads, ops, usable_cores(), threading.Semaphore)
+
+
+@workload("semaphore", "bounded-k-cores", ops_per_thread=OPS, unit="acquisitions")
+def bounded_k_cores(threads: int, ops: int) -> Prepared:
+    """As k-cores, with a BoundedSemaphore (release checks the bound)."""
+    return _holders(threads, ops, usable_cores(), threading.BoundedSemaphore)
