@@ -1,0 +1,143 @@
+"""event: ``threading.Event`` hand-offs — ping-pong latency and one-to-many wake-up.
+
+The seed presents ``Event`` as Python's stand-in for an atomic flag you can wait on.
+Waking a thread that waits on one is a round trip through the OS (and, on the default
+build, a GIL hand-off), so its latency is what these workloads time.
+
+``ping-pong``: two threads bounce a token through a pair of Events (``set`` / ``wait``
+/ ``clear``); an operation is one round trip. ``threads`` = N runs N // 2 independent
+pairs, each doing ``ops`` round trips, so pairs share nothing and more pairs show how
+independent hand-offs scale; at N = 1 (and for the odd thread out at odd N) a single
+thread does set / wait / clear on its own Event: the uncontended cost, with no wake-up.
+
+``broadcast``: one setter wakes N - 1 waiters per round through one Event and waits for
+each waiter's acknowledgement before the next round (rounds are synchronised); an
+operation is one round, so the run has ``ops`` operations at any N. At N = 1 there are
+no waiters: the setter's own set / clear cost, still measured.
+
+Checks: every token must arrive in order (ping-pong) and every waiter must see every
+round's number exactly once (broadcast); a lost or repeated wake-up fails the run.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from benchmarks._registry import Prepared, WorkloadError, workload
+
+OPS = 20_000
+
+
+def _units(threads: int) -> int:
+    """Independent ping-pong units at ``threads``: pairs, plus one solo thread if odd."""
+    return threads // 2 + threads % 2
+
+
+def _solo(ops: int, tally: list[int]) -> Callable[[], None]:
+    """One thread sets, waits for and clears its own Event: no other thread involved."""
+    event = threading.Event()
+
+    def work() -> None:
+        for _ in range(ops):
+            event.set()
+            event.wait()
+            event.clear()
+            tally[0] += 1
+
+    return work
+
+
+def _pair(ops: int, tally: list[int]) -> tuple[Callable[[], None], Callable[[], None]]:
+    """Pinger sends token i through ``ping``; ponger checks it is i and answers on ``pong``."""
+    ping, pong = threading.Event(), threading.Event()
+    box = [-1]
+
+    def pinger() -> None:
+        for i in range(ops):
+            box[0] = i
+            ping.set()
+            pong.wait()
+            pong.clear()
+
+    def ponger() -> None:
+        in_order = 0
+        for i in range(ops):
+            ping.wait()
+            ping.clear()
+            if box[0] == i:
+                in_order += 1
+            pong.set()
+        tally[0] = in_order
+
+    return pinger, ponger
+
+
+@workload(
+    "event",
+    "ping-pong",
+    ops_per_thread=OPS,
+    unit="round trips",
+    count_ops=lambda threads, ops: _units(threads) * ops,
+)
+def ping_pong(threads: int, ops: int) -> Prepared:
+    """Pairs of threads bounce a token through two Events (N // 2 independent pairs; 1: solo)."""
+    tallies = [[0] for _ in range(_units(threads))]
+    workers: list[Callable[[], None]] = []
+    for tally in tallies[: threads // 2]:
+        workers.extend(_pair(ops, tally))
+    if threads % 2:
+        workers.append(_solo(ops, tallies[-1]))
+
+    def check() -> None:
+        seen = [tally[0] for tally in tallies]
+        if seen != [ops] * len(tallies):
+            raise WorkloadError(f"round trips completed in order {seen}, want {ops} each")
+
+    return Prepared(workers, _units(threads) * ops, check)
+
+
+@workload(
+    "event", "broadcast", ops_per_thread=OPS, unit="rounds", count_ops=lambda threads, ops: ops
+)
+def broadcast(threads: int, ops: int) -> Prepared:
+    """One setter wakes N - 1 waiters per round through one Event, then collects their acks."""
+    # Two Events alternate by round parity, so a fast waiter that loops back can never
+    # pass the Event of the round it has just seen before the setter clears it.
+    go = (threading.Event(), threading.Event())
+    acks = [threading.Event() for _ in range(threads - 1)]
+    box = [-1]
+    seen = [0] * (threads - 1)
+    rounds = [0]
+
+    def setter() -> None:
+        for r in range(ops):
+            box[0] = r
+            go[r % 2].set()
+            for ack in acks:
+                ack.wait()
+                ack.clear()
+            go[r % 2].clear()
+            rounds[0] += 1
+
+    def waiter(index: int) -> Callable[[], None]:
+        ack = acks[index]
+
+        def work() -> None:
+            in_order = 0
+            for r in range(ops):
+                go[r % 2].wait()
+                if box[0] == r:
+                    in_order += 1
+                ack.set()
+            seen[index] = in_order
+
+        return work
+
+    def check() -> None:
+        if rounds[0] != ops or seen != [ops] * (threads - 1):
+            raise WorkloadError(
+                f"setter ran {rounds[0]} rounds, waiters saw {seen} in order; want {ops}"
+            )
+
+    return Prepared([setter] + [waiter(i) for i in range(threads - 1)], ops, check)
