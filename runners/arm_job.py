@@ -1,24 +1,87 @@
 """One arm's whole job, as each bench-* tox environment runs it.
 
 Prints and verifies the interpreter's identity and observed GIL state (refusing an arm
-whose state is not the expected one), then runs the benchmarks and the race trials.
+whose state is not the expected one), then runs the benchmarks (``runners.bench``) and
+the race-loss trials (``runners.races``), each in its own process.
+
+    python -m runners.arm_job --arm ft [--quick] [--threads 1,2] [--results-dir DIR]
+                              [any runners.bench / pyperf option]
+
+``--quick``, ``--threads`` and ``--results-dir`` go to both runners; every other option
+goes to the benchmarks only. The races run even when some benchmarks failed (they are
+an independent experiment); the exit status is the first non-zero one.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
+import subprocess
 import sys
+from collections.abc import Sequence
 
 from runners.arms import ARMS, get_arm
 from runners.identity import ArmMismatch, check_arm, interpreter_metadata
 
+STOP_STATUSES = (2, 3, 130)
+"""runners.bench statuses after which the races do not run: bad input, wrong arm, Ctrl-C."""
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m runners.arm_job``."""
-    parser = argparse.ArgumentParser(prog="python -m runners.arm_job", description=__doc__)
+
+def split_options(argv: Sequence[str]) -> tuple[str, list[str], list[str]]:
+    """Split the command line into (arm, runners.bench options, runners.races options)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m runners.arm_job", description=__doc__, allow_abbrev=False
+    )
     parser.add_argument("--arm", required=True, choices=sorted(ARMS))
-    args, _rest = parser.parse_known_args(argv)
-    arm = get_arm(args.arm)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--threads")
+    parser.add_argument("--results-dir")
+    args, rest = parser.parse_known_args(list(argv))
+    shared: list[str] = ["--arm", args.arm]
+    if args.quick:
+        shared.append("--quick")
+    if args.threads is not None:
+        shared += ["--threads", args.threads]
+    if args.results_dir is not None:
+        shared += ["--results-dir", args.results_dir]
+    return args.arm, [*shared, *rest], shared
+
+
+INTERRUPT_GRACE = 2.0
+"""Seconds a runner gets, after a Ctrl-C that reached it too, before we forward one."""
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _run(module: str, options: list[str]) -> int:
+    """Run ``python -m module options``; on Ctrl-C/SIGTERM let it save its results first.
+
+    (subprocess.call would kill the child on KeyboardInterrupt, losing what it finished.)
+    """
+    command = [sys.executable, "-m", module, *options]
+    print(f"\n$ python -m {module} {' '.join(options)}", flush=True)
+    proc = subprocess.Popen(command)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        # A terminal's Ctrl-C reaches the child too; a SIGTERM (tox) only reached us.
+        try:
+            return proc.wait(timeout=INTERRUPT_GRACE)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGINT)
+        while True:
+            try:
+                return proc.wait()
+            except KeyboardInterrupt:
+                continue
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m runners.arm_job``."""
+    arm_name, bench_options, race_options = split_options(sys.argv[1:] if argv is None else argv)
+    arm = get_arm(arm_name)
     identity = interpreter_metadata(arm)
     print(f"gilbench arm {arm.name}: {arm.description}")
     for key in ("python_executable", "python_version", "py_gil_disabled", "gil_enabled_at_start"):
@@ -28,8 +91,18 @@ def main(argv: list[str] | None = None) -> int:
     except ArmMismatch as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    print(f"  GIL state as expected for arm {arm.name}")
-    return 0
+    print(f"  GIL state as expected for arm {arm.name}", flush=True)
+
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    bench_status = _run("runners.bench", bench_options)
+    if bench_status in STOP_STATUSES:
+        print(f"arm_job: runners.bench exited with status {bench_status}", file=sys.stderr)
+        return bench_status
+    race_status = _run("runners.races", race_options)
+    for module, status in (("runners.bench", bench_status), ("runners.races", race_status)):
+        if status:
+            print(f"arm_job: {module} exited with status {status}", file=sys.stderr)
+    return bench_status or race_status
 
 
 if __name__ == "__main__":

@@ -1,0 +1,584 @@
+"""Run gilbench's benchmarks on one arm and write ``results/bench-<arm>.json``.
+
+    python -m runners.bench --arm ft [--threads 1,2,4] [--filter REGEX] [--quick]
+                            [--results-dir results] [--timeout S] [--list] [pyperf options]
+
+A benchmark is one workload at one thread count, named ``family-variant-tN``. Each one
+runs as its own pyperf master process (runners._pyperf_bench), which spawns pyperf's
+worker processes; so a benchmark that deadlocks is killed after ``--timeout`` seconds
+without taking the others down. Options this command does not know (``--fast``,
+``--rigorous``, ``-p N``, ``-n N``, ``--affinity``, ``-v``...) go to pyperf.
+
+Before anything runs, the interpreter must match the arm (``runners.identity``); after
+each benchmark, every run's recorded GIL state (after imports and after the timed
+region) must match too, or the benchmark is refused and not written. Finished
+benchmarks are merged into ``results/.bench-<arm>.partial.json`` as they complete; at
+the end (or on Ctrl-C) they are published to ``results/bench-<arm>.json``, the previous
+file moving to ``results/history/``. ``results/run-bench-<arm>.json`` records the status
+of every benchmark (ok, skipped, failed, hung, refused) and the wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as _dt
+import io
+import json
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+from benchmarks import Workload, all_workloads
+from runners._pyperf_bench import ERROR_PREFIX, benchmark_name, load_workload_file
+from runners.arms import ARMS, Arm, get_arm
+from runners.identity import ArmMismatch, check_arm, usable_cpus
+from runners.results import atomic_write_text, keep_previous, publish
+
+REPO = Path(__file__).resolve().parent.parent
+PROG = "python -m runners.bench"
+
+QUICK_THREADS = (1, 2)
+QUICK_PYPERF_ARGS = ("--processes", "1", "--values", "3", "--warmups", "1", "--loops", "1")
+"""Quick mode: one worker process, one warmup and three values of one run each, no
+loop calibration: a smoke test of every benchmark, not a measurement."""
+DEFAULT_TIMEOUT = 300.0
+QUICK_TIMEOUT = 60.0
+
+# pyperf options this command sets itself, or that make no sense per benchmark.
+RESERVED_PYPERF_OPTIONS = {
+    "output": "-o/--output",
+    "append": "--append",
+    "worker": "--worker",
+    "worker_task": "--worker-task",
+    "pipe": "--pipe",
+    "compare_to": "--compare-to",
+    "python": "--python",
+    "profile": "--profile",
+    "calibrate_loops": "--calibrate-loops",
+    "recalibrate_loops": "--recalibrate-loops",
+    "calibrate_warmups": "--calibrate-warmups",
+    "recalibrate_warmups": "--recalibrate-warmups",
+}
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported as one line, exit status 2."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (no usage dump) and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One benchmark of the matrix: a workload at a thread count."""
+
+    workload: Workload
+    threads: int
+    skip_reason: str | None
+
+    @property
+    def name(self) -> str:
+        return benchmark_name(self.workload, self.threads)
+
+
+@dataclass
+class Outcome:
+    """What happened to one benchmark."""
+
+    name: str
+    status: str  # ok | skipped | failed | hung | refused
+    message: str = ""
+    seconds: float = 0.0
+    summary: str = ""
+    bench: Any = field(default=None, repr=False)  # pyperf.Benchmark when status == ok
+
+
+def default_threads(cpus: int) -> tuple[int, ...]:
+    """Powers of two from 1 to 2 x ``cpus`` (above ``cpus`` they are oversubscribed)."""
+    counts = []
+    n = 1
+    while n <= 2 * max(cpus, 1):
+        counts.append(n)
+        n *= 2
+    return tuple(counts)
+
+
+def parse_threads(text: str) -> tuple[int, ...]:
+    """Parse ``1,2,4`` into sorted distinct positive thread counts (UsageError otherwise)."""
+    counts = set()
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            value = int(part)
+        except ValueError:
+            raise UsageError(f"--threads: {part!r} is not an integer (want e.g. 1,2,4)") from None
+        if value < 1:
+            raise UsageError(f"--threads: thread counts must be >= 1, got {value}")
+        counts.add(value)
+    if not counts:
+        raise UsageError("--threads: no thread count given")
+    return tuple(sorted(counts))
+
+
+def plan(
+    workloads: Sequence[Workload],
+    threads: Sequence[int],
+    *,
+    explicit_threads: bool,
+    pattern: re.Pattern[str] | None,
+) -> list[Planned]:
+    """The benchmark matrix: every workload at every thread count, filtered by name.
+
+    A workload with fixed ``thread_counts`` runs at those (restricted to ``threads``
+    only when the user chose the thread counts).
+    """
+    matrix = []
+    for workload in workloads:
+        counts: Sequence[int] = threads
+        if workload.thread_counts is not None:
+            counts = [
+                n for n in workload.thread_counts if not explicit_threads or n in set(threads)
+            ]
+        reason = workload.skip_reason()
+        for n in counts:
+            item = Planned(workload, n, reason)
+            if pattern is None or pattern.search(item.name):
+                matrix.append(item)
+    return matrix
+
+
+def _pyperf_parser() -> argparse.ArgumentParser:
+    """pyperf's own option parser (from a Runner), to validate pass-through options early."""
+    global _PYPERF_PARSER
+    if _PYPERF_PARSER is None:
+        import pyperf
+
+        parser = OneLineParser(prog="pyperf options", add_help=False)
+        pyperf.Runner(_argparser=parser)  # fills ``parser`` with pyperf's options
+        _PYPERF_PARSER = parser
+    return _PYPERF_PARSER
+
+
+_PYPERF_PARSER: argparse.ArgumentParser | None = None
+
+
+def check_pyperf_args(args: Sequence[str]) -> argparse.Namespace:
+    """Validate the options passed through to pyperf; UsageError names a bad one."""
+    parser = _pyperf_parser()
+    try:
+        namespace = parser.parse_args(list(args))
+    except UsageError as exc:
+        raise UsageError(f"pyperf option: {exc}") from None
+    for dest, option in RESERVED_PYPERF_OPTIONS.items():
+        if getattr(namespace, dest, None) != parser.get_default(dest):
+            raise UsageError(f"{option} cannot be passed through: {PROG} sets it per benchmark")
+    return namespace
+
+
+def build_parser() -> OneLineParser:
+    """The command-line parser (unknown options are left for pyperf)."""
+    parser = OneLineParser(prog=PROG, description=__doc__, allow_abbrev=False)
+    parser.add_argument("--arm", choices=sorted(ARMS), help="the arm this interpreter runs")
+    parser.add_argument(
+        "--threads",
+        metavar="N,N,...",
+        help="thread counts (default: powers of two up to 2 x usable CPUs; quick: 1,2)",
+    )
+    parser.add_argument("--filter", metavar="REGEX", help="run benchmarks whose name matches")
+    parser.add_argument("--list", action="store_true", help="print the benchmark matrix and exit")
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke test: few values, threads 1 and 2"
+    )
+    parser.add_argument("--results-dir", type=Path, default=Path("results"), metavar="DIR")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help=f"per benchmark (default {DEFAULT_TIMEOUT:.0f}, quick {QUICK_TIMEOUT:.0f}); "
+        "also pyperf's per-worker timeout",
+    )
+    parser.add_argument(
+        "--workload-file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also register the workloads defined in this Python file (tests, experiments)",
+    )
+    return parser
+
+
+def format_seconds(value: float) -> str:
+    """1.23e-6 -> '1.23 us'."""
+    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "us")):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value / 1e-9:.3g} ns"
+
+
+def summarize(bench: Any) -> str:
+    """Median per operation and the relative standard deviation of the values."""
+    median = bench.median()
+    text = f"{format_seconds(median)}/op"
+    if bench.get_nvalue() >= 2:
+        text += f" +- {100 * bench.stdev() / median:.0f}%"
+    return text
+
+
+def verify_gil(bench: Any, arm: Arm) -> str | None:
+    """Why ``bench`` must be refused for ``arm`` (GIL state, arm, build), or None if fine."""
+    common = bench.get_metadata()
+    for index, run in enumerate(bench.get_runs(), 1):
+        metadata = {**common, **run.get_metadata()}
+        if metadata.get("arm") != arm.name:
+            return f"run {index} was recorded for arm {metadata.get('arm')!r}, not {arm.name}"
+        if bool(metadata.get("py_gil_disabled")) != arm.free_threaded_build:
+            build = metadata.get("py_gil_disabled")
+            return f"run {index} ran on the wrong build (py_gil_disabled={build})"
+        for key in ("gil_enabled_at_start", "gil_enabled_at_end"):
+            if key not in metadata:
+                return f"run {index} lacks {key}"
+            if bool(metadata[key]) != arm.expect_gil_enabled:
+                cause = metadata.get("arm_mismatch", "cause unknown")
+                return f"run {index} observed {key}={metadata[key]}: {cause}"
+    return None
+
+
+def _error_line(log: str) -> str | None:
+    """The worker's one-line cause (ERROR_PREFIX), if it printed one."""
+    lines = [line for line in log.splitlines() if line.startswith(ERROR_PREFIX)]
+    return lines[-1][len(ERROR_PREFIX) :].strip() if lines else None
+
+
+def _tail(log: str, count: int = 12) -> str:
+    return "\n".join("    " + line for line in log.rstrip().splitlines()[-count:])
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the benchmark's whole process group (pyperf master and its workers)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+@dataclass
+class BenchRun:
+    """Settings shared by every benchmark of one invocation."""
+
+    arm: Arm
+    pyperf_args: list[str]
+    timeout: float
+    workload_files: list[str]
+    workdir: Path
+    verbose: bool
+
+    def command(self, item: Planned, output: Path) -> list[str]:
+        cmd = [
+            sys.executable,
+            "-m",
+            "runners._pyperf_bench",
+            "--gilbench-arm",
+            self.arm.name,
+            "--gilbench-workload",
+            item.workload.name,
+            "--gilbench-threads",
+            str(item.threads),
+        ]
+        for path in self.workload_files:
+            cmd += ["--gilbench-workload-file", path]
+        cmd += self.pyperf_args
+        cmd += ["--timeout", str(math.ceil(self.timeout)), "--output", str(output)]
+        return cmd
+
+    def run(self, item: Planned) -> Outcome:
+        """Run one benchmark in its own process group; load and verify its result."""
+        import pyperf
+
+        output = self.workdir / f"{item.name}.json"
+        log_path = self.workdir / f"{item.name}.log"
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+        start = time.monotonic()
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                self.command(item, output),
+                cwd=REPO,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # one process group to kill on a hang
+            )
+            try:
+                code = proc.wait(timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                _kill_group(proc)
+                code = 124
+            except BaseException:
+                _kill_group(proc)
+                raise
+        seconds = time.monotonic() - start
+        text = log_path.read_text(encoding="utf-8", errors="replace")
+        if self.verbose:
+            print("\n" + text.rstrip())
+        if code == 124:
+            message = f"benchmark {item.name} hung: no result within {self.timeout:g} s (deadlock?)"
+            return Outcome(item.name, "hung", message, seconds)
+        if code != 0:
+            cause = _error_line(text)
+            message = f"benchmark {item.name} failed (exit {code}): " + (
+                cause or "no error line; output ends with:\n" + _tail(text)
+            )
+            return Outcome(item.name, "failed", message, seconds)
+        try:
+            bench = pyperf.Benchmark.load(str(output))
+        except Exception as exc:
+            message = f"benchmark {item.name}: unreadable result ({type(exc).__name__}: {exc})"
+            return Outcome(item.name, "failed", message, seconds)
+        refusal = verify_gil(bench, self.arm)
+        if refusal is not None:
+            message = (
+                f"benchmark {item.name} refused, GIL state wrong for arm {self.arm.name}: {refusal}"
+            )
+            return Outcome(item.name, "refused", message, seconds)
+        return Outcome(item.name, "ok", "", seconds, summarize(bench), bench)
+
+
+def _suite_text(benches: Sequence[Any]) -> str:
+    import pyperf
+
+    buffer = io.StringIO()
+    pyperf.BenchmarkSuite(list(benches)).dump(buffer)
+    return buffer.getvalue()
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _list(matrix: Sequence[Planned]) -> None:
+    cpus = usable_cpus()
+    rows = [("name", "family", "variant", "threads", "description")]
+    for item in matrix:
+        threads = f"{item.threads}" + (" (over)" if item.threads > cpus else "")
+        description = item.workload.description
+        if item.skip_reason:
+            description += f" [skipped: {item.skip_reason}]"
+        rows.append((item.name, item.workload.family, item.workload.variant, threads, description))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+            + "  "
+            + row[4]
+        )
+    print(f"{len(matrix)} benchmarks; '(over)': more threads than the {cpus} usable CPUs")
+
+
+def run_all(
+    options: argparse.Namespace, arm: Arm, matrix: list[Planned], pyperf_args: list[str]
+) -> int:
+    """Run the matrix, keep what finishes, publish it; return the exit status."""
+    partial = options.results_dir.resolve() / f".bench-{arm.name}.partial.json"
+    stale = keep_previous(partial)
+    if stale is not None:
+        print(f"kept a previous run's partial results as {stale}")
+
+    timeout = options.timeout or (QUICK_TIMEOUT if options.quick else DEFAULT_TIMEOUT)
+    outcomes: list[Outcome] = []
+    finished: list[Any] = []
+    interrupted = False
+    started = _dt.datetime.now().astimezone()
+    wall_start = time.monotonic()
+    previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
+    print(
+        f"gilbench: {len(matrix)} benchmarks on arm {arm.name} ({sys.executable}); "
+        f"pyperf options: {' '.join(pyperf_args) or '(defaults)'}; timeout {timeout:g} s each"
+    )
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"gilbench-{arm.name}-") as workdir:
+            runner = BenchRun(
+                arm,
+                pyperf_args,
+                timeout,
+                [str(Path(p).resolve()) for p in options.workload_file],
+                Path(workdir),
+                verbose="-v" in pyperf_args or "--verbose" in pyperf_args,
+            )
+            for index, item in enumerate(matrix, 1):
+                print(f"[{index}/{len(matrix)}] {item.name} ... ", end="", flush=True)
+                if item.skip_reason:
+                    outcomes.append(Outcome(item.name, "skipped", item.skip_reason))
+                    print(f"skipped: {item.skip_reason}")
+                    continue
+                outcome = runner.run(item)
+                outcomes.append(outcome)
+                if outcome.status == "ok":
+                    print(f"{outcome.summary} ({outcome.seconds:.1f} s)", flush=True)
+                    finished.append(outcome.bench)
+                    atomic_write_text(partial, _suite_text(finished))
+                else:
+                    print(f"{outcome.status.upper()} ({outcome.seconds:.1f} s)")
+                    print(f"  error: {outcome.message}", flush=True)
+    except KeyboardInterrupt:
+        interrupted = True
+        print("\ninterrupted", flush=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
+    wall = time.monotonic() - wall_start
+    # A second Ctrl-C must not stop the publishing of what finished.
+    previous_sigint = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return _report(
+            arm,
+            matrix,
+            outcomes,
+            finished,
+            interrupted,
+            wall,
+            started,
+            options,
+            pyperf_args,
+            timeout,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous_sigint)
+
+
+def _report(
+    arm: Arm,
+    matrix: Sequence[Planned],
+    outcomes: Sequence[Outcome],
+    finished: Sequence[Any],
+    interrupted: bool,
+    wall: float,
+    started: _dt.datetime,
+    options: argparse.Namespace,
+    pyperf_args: Sequence[str],
+    timeout: float,
+) -> int:
+    """Write the status record and publish the finished benchmarks; return the exit status."""
+    results_dir: Path = options.results_dir.resolve()
+    final = results_dir / f"bench-{arm.name}.json"
+    partial = results_dir / f".bench-{arm.name}.partial.json"
+    status_file = results_dir / f"run-bench-{arm.name}.json"
+
+    by_status: dict[str, list[Outcome]] = {}
+    for outcome in outcomes:
+        by_status.setdefault(outcome.status, []).append(outcome)
+    status_record = {
+        "arm": arm.name,
+        "python_executable": sys.executable,
+        "started": started.isoformat(timespec="seconds"),
+        "wall_seconds": round(wall, 1),
+        "interrupted": interrupted,
+        "quick": bool(options.quick),
+        "pyperf_args": list(pyperf_args),
+        "timeout_seconds": timeout,
+        "planned": len(matrix),
+        "benchmarks": [
+            {
+                "name": o.name,
+                "status": o.status,
+                "message": o.message,
+                "seconds": round(o.seconds, 2),
+            }
+            for o in outcomes
+        ],
+    }
+    publish(status_file, json.dumps(status_record, indent=2) + "\n")
+
+    counts = ", ".join(f"{len(v)} {k}" for k, v in sorted(by_status.items()))
+    print(f"\n{len(outcomes)} of {len(matrix)} benchmarks done in {wall:.0f} s: {counts or 'none'}")
+    for outcome in outcomes:
+        if outcome.status not in ("ok", "skipped"):
+            print(f"  {outcome.status}: {outcome.message.splitlines()[0]}")
+    if finished:
+        kept = publish(final, _suite_text(finished))
+        partial.unlink(missing_ok=True)
+        what = "partial results (interrupted)" if interrupted else "results"
+        print(f"{what}: {len(finished)} benchmarks written to {final}")
+        if kept is not None:
+            print(f"previous {final.name} kept as {kept}")
+    else:
+        print(f"no benchmark finished: {final} not written")
+    if interrupted:
+        return 130
+    failed = len(outcomes) - len(by_status.get("ok", [])) - len(by_status.get("skipped", []))
+    return 1 if failed or not finished else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m runners.bench``."""
+    parser = build_parser()
+    try:
+        options, rest = parser.parse_known_args(argv)
+        if options.timeout is not None and not options.timeout > 0:
+            raise UsageError(f"--timeout must be > 0 seconds, got {options.timeout:g}")
+        if options.threads is not None:
+            threads, explicit = parse_threads(options.threads), True
+        else:
+            threads = QUICK_THREADS if options.quick else default_threads(usable_cpus())
+            explicit = False
+        pattern = None
+        if options.filter is not None:
+            try:
+                pattern = re.compile(options.filter)
+            except re.error as exc:
+                raise UsageError(
+                    f"--filter: bad regular expression {options.filter!r}: {exc}"
+                ) from None
+        pyperf_args = [*QUICK_PYPERF_ARGS, *rest] if options.quick else list(rest)
+        check_pyperf_args(pyperf_args)
+        if options.arm is None and not options.list:
+            raise UsageError("--arm is required (gil, ft or ft-gil)")
+        for path in options.workload_file:
+            if not Path(path).is_file():
+                raise UsageError(f"--workload-file: no such file {path}")
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+
+    arm = get_arm(options.arm) if options.arm else None
+    if arm is not None:
+        try:
+            check_arm(arm)
+        except ArmMismatch as exc:
+            print(f"{PROG}: error: {exc}", file=sys.stderr)
+            return 3
+
+    for path in options.workload_file:
+        load_workload_file(path)
+    matrix = plan(all_workloads(), threads, explicit_threads=explicit, pattern=pattern)
+    if not matrix:
+        what = f"--filter {options.filter!r}" if options.filter else "the registry"
+        print(f"{PROG}: error: no benchmark matches {what} at threads {threads}", file=sys.stderr)
+        return 2
+    if options.list:
+        _list(matrix)
+        return 0
+    assert arm is not None
+    try:
+        # Importing the family modules must not have turned the GIL back on.
+        check_arm(arm, when="after importing the benchmarks")
+    except ArmMismatch as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 3
+    return run_all(options, arm, matrix, pyperf_args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
