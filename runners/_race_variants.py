@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import threading
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 
@@ -157,6 +157,21 @@ def _locked(threads: int, increments: int) -> Race:
     return Race([work] * threads, lambda: x[0])
 
 
+def count_distinct(received: Iterable[Iterable[int]], expected: int) -> int:
+    """Number of distinct values in ``received`` (values normally lie in [0, expected))."""
+    # A bytearray of seen flags counts distinct values in [0, expected) cheaply;
+    # values outside that range (a counter that skipped) are counted through a set.
+    seen = bytearray(expected)
+    outside: set[int] = set()
+    for values in received:
+        for value in values:
+            if 0 <= value < expected:
+                seen[value] = 1
+            else:
+                outside.add(value)
+    return seen.count(1) + len(outside)
+
+
 @_variant("itertools-count", safe=True)
 def _itertools_count(threads: int, increments: int) -> Race:
     """next(counter) on one shared itertools.count: must lose nothing.
@@ -180,18 +195,7 @@ def _itertools_count(threads: int, increments: int) -> Race:
 
     def observe() -> int:
         final = next(counter)
-        expected = threads * increments
-        # A bytearray of seen flags counts distinct values in [0, expected) cheaply;
-        # values outside that range (a skipping counter) are counted through a set.
-        seen = bytearray(expected)
-        outside: set[int] = set()
-        for values in received:
-            for value in values:
-                if 0 <= value < expected:
-                    seen[value] = 1
-                else:
-                    outside.add(value)
-        distinct = seen.count(1) + len(outside)
+        distinct = count_distinct(received, threads * increments)
         figures.update(distinct_values=distinct, final_value=final)
         return min(distinct, final)
 
