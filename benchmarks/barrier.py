@@ -22,7 +22,12 @@ from collections.abc import Callable
 
 from benchmarks._registry import Prepared, WorkloadError, workload
 
-OPS = 20_000
+OPS = 10_000
+HANDOFF_OPS = 1_000
+"""Phases of ``shared``: fewer, because each one wakes every other thread. A phase costs
+about 1 µs alone but 30-150 µs at 2 threads and more oversubscribed (2 cores), and the
+count is the same at every thread count, so sizing it like ``per-thread`` would make
+one 4-thread run take seconds."""
 
 
 def _waiter(barrier: threading.Barrier, ops: int, tally: list[int]) -> Callable[[], None]:
@@ -55,7 +60,9 @@ def _check(tallies: list[list[int]], ops: int, barriers: int) -> Callable[[], No
     return check
 
 
-@workload("barrier", "shared", ops_per_thread=OPS, unit="phases", count_ops=lambda t, ops: ops)
+@workload(
+    "barrier", "shared", ops_per_thread=HANDOFF_OPS, unit="phases", count_ops=lambda t, ops: ops
+)
 def shared(threads: int, ops: int) -> Prepared:
     """All threads meet ops times at one Barrier(threads); an operation is one phase."""
     barrier = threading.Barrier(threads)

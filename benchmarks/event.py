@@ -26,7 +26,10 @@ from collections.abc import Callable
 
 from benchmarks._registry import Prepared, WorkloadError, workload
 
-OPS = 20_000
+OPS = 1_000
+"""Round trips / rounds per run. Small: one costs 1-3 µs on a single thread but 25-150 µs
+when another thread must be woken (2 cores, either build), and ops is the same at every
+thread count, so a run is a few ms at 1 thread and some 50-300 ms at 2 and 4."""
 
 
 def _units(threads: int) -> int:
