@@ -77,7 +77,7 @@ def local_attr(threads: int, ops: int) -> Prepared:
 
     def make(index: int) -> Callable[[], None]:
         def work() -> None:
-            local.value = 0
+            local.value = getattr(local, "value", 0)  # a new thread's storage is empty: 0
             for _ in range(ops):
                 local.value = local.value + 1
             results[index] = local.value
