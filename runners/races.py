@@ -5,9 +5,11 @@ that can lose updates, hidden by the default build and shown by the free-threade
 This runner measures it: for every (switch interval, variant, thread count) cell it runs
 ``--trials`` trials; in each, ``threads`` threads (created first, released together by a
 Barrier) each add 1 ``--increments`` times, and the trial records expected, observed and
-lost (= expected - observed) counts. Zeros are recorded like any other count: this is a
-correctness experiment, not a timing, so it lives in its own JSON file rather than in
-pyperf (which rejects zero values).
+lost (= expected - observed) counts, plus the trial's duration and the parallelism it
+really got (workers' CPU time / wall span: on a busy 2-core machine two free-threaded
+threads often run one after another, and then cannot race). Zeros are recorded like
+any other count: this is a correctness experiment, not a timing, so it lives in its own
+JSON file rather than in pyperf (which rejects zero values).
 
     python -m runners.races --arm ft [--threads 1,2,4] [--trials 20] [--quick]
 
@@ -258,6 +260,10 @@ class Outcome:
     expected: int
     observed: int
     seconds: float
+    cpu_seconds: float
+    """CPU time the workers used in total (time.thread_time): cpu_seconds / seconds is
+    the parallelism the trial really got. Near 1 on a free-threaded arm means the OS ran
+    the threads one after another (a busy machine), so they had little chance to race."""
     detail: dict[str, int] | None
 
 
@@ -265,7 +271,8 @@ def run_trial(variant: Variant, threads: int, increments: int, interval: float) 
     """One trial: fresh state, ``threads`` threads released together, count what arrived.
 
     The switch interval is set for the trial only and restored afterwards. ``seconds``
-    is the span from the first thread leaving the Barrier to the last one finishing.
+    is the span from the first thread leaving the Barrier to the last one finishing;
+    ``cpu_seconds`` the workers' summed thread CPU time over their work.
     If the calling thread is interrupted, the Barrier is aborted so that no worker is
     left waiting, the workers are joined, and the interruption propagates.
     """
@@ -275,8 +282,10 @@ def run_trial(variant: Variant, threads: int, increments: int, interval: float) 
     barrier = threading.Barrier(threads)
     starts = [0.0] * threads
     ends = [0.0] * threads
+    cpu = [0.0] * threads
     errors: list[BaseException] = []
     clock = time.perf_counter
+    cpu_clock = time.thread_time
 
     def run(index: int, work: Callable[[], None]) -> None:
         try:
@@ -284,10 +293,12 @@ def run_trial(variant: Variant, threads: int, increments: int, interval: float) 
         except threading.BrokenBarrierError:
             return  # the trial was abandoned before it started
         starts[index] = clock()
+        cpu_start = cpu_clock()
         try:
             work()
         except BaseException as exc:  # re-raised in the calling thread
             errors.append(exc)
+        cpu[index] = cpu_clock() - cpu_start
         ends[index] = clock()
 
     previous = sys.getswitchinterval()
@@ -313,7 +324,8 @@ def run_trial(variant: Variant, threads: int, increments: int, interval: float) 
         raise errors[0]
     observed = race.observe()
     detail = race.detail() if race.detail is not None else None
-    return Outcome(threads * increments, observed, max(ends) - min(starts), detail)
+    span = max(ends) - min(starts)
+    return Outcome(threads * increments, observed, span, sum(cpu), detail)
 
 
 # -- the run ---------------------------------------------------------------------------
@@ -388,6 +400,9 @@ def run_experiment(config: Config, progress: Progress, state: RunState) -> None:
                 "lost": lost,
                 "trial": trial_index,
                 "seconds": outcome.seconds,
+                "parallelism": round(outcome.cpu_seconds / outcome.seconds, 3)
+                if outcome.seconds > 0
+                else 0.0,
                 "oversubscribed": threads > cpus,
             }
             if outcome.detail:

@@ -46,6 +46,7 @@ TRIAL_KEYS = {
     "lost": int,
     "trial": int,
     "seconds": float,
+    "parallelism": float,
 }
 METADATA_KEYS = {
     "arm": str,
@@ -85,6 +86,7 @@ def check_document(doc: dict[str, Any], arm: str, *, complete: bool = True) -> N
         assert trial["lost"] == trial["expected"] - trial["observed"]
         assert 0 <= trial["lost"] <= trial["expected"]
         assert trial["seconds"] > 0
+        assert trial["parallelism"] >= 0
         if trial["variant"] in SAFE_VARIANTS or trial["threads"] == 1:
             # one thread cannot race with itself; the safe variants must never lose
             assert trial["lost"] == 0, trial
