@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 import threading
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -160,5 +161,11 @@ def interpreter_pool(threads: int, ops: int) -> Prepared:
     """Monte Carlo pi jobs through InterpreterPoolExecutor(max_workers=threads) (3.14+)."""
     from concurrent import futures
 
-    pool: Executor = futures.InterpreterPoolExecutor(max_workers=threads)  # type: ignore[attr-defined]
+    # A new interpreter does not inherit sys.path changes (CPython gh-126714), yet it
+    # must import this module to unpickle the job: give it ours first, through a
+    # builtin, since nothing of ours is importable there yet.
+    adopt_path: tuple[str, dict[str, object]] = (f"import sys; sys.path[:] = {sys.path!r}", {})
+    pool: Executor = futures.InterpreterPoolExecutor(  # type: ignore[attr-defined]
+        max_workers=threads, initializer=exec, initargs=adopt_path
+    )
     return _prepare(pool, threads, ops)
