@@ -1,0 +1,126 @@
+"""toxfile.py, the inline tox plugin: bench-* environments get the pair's interpreters,
+other environments never trigger provisioning.
+
+These run tox itself (``python -m tox``) on this repository's tox.ini, with the pair
+given through GILBENCH_PYTHON_GIL / GILBENCH_PYTHON_FT, so nothing is built.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("tox", minversion="4.26")
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def fake_python(path: Path, *, ft: bool) -> Path:
+    """A shell script answering the provisioning probe (see test_provision.py)."""
+    answer = {
+        "implementation": "cpython",
+        "version": "3.13.5",
+        "py_gil_disabled": ft,
+        "config_args": "'--disable-gil'" if ft else "",
+        "executable": str(path),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!/bin/sh\n/bin/cat <<'JSON'\n{json.dumps(answer)}\nJSON\n")
+    path.chmod(0o755)
+    return path
+
+
+def tox(*args: str, env: dict[str, str], workdir: Path) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("GILBENCH_", "TOX_"))}
+    full_env.pop("PYTHON_GIL", None)
+    full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "tox", "--workdir", str(workdir), *args],
+        cwd=REPO,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def base_pythons(output: str) -> dict[str, str]:
+    """``tox config -k base_python`` output -> {env name: base_python}."""
+    found: dict[str, str] = {}
+    section = ""
+    for line in output.splitlines():
+        if line.startswith("[testenv:"):
+            section = line[len("[testenv:") : -1]
+        elif line.startswith("base_python = "):
+            found[section] = line.split(" = ", 1)[1]
+    return found
+
+
+def test_bench_envs_get_the_pair(tmp_path: Path) -> None:
+    gil = fake_python(tmp_path / "gil" / "python3.13", ft=False)
+    ft = fake_python(tmp_path / "ft" / "python3.13t", ft=True)
+    done = tox(
+        "config", "-e", "bench-gil,bench-ft,bench-ft-gil", "-k", "base_python",
+        env={"GILBENCH_PYTHON_GIL": str(gil), "GILBENCH_PYTHON_FT": str(ft)},
+        workdir=tmp_path / "tox",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert base_pythons(done.stdout) == {
+        "bench-gil": str(gil),
+        "bench-ft": str(ft),
+        "bench-ft-gil": str(ft),
+    }
+    assert "gilbench: ft interpreter" in done.stderr
+
+
+def test_other_envs_never_provision(tmp_path: Path) -> None:
+    # Provisioning would fail at once on this path: these envs must not even look.
+    bad = {"GILBENCH_PYTHON_GIL": str(tmp_path / "missing"), "GILBENCH_PYTHON_FT": "/missing"}
+    done = tox("config", "-e", "tests,lint,analysis", "-k", "base_python", env=bad,
+               workdir=tmp_path / "tox")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert set(base_pythons(done.stdout)) == {"tests", "lint", "analysis"}
+    assert "missing" not in done.stdout
+    listed = tox("list", env=bad, workdir=tmp_path / "tox")
+    assert listed.returncode == 0 and "bench-ft" in listed.stdout
+
+
+def test_provisioning_failure_is_reported_by_tox(tmp_path: Path) -> None:
+    missing = tmp_path / "missing"
+    done = tox("config", "-e", "bench-gil", "-k", "base_python",
+               env={"GILBENCH_PYTHON_GIL": str(missing)}, workdir=tmp_path / "tox")  # fmt: skip
+    assert f"bench-gil: no gil interpreter: GILBENCH_PYTHON_GIL={missing}: no such file" in (
+        done.stdout + done.stderr
+    )
+
+
+@pytest.mark.interpreters
+@pytest.mark.slow
+def test_bench_envs_run_on_the_right_interpreter_with_the_right_gil_state(
+    tmp_path: Path, interpreter_pair: dict[str, Path]
+) -> None:
+    probe = "python -c 'import sys; print(\"STATE\", sys.executable, sys._is_gil_enabled())'"
+    done = tox(
+        "run", "-e", "bench-gil,bench-ft,bench-ft-gil", "-x", f"testenv.commands={probe}",
+        env={
+            "GILBENCH_PYTHON_GIL": str(interpreter_pair["gil"]),
+            "GILBENCH_PYTHON_FT": str(interpreter_pair["ft"]),
+        },
+        workdir=tmp_path / "tox",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    states = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("STATE "):
+            _, executable, enabled = line.split()
+            env_name = Path(executable).parent.parent.name
+            states[env_name] = enabled
+    assert states == {"bench-gil": "True", "bench-ft": "False", "bench-ft-gil": "True"}
+    for env_name, kind in (("bench-gil", "gil"), ("bench-ft", "ft"), ("bench-ft-gil", "ft")):
+        cfg = (tmp_path / "tox" / env_name / "pyvenv.cfg").read_text()
+        assert f"home = {interpreter_pair[kind].parent}" in cfg
