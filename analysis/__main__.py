@@ -1,0 +1,143 @@
+"""``python -m analysis``: load results, write the report (README.md, CSVs, plots).
+
+Exit status: 0 when the report was written (possibly saying what is missing), 1 with
+``--strict`` when an input file had to be skipped or something is missing, 2 when
+there is nothing to analyse (no such directory, no result file, no loadable file) or
+the report cannot be written. Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from analysis import metrics
+from analysis.load import LoadError, load_results
+from analysis.report import build_report
+
+DEFAULT_RESULTS = Path("results")
+DEFAULT_OUTPUT = Path("results/report")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m analysis",
+        description=(
+            "Analyse gilbench results: read results/bench-<arm>.json (pyperf) and "
+            "results/races-<arm>.json, compute time per op, speedup, ft/gil ratios with "
+            "bootstrap CIs, lock overhead, race-loss rates, crossover and single-thread "
+            "overhead, and write README.md, CSV tables and five plots (PNG + SVG)."
+        ),
+        epilog=(
+            "Examples: python -m analysis  |  python -m analysis --results other-machine/ "
+            "--output /tmp/report  |  python -m analysis results/bench-gil.json "
+            "results/bench-ft.json timeit.json. Input files are never modified; "
+            "results/history/ and results/report/ are not read."
+        ),
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="result files or directories (same as --results; default: results/)",
+    )
+    p.add_argument(
+        "--results",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="PATH",
+        help="a results directory (its bench-*.json and races-*.json) or a result file; "
+        "repeat to put machines or versions side by side",
+    )
+    p.add_argument(
+        "--output",
+        type=Path,
+        default=DEFAULT_OUTPUT,
+        metavar="DIR",
+        help=f"where the report goes (default: {DEFAULT_OUTPUT})",
+    )
+    p.add_argument(
+        "--n-boot",
+        type=_positive,
+        default=metrics.DEFAULT_N_BOOT,
+        metavar="N",
+        help=f"bootstrap resamples for confidence intervals (default: {metrics.DEFAULT_N_BOOT})",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=metrics.DEFAULT_SEED,
+        help=f"bootstrap seed; same seed, same numbers (default: {metrics.DEFAULT_SEED})",
+    )
+    p.add_argument("--no-plots", action="store_true", help="write the tables only")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when an input file was skipped or a result is missing",
+    )
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    sources: list[Path] = [*args.results, *args.paths] or [DEFAULT_RESULTS]
+    try:
+        results = load_results(sources)
+    except LoadError as exc:
+        print(f"analysis: error: {exc}", file=sys.stderr)
+        return 2
+    if not results.files:
+        where = ", ".join(map(str, sources))
+        if results.problems:
+            print(f"analysis: error: nothing loadable: {results.problems[0]}", file=sys.stderr)
+            for problem in results.problems[1:]:
+                print(f"analysis: error: {problem}", file=sys.stderr)
+        else:
+            print(
+                f"analysis: error: no bench-*.json or races-*.json in {where} "
+                "(run the benchmarks first: tox -e bench-gil,bench-ft)",
+                file=sys.stderr,
+            )
+        return 2
+    for problem in results.problems:
+        print(f"analysis: warning: skipped: {problem}", file=sys.stderr)
+    output = args.output
+    if output.exists() and not output.is_dir():
+        print(f"analysis: error: --output {output} exists and is not a directory", file=sys.stderr)
+        return 2
+    try:
+        outcome = build_report(
+            results, output, n_boot=args.n_boot, seed=args.seed, make_plots=not args.no_plots
+        )
+    except OSError as exc:
+        print(f"analysis: error: cannot write the report to {output}: {exc}", file=sys.stderr)
+        return 2
+    for warning in outcome.warnings:
+        print(f"analysis: warning: {warning}", file=sys.stderr)
+    for missing in outcome.missing:
+        print(f"analysis: missing: {missing}", file=sys.stderr)
+    print(
+        f"analysis: wrote {output / 'README.md'} ({len(outcome.plots) // 2} plots, "
+        f"{len(results.files)} input files)"
+    )
+    if args.strict and (results.problems or outcome.missing):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

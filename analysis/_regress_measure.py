@@ -1,0 +1,130 @@
+"""Running the gate's benchmarks: ``python -m runners.bench`` per arm, on the right interpreter.
+
+Used to take a baseline (N repeated runs), by CI to measure the gate's subset, and by
+the gate itself to re-measure flagged metrics. Each arm runs in its own subprocess in
+the repository root with the arm's PYTHON_GIL (and none for the default build), so the
+measurement never happens in this (analysis) interpreter.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from runners.arms import ARMS
+
+REPO = Path(__file__).resolve().parent.parent
+ENV_PYTHON = {
+    "gil": "GILBENCH_PYTHON_GIL",
+    "ft": "GILBENCH_PYTHON_FT",
+    "ft-gil": "GILBENCH_PYTHON_FT",
+}
+
+
+class MeasureError(RuntimeError):
+    """A benchmark run could not be started or failed."""
+
+
+def parse_python_options(items: Iterable[str]) -> dict[str, str]:
+    """``["gil=/usr/bin/python3.13", "ft=..."]`` -> {arm: path}; ValueError on bad items."""
+    pythons: dict[str, str] = {}
+    for item in items:
+        arm, sep, path = item.partition("=")
+        if not sep or not path or arm not in ARMS:
+            raise ValueError(f"--python {item!r}: expected ARM=PATH with ARM in {', '.join(ARMS)}")
+        pythons[arm] = path
+    return pythons
+
+
+def resolve_python(
+    arm: str, explicit: Mapping[str, str], recorded: Mapping[str, str] | None = None
+) -> Path:
+    """The interpreter for ``arm``: --python, then the one the results recorded, then env vars.
+
+    ``ft-gil`` falls back to the ``ft`` interpreter (same binary, PYTHON_GIL=1).
+    """
+    recorded = recorded or {}
+    candidates = [
+        explicit.get(arm),
+        explicit.get("ft") if arm == "ft-gil" else None,
+        recorded.get(arm),
+        recorded.get("ft") if arm == "ft-gil" else None,
+        os.environ.get(ENV_PYTHON[arm]) if arm in ENV_PYTHON else None,
+    ]
+    for candidate in candidates:
+        if candidate and Path(candidate).exists():
+            return Path(candidate)
+    raise MeasureError(
+        f"no interpreter for arm {arm}: pass --python {arm}=PATH "
+        f"(a python with pyperf installed) or set {ENV_PYTHON.get(arm, 'GILBENCH_PYTHON_*')}"
+    )
+
+
+def arm_env(arm: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """os.environ with the arm's PYTHON_GIL (removed for the default build) plus ``extra``."""
+    env = dict(os.environ)
+    env.pop("PYTHON_GIL", None)
+    setting = ARMS[arm].python_gil
+    if setting is not None:
+        env["PYTHON_GIL"] = setting
+    env.update(extra or {})
+    return env
+
+
+def bench_filter(benchmarks: Iterable[str]) -> str:
+    """A runners.bench --filter regex selecting exactly these ``family-variant`` names."""
+    names = sorted(set(benchmarks))
+    return "^(" + "|".join(_escape(name) for name in names) + ")(-t[0-9]+)?$"
+
+
+def exact_filter(names: Iterable[str]) -> str:
+    """A runners.bench --filter regex selecting exactly these full ``family-variant-tN`` names."""
+    return "^(" + "|".join(_escape(name) for name in sorted(set(names))) + ")$"
+
+
+def _escape(name: str) -> str:
+    # re.escape also escapes "-", harmless but unreadable in logs; names are [a-z0-9-].
+    return "".join("\\" + ch if not (ch.isalnum() or ch == "-") else ch for ch in name)
+
+
+def run_arms(
+    out_dir: Path,
+    pythons: Mapping[str, Path],
+    *,
+    filter_regex: str | None,
+    bench_args: Sequence[str] = (),
+    timeout: float | None = None,
+) -> None:
+    """Run ``runners.bench`` for each arm in ``pythons`` (in order) into ``out_dir``.
+
+    The runner's output goes to stderr so that the gate's stdout stays the report.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for arm, python in pythons.items():
+        cmd = [str(python), "-m", "runners.bench", "--arm", arm, "--results-dir", str(out_dir)]
+        if filter_regex:
+            cmd += ["--filter", filter_regex]
+        cmd += list(bench_args)
+        print(f"regress: measuring arm {arm}: {' '.join(cmd)}", file=sys.stderr, flush=True)
+        try:
+            proc = subprocess.run(
+                cmd,
+                cwd=REPO,
+                env=arm_env(arm),
+                stdin=subprocess.DEVNULL,
+                stdout=sys.stderr,
+                stderr=sys.stderr,
+                timeout=timeout,
+                check=False,
+            )
+        except FileNotFoundError:
+            raise MeasureError(f"arm {arm}: cannot run {python}") from None
+        except subprocess.TimeoutExpired:
+            raise MeasureError(f"arm {arm}: runners.bench took longer than {timeout} s") from None
+        if proc.returncode != 0:
+            raise MeasureError(f"arm {arm}: runners.bench exited {proc.returncode}")
+        if not (out_dir / f"bench-{arm}.json").exists():
+            raise MeasureError(f"arm {arm}: runners.bench wrote no {out_dir}/bench-{arm}.json")

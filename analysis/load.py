@@ -1,0 +1,621 @@
+"""Load gilbench result files into tidy pandas DataFrames.
+
+Two kinds of input, told apart by their content (not only their name):
+
+- pyperf BenchmarkSuite files (``results/bench-<arm>.json``, or any file written by
+  pyperf, e.g. ``python -m pyperf timeit -o``), read with pyperf's own loader;
+- race-loss files (``results/races-<arm>.json``, schema ``gilbench.races/1``).
+
+``load_bench`` gives one row per timing value, ``load_races`` one row per trial, each
+with the arm, the benchmark identity and the interpreter / machine metadata as columns.
+A directory contributes its ``bench-*.json`` and ``races-*.json`` (not its
+``history/`` or ``report/`` subfolders). Input files are only ever opened for reading.
+
+Bad input never ends in a traceback: an unreadable file becomes a one-line
+``problems`` entry (``on_error="skip"``) or a :class:`LoadError` (``on_error="raise"``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import pyperf
+
+KNOWN_ARMS: tuple[str, ...] = ("gil", "ft", "ft-gil")
+"""The arms in report order."""
+
+EXPECTED_GIL: dict[str, bool] = {"gil": True, "ft": False, "ft-gil": True}
+"""Observed GIL state each arm must have (``sys._is_gil_enabled()``)."""
+
+EXPECTED_BUILD_FT: dict[str, bool] = {"gil": False, "ft": True, "ft-gil": True}
+"""Whether each arm runs a free-threaded build (``Py_GIL_DISABLED``)."""
+
+RACES_SCHEMA = "gilbench.races/1"
+BENCH_GLOBS: tuple[str, ...] = ("bench-*.json", "bench-*.json.gz")
+RACES_GLOBS: tuple[str, ...] = ("races-*.json",)
+RACE_TRIAL_KEYS: tuple[str, ...] = ("variant", "threads", "expected", "observed", "lost")
+
+BENCH_COLUMNS: list[str] = [
+    "source",
+    "group",
+    "arm",
+    "benchmark",
+    "family",
+    "variant",
+    "threads",
+    "run",
+    "value_index",
+    "value",
+    "unit",
+    "foreign",
+    "gil_valid",
+    "python_version",
+    "python_config_args",
+    "python_executable",
+    "py_gil_disabled",
+    "gil_enabled_at_start",
+    "gil_enabled_at_end",
+    "switch_interval",
+    "oversubscribed",
+    "ops_per_thread",
+    "inner_loops",
+    "cpu_count",
+    "cpu_affinity",
+    "cores",
+    "cpu_model",
+    "hostname",
+    "date",
+    "description",
+]
+"""Columns of :func:`load_bench`'s frame, in order."""
+
+RACE_COLUMNS: list[str] = [
+    "source",
+    "group",
+    "arm",
+    "variant",
+    "threads",
+    "switch_interval",
+    "increments_per_thread",
+    "trial",
+    "expected",
+    "observed",
+    "lost",
+    "loss_rate",
+    "seconds",
+    "gil_valid",
+    "python_version",
+    "python_config_args",
+    "python_executable",
+    "py_gil_disabled",
+    "gil_enabled_at_start",
+    "gil_enabled_at_end",
+    "cpu_count",
+    "cpu_affinity",
+    "cores",
+    "cpu_model",
+    "hostname",
+    "date",
+]
+"""Columns of :func:`load_races`'s frame, in order (file metadata keys not listed here
+are appended after them)."""
+
+Source = str | Path
+Sources = Source | Sequence[Source]
+OnError = Literal["raise", "skip"]
+
+
+class LoadError(ValueError):
+    """Input that cannot be analysed; ``str(error)`` is a one-line message for the user."""
+
+
+@dataclass
+class Results:
+    """Everything loaded from a set of sources."""
+
+    bench: pd.DataFrame
+    races: pd.DataFrame
+    files: list[Path] = field(default_factory=list)
+    """Files that loaded (bench and races)."""
+    problems: list[str] = field(default_factory=list)
+    """One line per file that was skipped or looked wrong, saying why."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def truthy(value: Any) -> bool | None:
+    """Metadata flag as a bool: True/False, 1/0, "true"/"false"... None when absent."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off", ""}:
+        return False
+    return None
+
+
+_VERSION_RE = re.compile(r"\d+\.\d+(?:\.\d+)?(?:(?:a|b|rc)\d+)?\+?")
+
+
+def short_version(value: Any) -> str | None:
+    """The version number of a ``python_version`` string.
+
+    pyperf records e.g. ``"3.13.5 (64-bit) revision 6cb20a2"``, gilbench
+    ``"3.13.5"``; both give ``"3.13.5"``.
+    """
+    if value is None:
+        return None
+    match = _VERSION_RE.match(str(value).strip())
+    return match.group(0) if match else str(value)
+
+
+def minor_version(value: Any) -> str | None:
+    """``"3.13.5"`` -> ``"3.13"``."""
+    version = short_version(value)
+    if version is None:
+        return None
+    parts = version.split(".")
+    return ".".join(parts[:2])
+
+
+def parse_cpu_list(value: Any) -> list[int] | None:
+    """CPU list in gilbench's ``"0,1"`` or pyperf's ``"0-3,6"`` form; None if absent or odd."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return [value]
+    cpus: list[int] = []
+    for part in str(value).replace(" ", "").split(","):
+        if not part:
+            continue
+        try:
+            if "-" in part:
+                lo, hi = part.split("-", 1)
+                cpus.extend(range(int(lo), int(hi) + 1))
+            else:
+                cpus.append(int(part))
+        except ValueError:
+            return None
+    return sorted(set(cpus)) or None
+
+
+def usable_cores(affinity: Any, cpu_count: Any) -> int | None:
+    """CPUs the measurement could use: the affinity's size, else the machine's count."""
+    cpus = parse_cpu_list(affinity)
+    if cpus:
+        return len(cpus)
+    try:
+        return int(cpu_count) if cpu_count is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _float_or_none(value: Any) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _arm_from_name(path: Path) -> str | None:
+    """``bench-ft.json`` / ``races-ft-gil.json`` -> the arm; None for other names."""
+    name = path.name
+    for suffix in (".json.gz", ".json"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    for prefix in ("bench-", "races-"):
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return name[len(prefix) :]
+    return name if name in KNOWN_ARMS else None
+
+
+def gil_valid(arm: Any, py_gil_disabled: Any, at_start: Any, at_end: Any) -> bool:
+    """True unless the metadata shows a GIL state or build the arm must not have.
+
+    Unknown arms and missing fields are not held against a row (a foreign file has
+    neither); only a recorded contradiction makes it invalid.
+    """
+    if arm not in EXPECTED_GIL:
+        return True
+    for observed in (at_start, at_end):
+        state = truthy(observed)
+        if state is not None and state != EXPECTED_GIL[arm]:
+            return False
+    build = truthy(py_gil_disabled)
+    return not (build is not None and build != EXPECTED_BUILD_FT[arm])
+
+
+def _machine_fields(md: dict[str, Any]) -> dict[str, Any]:
+    """Interpreter and machine columns shared by bench and races rows."""
+    affinity = md.get("cpu_affinity")
+    cpu_count = _int_or_none(md.get("cpu_count"))
+    return {
+        "python_version": short_version(md.get("python_version")),
+        "python_config_args": md.get("python_config_args"),
+        "python_executable": md.get("python_executable"),
+        "py_gil_disabled": truthy(md.get("py_gil_disabled")),
+        "gil_enabled_at_start": truthy(md.get("gil_enabled_at_start")),
+        "gil_enabled_at_end": truthy(md.get("gil_enabled_at_end")),
+        "cpu_count": cpu_count,
+        "cpu_affinity": None if affinity is None else str(affinity),
+        "cores": usable_cores(affinity, cpu_count),
+        "cpu_model": md.get("cpu_model_name") or md.get("cpu_model"),
+        "hostname": md.get("hostname"),
+        "date": None if md.get("date") is None else str(md.get("date")),
+    }
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def _as_list(sources: Sources) -> list[Path]:
+    if isinstance(sources, str | Path):
+        return [Path(sources)]
+    return [Path(s) for s in sources]
+
+
+def discover(sources: Sources) -> list[Path]:
+    """Result files named by ``sources`` (directories expand to their result files).
+
+    Raises LoadError for a source that does not exist.
+    """
+    files: list[Path] = []
+    for source in _as_list(sources):
+        if source.is_dir():
+            for pattern in BENCH_GLOBS + RACES_GLOBS:
+                files.extend(sorted(p for p in source.glob(pattern) if p.is_file()))
+        elif source.is_file():
+            files.append(source)
+        elif source.exists():
+            raise LoadError(f"{source}: not a regular file or directory")
+        else:
+            raise LoadError(f"{source}: no such file or directory")
+    unique: dict[Path, None] = {}
+    for path in files:
+        unique.setdefault(path.resolve(), None)
+    return list(unique)
+
+
+def _read_text(path: Path) -> str:
+    if path.name.endswith(".gz"):
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            return handle.read()
+    return path.read_text(encoding="utf-8")
+
+
+def _read_json(path: Path) -> tuple[str, Any]:
+    """(text, parsed JSON) of ``path``; LoadError with a one-line reason otherwise."""
+    try:
+        text = _read_text(path)
+    except (OSError, UnicodeDecodeError, EOFError) as exc:
+        raise LoadError(f"{path}: cannot be read ({exc})") from None
+    if not text.strip():
+        raise LoadError(f"{path}: empty file")
+    try:
+        return text, json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LoadError(f"{path}: not valid JSON, truncated or corrupt? ({exc})") from None
+
+
+def kind_of(data: Any) -> str:
+    """``"pyperf"``, ``"races"`` or ``"unknown"`` for parsed JSON ``data``."""
+    if isinstance(data, dict):
+        if "benchmarks" in data and "version" in data:
+            return "pyperf"
+        if data.get("schema") == RACES_SCHEMA:
+            return "races"
+    return "unknown"
+
+
+def _describe_unknown(path: Path, data: Any) -> str:
+    if isinstance(data, dict) and "schema" in data:
+        return (
+            f"{path}: unknown schema {data.get('schema')!r} "
+            f"(expected {RACES_SCHEMA!r} or a pyperf file)"
+        )
+    if isinstance(data, dict):
+        keys = ", ".join(sorted(map(str, data))[:5]) or "none"
+        return (
+            f"{path}: unknown schema: neither a pyperf file nor {RACES_SCHEMA!r} "
+            f"(top-level keys: {keys})"
+        )
+    return f"{path}: unknown schema: a JSON {type(data).__name__}, not an object"
+
+
+# --------------------------------------------------------------------------- bench
+
+
+def _bench_rows(path: Path, text: str) -> list[dict[str, Any]]:
+    """One dict per value of a pyperf file (calibration and warmup-only runs skipped)."""
+    try:
+        suite = pyperf.BenchmarkSuite.loads(text)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise LoadError(f"{path}: not a valid pyperf file ({exc})") from None
+    file_arm = _arm_from_name(path)
+    rows: list[dict[str, Any]] = []
+    for bench in suite.get_benchmarks():
+        name = bench.get_name()
+        run_index = 0
+        for run in bench.get_runs():
+            values = run.values
+            if not values:
+                continue  # calibration / warmup-only run
+            md = run.get_metadata()  # benchmark-level metadata merged in by pyperf
+            family = md.get("family")
+            threads = _int_or_none(md.get("threads"))
+            if threads is None and family is not None:
+                match = re.search(r"-t(\d+)$", name)
+                threads = int(match.group(1)) if match else None
+            arm = md.get("arm") or file_arm
+            base = {
+                "source": str(path),
+                "arm": arm,
+                "benchmark": name,
+                "family": family,
+                "variant": md.get("variant"),
+                "threads": threads,
+                "run": run_index,
+                "unit": md.get("unit", "second"),
+                "foreign": family is None,
+                "switch_interval": _float_or_none(md.get("switch_interval")),
+                "oversubscribed": truthy(md.get("oversubscribed")),
+                "ops_per_thread": _int_or_none(md.get("ops_per_thread")),
+                "inner_loops": _int_or_none(md.get("inner_loops")),
+                "description": md.get("description"),
+                **_machine_fields(md),
+            }
+            base["gil_valid"] = gil_valid(
+                arm,
+                base["py_gil_disabled"],
+                base["gil_enabled_at_start"],
+                base["gil_enabled_at_end"],
+            )
+            for index, value in enumerate(values):
+                rows.append({**base, "value_index": index, "value": float(value)})
+            run_index += 1
+    return rows
+
+
+def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Reorder columns (keeping extra ones) and give nullable columns proper dtypes."""
+    for column in columns:
+        if column not in frame.columns:
+            frame[column] = pd.Series([None] * len(frame), dtype="object")
+    extra = [c for c in frame.columns if c not in columns]
+    frame = frame[columns + extra].copy()
+    for column in ("threads", "cpu_count", "cores", "ops_per_thread", "inner_loops"):
+        if column in frame.columns:
+            frame[column] = pd.to_numeric(frame[column]).astype("Int64")
+    for column in (
+        "py_gil_disabled",
+        "gil_enabled_at_start",
+        "gil_enabled_at_end",
+        "oversubscribed",
+        "foreign",
+        "gil_valid",
+    ):
+        if column in frame.columns:
+            frame[column] = frame[column].astype("boolean")
+    for column in ("value", "switch_interval", "loss_rate", "seconds"):
+        if column in frame.columns:
+            frame[column] = pd.to_numeric(frame[column]).astype("float64")
+    return frame.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- races
+
+
+def _race_rows(path: Path, data: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """One dict per trial of a races file, and warnings about inconsistent trials."""
+    metadata = data.get("metadata")
+    trials = data.get("trials")
+    if not isinstance(metadata, dict):
+        metadata = {}
+    if not isinstance(trials, list):
+        raise LoadError(f"{path}: schema {RACES_SCHEMA} but 'trials' is not a list")
+    arm = metadata.get("arm") or _arm_from_name(path)
+    common = {"source": str(path), "arm": arm, **_machine_fields(metadata)}
+    common["gil_valid"] = gil_valid(
+        arm,
+        common["py_gil_disabled"],
+        common["gil_enabled_at_start"],
+        common["gil_enabled_at_end"],
+    )
+    # Other metadata keys travel along as columns (trial fields win on a clash).
+    extra_md = {
+        k: v
+        for k, v in metadata.items()
+        if k not in common and k not in RACE_TRIAL_KEYS and isinstance(v, str | int | float)
+    }
+    rows: list[dict[str, Any]] = []
+    warnings: list[str] = []
+    for index, trial in enumerate(trials):
+        if not isinstance(trial, dict):
+            raise LoadError(f"{path}: trial {index} is not an object")
+        missing = [k for k in RACE_TRIAL_KEYS if k not in trial]
+        if missing:
+            raise LoadError(f"{path}: trial {index} lacks {', '.join(missing)}")
+        try:
+            expected = int(trial["expected"])
+            observed = int(trial["observed"])
+            lost = int(trial["lost"])
+            threads = int(trial["threads"])
+        except (TypeError, ValueError):
+            raise LoadError(f"{path}: trial {index} has non-integer counts") from None
+        if expected <= 0:
+            raise LoadError(f"{path}: trial {index} expects {expected} increments")
+        if expected - observed != lost and not warnings:
+            warnings.append(
+                f"{path}: trial {index} has lost={lost} but expected-observed="
+                f"{expected - observed} (first such trial)"
+            )
+        scalar = {k: v for k, v in trial.items() if isinstance(v, str | int | float | None)}
+        rows.append(
+            {
+                **extra_md,
+                **common,
+                **scalar,
+                "threads": threads,
+                "expected": expected,
+                "observed": observed,
+                "lost": lost,
+                "loss_rate": lost / expected,
+                "trial": trial.get("trial", index),
+            }
+        )
+    return rows, warnings
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def assign_groups(bench: pd.DataFrame, races: pd.DataFrame) -> None:
+    """Fill the ``group`` column: which files are compared with each other.
+
+    Files from one host form one group, so a gil and an ft file of the same machine
+    are compared even if their versions differ (a mismatch the report warns about).
+    Where one host has the same arm from several Python minor versions (e.g. 3.13 and
+    3.14 side by side), the group is split by minor version.
+    """
+    frames = [f for f in (bench, races) if not f.empty]
+    if not frames:
+        for frame in (bench, races):
+            frame["group"] = pd.Series(dtype="object")
+        return
+    files = pd.concat(
+        [f[["source", "arm", "hostname", "python_version"]] for f in frames]
+    ).drop_duplicates("source")
+    files["host"] = files["hostname"].fillna("unknown host").astype(str)
+    files["minor"] = files["python_version"].map(minor_version).fillna("?")
+    label: dict[str, str] = {}
+    for host, per_host in files.groupby("host", sort=True):
+        arms_versions = per_host.groupby(per_host["arm"].fillna("?"))["minor"].nunique()
+        split = bool((arms_versions > 1).any())
+        for row in per_host.itertuples():
+            label[str(row.source)] = f"{host} py{row.minor}" if split else str(host)
+    for frame in (bench, races):
+        frame["group"] = frame["source"].map(label).astype("object")
+
+
+def load_results(sources: Sources, *, on_error: OnError = "skip") -> Results:
+    """Load every result file named by ``sources`` (files and/or directories).
+
+    With ``on_error="skip"`` a bad file is left out and described in
+    ``Results.problems``; with ``"raise"`` the first bad file raises LoadError.
+    Missing sources always raise LoadError.
+    """
+    paths = discover(sources)
+    bench_rows: list[dict[str, Any]] = []
+    race_rows: list[dict[str, Any]] = []
+    problems: list[str] = []
+    loaded: list[Path] = []
+    for path in paths:
+        try:
+            text, data = _read_json(path)
+            kind = kind_of(data)
+            if kind == "pyperf":
+                rows = _bench_rows(path, text)
+                if not rows:
+                    raise LoadError(f"{path}: pyperf file without any timing value")
+                bench_rows.extend(rows)
+            elif kind == "races":
+                rows, warnings = _race_rows(path, data)
+                if not rows:
+                    raise LoadError(f"{path}: races file without any trial")
+                race_rows.extend(rows)
+                problems.extend(warnings)
+            else:
+                raise LoadError(_describe_unknown(path, data))
+            loaded.append(path)
+        except LoadError as exc:
+            if on_error == "raise":
+                raise
+            problems.append(str(exc))
+    bench = _typed(pd.DataFrame(bench_rows), BENCH_COLUMNS)
+    races = _typed(pd.DataFrame(race_rows), RACE_COLUMNS)
+    assign_groups(bench, races)
+    return Results(bench=bench, races=races, files=loaded, problems=problems)
+
+
+def _only(sources: Sources, kind: str) -> list[Path]:
+    """The files of ``sources`` that hold ``kind`` ("bench" or "races") by name or content."""
+    globs = BENCH_GLOBS if kind == "bench" else RACES_GLOBS
+    chosen: list[Path] = []
+    for source in _as_list(sources):
+        if source.is_dir():
+            for pattern in globs:
+                chosen.extend(sorted(p for p in source.glob(pattern) if p.is_file()))
+        else:
+            chosen.append(source)  # explicit files: loaded whatever their name
+    return chosen
+
+
+def load_bench(sources: Sources, *, on_error: OnError = "raise") -> pd.DataFrame:
+    """pyperf results as one row per value (columns: :data:`BENCH_COLUMNS`).
+
+    ``sources``: a results directory (its ``bench-*.json``), pyperf files, or a list
+    of both. Foreign pyperf benchmarks (no ``family`` metadata) get family NaN and
+    ``foreign`` True. Problems go to ``frame.attrs["problems"]`` when
+    ``on_error="skip"``; with ``"raise"`` (default) they raise LoadError, as does
+    finding no benchmark at all.
+    """
+    files = _only(sources, "bench")
+    if not files:
+        raise LoadError(f"no bench-*.json files in {', '.join(map(str, _as_list(sources)))}")
+    results = load_results(files, on_error=on_error)
+    bench = results.bench
+    bench.attrs["problems"] = list(results.problems)
+    if bench.empty and on_error == "raise":
+        raise LoadError(f"no benchmark values in {', '.join(map(str, files))}")
+    return bench
+
+
+def load_races(sources: Sources, *, on_error: OnError = "raise") -> pd.DataFrame:
+    """Race-loss trials as one row per trial (columns: :data:`RACE_COLUMNS` and more).
+
+    ``sources``: a results directory (its ``races-*.json``), races files, or a list.
+    ``loss_rate`` = lost / expected. Errors as in :func:`load_bench`.
+    """
+    files = _only(sources, "races")
+    if not files:
+        raise LoadError(f"no races-*.json files in {', '.join(map(str, _as_list(sources)))}")
+    results = load_results(files, on_error=on_error)
+    races = results.races
+    races.attrs["problems"] = list(results.problems)
+    if races.empty and on_error == "raise":
+        raise LoadError(f"no race trials in {', '.join(map(str, files))}")
+    return races
+
+
+def arms_present(frame: pd.DataFrame) -> list[str]:
+    """Arms in ``frame`` in report order (known arms first, then others sorted)."""
+    if frame.empty:
+        return []
+    found = {str(a) for a in frame["arm"].dropna().unique()}
+    return [a for a in KNOWN_ARMS if a in found] + sorted(found - set(KNOWN_ARMS))
+
+
+def iter_sources(frame: pd.DataFrame) -> Iterable[str]:
+    """Distinct source files of a frame, sorted."""
+    return sorted(frame["source"].dropna().unique()) if not frame.empty else []

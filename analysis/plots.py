@@ -1,0 +1,549 @@
+"""The five report plots (matplotlib, Agg backend), each written as PNG and SVG.
+
+1. race-loss: loss rate per race variant x threads, one panel per arm and switch
+   interval, every trial shown (median and IQR marked);
+2. lock-overhead: ns per op that Lock / RLock / Semaphore add over the same work
+   unlocked, per arm and thread count, with bootstrap CIs;
+3. scaling: speedup t(1)/t(N) vs threads, one panel per family and arm, with the
+   ideal line min(N, cores), the core count marked and the oversubscribed region shaded;
+4. ft-vs-gil: time-per-op ratio of each benchmark to gil at 1 thread and at the core
+   count, with CIs (ft, and ft-gil where measured);
+5. single-thread-overhead: the free-threaded build's overhead at 1 thread per family,
+   next to the published figures for 3.13t and 3.14t.
+
+Every figure is titled with the interpreter versions, CPU model, core count and date.
+Files are written to a temporary name and renamed, so a reader never sees half a plot.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from analysis.load import KNOWN_ARMS
+from analysis.metrics import (
+    PUBLISHED_OVERHEAD,
+    arm_sort_key,
+    family_sort_key,
+)
+
+FORMATS: tuple[str, ...] = ("png", "svg")
+ARM_COLORS = {"gil": "#1f77b4", "ft": "#d62728", "ft-gil": "#ff7f0e"}
+RACE_VARIANT_ORDER = (
+    "inline",
+    "call",
+    "global",
+    "attribute",
+    "dict-item",
+    "locked",
+    "itertools-count",
+)
+SAFE_RACE_VARIANTS = ("locked", "itertools-count")
+
+matplotlib.rcParams.update(
+    {
+        "svg.hashsalt": "gilbench",  # stable SVG ids, so reruns diff cleanly
+        "figure.dpi": 100,
+        "savefig.dpi": 110,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "font.size": 9,
+        "axes.titlesize": 10,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every plot title says about where its numbers come from."""
+
+    versions: str
+    """e.g. "CPython 3.13.5 (gil) vs 3.13.5t (ft, ft-gil)"."""
+    machine: str
+    cores: int
+    date: str
+    group: str = ""
+
+    def line(self) -> str:
+        return f"{self.versions} · {self.machine} · {self.cores} cores · {self.date}"
+
+
+def context_for(frames: Sequence[pd.DataFrame], group: str, cores: int) -> Context:
+    """Context of one group from its bench and/or races rows."""
+    rows = pd.concat(
+        [f[f["group"] == group] for f in frames if not f.empty and "group" in f.columns]
+    )
+    by_version: dict[str, list[str]] = {}
+    per_arm = rows.drop_duplicates("arm")
+    for arm in sorted(per_arm["arm"].dropna().unique(), key=lambda a: arm_sort_key(str(a))):
+        arm_rows = rows[rows["arm"] == arm]
+        version = (
+            str(arm_rows["python_version"].dropna().iloc[0])
+            if arm_rows["python_version"].notna().any()
+            else "?"
+        )
+        if bool(arm_rows["py_gil_disabled"].fillna(False).any()):
+            version += "t"
+        by_version.setdefault(version, []).append(str(arm))
+    versions = "CPython " + " vs ".join(
+        f"{version} ({', '.join(arms)})" for version, arms in by_version.items()
+    )
+    models = rows["cpu_model"].dropna().unique()
+    machine = str(models[0]) if len(models) else "unknown CPU"
+    if len(models) > 1:
+        machine += f" (+{len(models) - 1} other)"
+    days = sorted({str(d)[:10] for d in rows["date"].dropna()})
+    date = days[0] if len(days) == 1 else (f"{days[0]} to {days[-1]}" if days else "date unknown")
+    return Context(versions=versions, machine=machine, cores=cores, date=date, group=group)
+
+
+def _title(fig: Figure, title: str, context: Context) -> None:
+    fig.suptitle(f"{title}\n{context.line()}", fontsize=11)
+
+
+def save(fig: Figure, out_dir: Path, stem: str, formats: Sequence[str] = FORMATS) -> list[Path]:
+    """Write ``fig`` as ``stem.<fmt>`` for each format, atomically; close it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    try:
+        for fmt in formats:
+            target = out_dir / f"{stem}.{fmt}"
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=out_dir)
+            os.close(fd)
+            try:
+                # Fixed metadata: no creation date, so identical inputs give identical files.
+                metadata = {"Date": None} if fmt == "svg" else {"Software": "gilbench"}
+                fig.savefig(tmp, format=fmt, bbox_inches="tight", metadata=metadata)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            written.append(target)
+    finally:
+        plt.close(fig)
+    return written
+
+
+def _ordered(values: Sequence[str], order: Sequence[str]) -> list[str]:
+    known = [v for v in order if v in values]
+    return known + sorted(v for v in values if v not in order)
+
+
+THREAD_PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#8172b3", "#c44e52", "#937860", "#da8bc3")
+
+
+def _thread_colors(threads: Sequence[int]) -> dict[int, str]:
+    """A distinct colour per thread count (same count, same colour in every plot)."""
+    return {t: THREAD_PALETTE[i % len(THREAD_PALETTE)] for i, t in enumerate(sorted(threads))}
+
+
+def _threads_label(n: int) -> str:
+    return f"{n} thread" if n == 1 else f"{n} threads"
+
+
+def _yerr(points: pd.Series, lo: pd.Series, hi: pd.Series) -> np.ndarray:
+    """Asymmetric error bars from CI bounds (zero length where a bound is NaN)."""
+    low = (points - lo).clip(lower=0).fillna(0).to_numpy(dtype=float)
+    high = (hi - points).clip(lower=0).fillna(0).to_numpy(dtype=float)
+    return np.vstack([low, high])
+
+
+# --------------------------------------------------------------------------- 1 races
+
+
+def plot_race_loss(races: pd.DataFrame, context: Context, out_dir: Path, stem: str) -> list[Path]:
+    """Plot 1: every trial's loss rate, variant x threads, one panel per arm x interval."""
+    arms = sorted(races["arm"].dropna().unique(), key=lambda a: arm_sort_key(str(a)))
+    intervals = sorted(races["switch_interval"].fillna(-1).unique(), reverse=True)
+    variants = _ordered(list(races["variant"].unique()), RACE_VARIANT_ORDER)
+    threads = sorted(int(t) for t in races["threads"].unique())
+    colors = _thread_colors(threads)
+    width = 0.8 / len(threads)
+    fig, axes = plt.subplots(
+        len(intervals),
+        len(arms),
+        figsize=(
+            max(4.5, 0.55 * len(variants) * max(len(threads), 2)) * len(arms) / 1.6 + 1,
+            3.4 * len(intervals) + 1,
+        ),
+        squeeze=False,
+        layout="constrained",
+        sharey=True,
+    )
+    rng = np.random.default_rng(0)  # jitter only; fixed so plots are reproducible
+    for row, interval in enumerate(intervals):
+        for col, arm in enumerate(arms):
+            ax = axes[row][col]
+            cell = races[(races["arm"] == arm) & (races["switch_interval"].fillna(-1) == interval)]
+            if cell.empty:
+                ax.text(
+                    0.5, 0.5, "not measured", transform=ax.transAxes, ha="center", color="dimgrey"
+                )
+            for vi, variant in enumerate(variants):
+                for ti, n in enumerate(threads):
+                    rates = 100.0 * cell[(cell["variant"] == variant) & (cell["threads"] == n)][
+                        "loss_rate"
+                    ].to_numpy(dtype=float)
+                    if rates.size == 0:
+                        continue
+                    x = vi - 0.4 + width * (ti + 0.5)
+                    jitter = rng.uniform(-0.3, 0.3, rates.size) * width
+                    ax.scatter(x + jitter, rates, s=10, color=colors[n], alpha=0.6, lw=0)
+                    q1, med, q3 = np.quantile(rates, [0.25, 0.5, 0.75])
+                    ax.vlines(x, q1, q3, color="black", lw=2.5, alpha=0.8)
+                    ax.hlines(med, x - width * 0.4, x + width * 0.4, color="black", lw=1.5)
+            ax.set_yscale("symlog", linthresh=0.1, linscale=0.5)
+            ax.set_ylim(-0.02, 120)
+            ax.set_yticks([0, 0.1, 1, 10, 100])
+            ax.set_yticklabels(["0%", "0.1%", "1%", "10%", "100%"])
+            ax.set_xticks(range(len(variants)))
+            ax.set_xticklabels(
+                [f"{v}\n(must be 0)" if v in SAFE_RACE_VARIANTS else v for v in variants],
+                rotation=30,
+                ha="right",
+            )
+            ax.set_xlim(-0.6, len(variants) - 0.4)
+            label = "default" if interval < 0 else f"{interval:g} s"
+            ax.set_title(f"arm {arm} · switch interval {label}", color=ARM_COLORS.get(arm))
+            if col == 0:
+                ax.set_ylabel("lost updates / expected (%)")
+    handles = [
+        plt.Line2D([], [], marker="o", ls="", color=colors[n], label=_threads_label(n))
+        for n in threads
+    ]
+    handles.append(plt.Line2D([], [], color="black", lw=2.5, label="median and IQR"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
+    _title(fig, "Race-loss rate of unprotected increments (each dot is one trial)", context)
+    return save(fig, out_dir, stem)
+
+
+# --------------------------------------------------------------------------- 2 locks
+
+
+def plot_lock_overhead(
+    overhead: pd.DataFrame, context: Context, out_dir: Path, stem: str
+) -> list[Path]:
+    """Plot 2: ns/op added by each locked variant over its unlocked reference."""
+    arms = sorted(overhead["arm"].unique(), key=lambda a: arm_sort_key(str(a)))
+    labels = (
+        overhead[["family", "variant", "primitive", "reference"]]
+        .drop_duplicates()
+        .sort_values(["family", "variant"], key=lambda c: c.map(str))
+    )
+    threads = sorted(int(t) for t in overhead["threads"].unique())
+    colors = _thread_colors(threads)
+    width = 0.8 / len(threads)
+    fig, axes = plt.subplots(
+        1,
+        len(arms),
+        figsize=(max(4.0, 0.5 * len(labels) * max(len(threads), 2)) * len(arms) / 1.5 + 1, 5.2),
+        squeeze=False,
+        layout="constrained",
+        sharey=True,
+    )
+    for col, arm in enumerate(arms):
+        ax = axes[0][col]
+        per_arm = overhead[overhead["arm"] == arm]
+        for li, label in enumerate(labels.itertuples()):
+            for ti, n in enumerate(threads):
+                cell = per_arm[
+                    (per_arm["family"] == label.family)
+                    & (per_arm["variant"] == label.variant)
+                    & (per_arm["threads"] == n)
+                ]
+                if cell.empty:
+                    continue
+                x = li - 0.4 + width * (ti + 0.5)
+                ax.bar(
+                    x,
+                    cell["overhead_ns"],
+                    width * 0.9,
+                    color=colors[n],
+                    yerr=_yerr(cell["overhead_ns"], cell["overhead_lo_ns"], cell["overhead_hi_ns"]),
+                    capsize=2,
+                    error_kw={"lw": 0.8},
+                )
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_xticks(range(len(labels)))
+        ax.set_xticklabels(
+            [f"{r.family}/{r.variant}\n({r.primitive})" for r in labels.itertuples()],
+            rotation=30,
+            ha="right",
+            fontsize=7.5,
+        )
+        ax.set_title(f"arm {arm}", color=ARM_COLORS.get(arm))
+        if col == 0:
+            ax.set_ylabel("added time per op (ns): locked − unlocked")
+    handles = [
+        plt.Rectangle((0, 0), 1, 1, color=colors[n], label=_threads_label(n)) for n in threads
+    ]
+    refs = sorted({str(r.reference) for r in labels.itertuples()})
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncol=len(handles),
+        frameon=False,
+        title="compared with the unlocked " + " / ".join(refs) + ", same arm and thread count",
+        title_fontsize=8,
+    )
+    _title(fig, "Lock overhead: time per operation added by the primitive (95% CI)", context)
+    return save(fig, out_dir, stem)
+
+
+# --------------------------------------------------------------------------- 3 scaling
+
+
+def plot_scaling(summary: pd.DataFrame, context: Context, out_dir: Path, stem: str) -> list[Path]:
+    """Plot 3: speedup vs threads per family (rows) and arm (columns), ideal line, cores."""
+    families = sorted(summary["family"].unique(), key=lambda f: family_sort_key(str(f)))
+    arms = sorted(summary["arm"].unique(), key=lambda a: arm_sort_key(str(a)))
+    threads = sorted(int(t) for t in summary["threads"].unique())
+    cores = context.cores
+    x_max = max([*threads, cores]) * 1.35
+    fig, axes = plt.subplots(
+        len(families),
+        len(arms),
+        figsize=(3.6 * len(arms) + 1.6, 2.6 * len(families) + 1.0),
+        squeeze=False,
+        layout="constrained",
+        sharex=True,
+    )
+    for row, family in enumerate(families):
+        per_family = summary[summary["family"] == family]
+        variants = sorted(per_family["variant"].unique())
+        y_max = max(2.0, float(np.nanmax(per_family["speedup_hi"].fillna(per_family["speedup"]))))
+        for col, arm in enumerate(arms):
+            ax = axes[row][col]
+            ideal_x = np.array(sorted({*threads, cores, 1}))
+            ax.plot(ideal_x, np.minimum(ideal_x, cores), "k--", lw=1, label="ideal min(N, cores)")
+            ax.axvline(cores, color="grey", ls=":", lw=1.2)
+            if max(threads) > cores:
+                ax.axvspan(cores, x_max, color="grey", alpha=0.12, lw=0)
+            for variant in variants:
+                line = per_family[
+                    (per_family["arm"] == arm) & (per_family["variant"] == variant)
+                ].sort_values("threads")
+                if line.empty:
+                    continue
+                ax.errorbar(
+                    line["threads"],
+                    line["speedup"],
+                    yerr=_yerr(line["speedup"], line["speedup_lo"], line["speedup_hi"]),
+                    marker="o",
+                    ms=3.5,
+                    lw=1.2,
+                    capsize=2,
+                    label=variant,
+                )
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(threads)
+            ax.set_xticklabels([str(t) for t in threads])
+            ax.set_xlim(0.8, x_max)
+            ax.set_ylim(0, y_max * 1.1)
+            ax.set_title(f"{family} · arm {arm}", color=ARM_COLORS.get(arm))
+            if col == 0:
+                ax.set_ylabel("speedup t(1)/t(N)")
+            if row == len(families) - 1:
+                ax.set_xlabel("threads N")
+            ax.text(
+                cores,
+                0.02,
+                f" {cores} cores",
+                transform=ax.get_xaxis_transform(),
+                fontsize=7,
+                color="dimgrey",
+            )
+        axes[row][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    shading = " (grey: oversubscribed, more threads than cores)" if max(threads) > cores else ""
+    _title(fig, f"Scaling: speedup vs threads, 95% CI{shading}", context)
+    return save(fig, out_dir, stem)
+
+
+# --------------------------------------------------------------------------- 4 ratios
+
+
+def plot_ratios(
+    ratio_table: pd.DataFrame, context: Context, out_dir: Path, stem: str, n_cores: int | None
+) -> list[Path]:
+    """Plot 4: each benchmark's time ratio vs gil at 1 thread and at the core count."""
+    vs_gil = ratio_table[ratio_table["den"] == "gil"]
+    panels = [(1, "1 thread")]
+    if n_cores is not None and n_cores != 1:
+        panels.append((n_cores, f"{n_cores} threads (core count)"))
+    names = (
+        vs_gil[["family", "variant"]]
+        .drop_duplicates()
+        .sort_values(
+            ["family", "variant"],
+            key=lambda c: c.map((lambda f: family_sort_key(str(f))) if c.name == "family" else str),
+        )
+    )
+    labels = [f"{r.family} / {r.variant}" for r in names.itertuples()]
+    y_of = {(r.family, r.variant): i for i, r in enumerate(names.itertuples())}
+    nums = sorted(vs_gil["num"].unique(), key=lambda a: arm_sort_key(str(a)))
+    fig, axes = plt.subplots(
+        1,
+        len(panels),
+        figsize=(5.2 * len(panels) + 2.5, 0.28 * len(labels) + 2.2),
+        squeeze=False,
+        layout="constrained",
+        sharey=True,
+    )
+    finite = vs_gil[["ratio", "lo", "hi"]].to_numpy(dtype=float)
+    finite = finite[np.isfinite(finite)]
+    lo_lim = min(0.5, float(finite.min()) / 1.15) if finite.size else 0.5
+    hi_lim = max(2.0, float(finite.max()) * 1.15) if finite.size else 2.0
+    for col, (threads, title) in enumerate(panels):
+        ax = axes[0][col]
+        for k, num in enumerate(nums):
+            rows = vs_gil[(vs_gil["num"] == num) & (vs_gil["threads"] == threads)]
+            if rows.empty:
+                continue
+            offset = (k - (len(nums) - 1) / 2) * 0.25
+            y = np.array([y_of[(r.family, r.variant)] for r in rows.itertuples()]) + offset
+            ax.errorbar(
+                rows["ratio"],
+                y,
+                xerr=_yerr(rows["ratio"], rows["lo"], rows["hi"]),
+                fmt="o" if num == "ft" else "s",
+                ms=4,
+                color=ARM_COLORS.get(str(num), "black"),
+                mfc=ARM_COLORS.get(str(num), "black") if num == "ft" else "white",
+                capsize=2,
+                lw=1,
+                label=f"{num} / gil",
+            )
+        ax.axvline(1.0, color="black", lw=1)
+        ax.set_xscale("log")
+        ax.set_xlim(lo_lim, hi_lim)
+        ticks = [t for t in (0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20) if lo_lim <= t <= hi_lim]
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([f"{t:g}×" for t in ticks])
+        ax.minorticks_off()
+        ax.set_title(title)
+        ax.set_xlabel("time per op relative to gil (log; > 1: slower than gil)")
+        ax.set_yticks(range(len(labels)))
+        ax.set_yticklabels(labels, fontsize=7.5)
+        ax.set_ylim(len(labels) - 0.5, -0.5)
+        ax.text(
+            0.01,
+            1.0,
+            "◀ faster than gil",
+            transform=ax.transAxes,
+            fontsize=7,
+            va="bottom",
+            color="dimgrey",
+        )
+        ax.text(
+            0.99,
+            1.0,
+            "slower than gil ▶",
+            transform=ax.transAxes,
+            fontsize=7,
+            va="bottom",
+            ha="right",
+            color="dimgrey",
+        )
+    axes[0][-1].legend(loc="lower right", fontsize=8)
+    _title(fig, "Free-threaded vs default build per benchmark (median ratio, 95% CI)", context)
+    return save(fig, out_dir, stem)
+
+
+# --------------------------------------------------------------------------- 5 overhead
+
+
+def plot_single_thread(
+    overhead: pd.DataFrame, context: Context, out_dir: Path, stem: str
+) -> list[Path]:
+    """Plot 5: 1-thread overhead vs gil per family and overall, with published figures."""
+    families = sorted(
+        (f for f in overhead["family"].unique() if f != "all"),
+        key=lambda f: family_sort_key(str(f)),
+    )
+    families = ["all", *families]
+    nums = sorted(overhead["num"].unique(), key=lambda a: arm_sort_key(str(a)))
+    height = 0.8 / max(len(nums), 1)
+    fig, ax = plt.subplots(
+        figsize=(8.5, 0.45 * len(families) * max(len(nums), 1) + 2.4), layout="constrained"
+    )
+    for ref in PUBLISHED_OVERHEAD:
+        low = 100 * float(ref["low"])  # type: ignore[arg-type]
+        high = 100 * float(ref["high"])  # type: ignore[arg-type]
+        color = "purple" if ref["version"] == "3.13" else "green"
+        if math.isclose(low, high):
+            ax.axvline(
+                low, color=color, ls="--", lw=1.5, zorder=3, label=f"published: {ref['label']}"
+            )
+        else:
+            ax.axvspan(
+                low, high, color=color, alpha=0.18, zorder=0, label=f"published: {ref['label']}"
+            )
+    for k, num in enumerate(nums):
+        rows = overhead[overhead["num"] == num].set_index("family").reindex(families)
+        y = np.arange(len(families)) - 0.4 + height * (k + 0.5)
+        values = 100 * rows["overhead"]
+        ax.barh(
+            y,
+            values,
+            height * 0.9,
+            color=ARM_COLORS.get(str(num), "grey"),
+            xerr=_yerr(values, 100 * rows["overhead_lo"], 100 * rows["overhead_hi"]),
+            capsize=2,
+            error_kw={"lw": 0.8},
+            label=f"measured: {num} vs gil",
+        )
+        ends = np.fmax(
+            values.to_numpy(dtype=float), 100 * rows["overhead_hi"].to_numpy(dtype=float)
+        )
+        for yi, value, end in zip(y, values, ends, strict=True):
+            if np.isfinite(value):
+                ax.text(max(end, 0), yi, f"  {value:+.0f}%", va="center", fontsize=7.5)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(range(len(families)))
+    counts = overhead.groupby("family")["n_benchmarks"].max()
+    ax.set_yticklabels(
+        [("all benchmarks" if f == "all" else f) + f" ({int(counts.get(f, 0))})" for f in families]
+    )
+    ax.set_ylim(len(families) - 0.5, -0.5)
+    ax.set_xlabel("single-thread time per op vs gil: geometric mean − 1 (%), 95% CI")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=7.5, frameon=False)
+    ax.set_xlim(right=max(ax.get_xlim()[1], 45) * 1.08)
+    _title(fig, "Single-thread overhead of the free-threaded build (1 thread)", context)
+    return save(fig, out_dir, stem)
+
+
+ALL_PLOTS: tuple[tuple[str, str], ...] = (
+    ("race-loss", "Race-loss rates"),
+    ("lock-overhead", "Lock overhead"),
+    ("scaling", "Scaling"),
+    ("ft-vs-gil", "ft vs gil per benchmark"),
+    ("single-thread-overhead", "Single-thread overhead"),
+)
+"""(file stem, heading) of the five plots, in report order."""
+
+__all__ = [
+    "ALL_PLOTS",
+    "FORMATS",
+    "KNOWN_ARMS",
+    "Context",
+    "context_for",
+    "plot_lock_overhead",
+    "plot_race_loss",
+    "plot_ratios",
+    "plot_scaling",
+    "plot_single_thread",
+    "save",
+]

@@ -1,0 +1,746 @@
+"""The report: results/report/README.md with the plots, summary tables and warnings, plus CSVs.
+
+``build_report`` takes loaded :class:`~analysis.load.Results`, computes the metrics
+(analysis.metrics), draws the plots (analysis.plots) and writes, each atomically:
+
+- ``README.md``: interpreter pair and any mismatch warning, what is missing, the
+  summary table per family, the five plots, race-loss and lock-overhead tables,
+  definitions;
+- ``summary.csv`` (the per-family summary), ``benchmarks.csv`` (every benchmark
+  cell), ``ratios.csv``, ``lock-overhead.csv``, ``race-loss.csv``,
+  ``single-thread-overhead.csv``;
+- the plots as PNG and SVG.
+
+Missing inputs (an arm, the race files, a family, an unlocked reference) never stop
+the report: the sections that need them say what is missing instead.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shlex
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import metrics, plots
+from analysis.load import EXPECTED_GIL, KNOWN_ARMS, Results, arms_present
+
+CORE_FAMILIES: tuple[str, ...] = metrics.FAMILY_ORDER[:6]
+"""Families every full run should contain (issue 3)."""
+
+
+@dataclass
+class Outcome:
+    """What :func:`build_report` wrote and what it found missing."""
+
+    output: Path
+    written: list[Path] = field(default_factory=list)
+    plots: list[Path] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def atomic_write(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` via a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    return str(frame.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def num(value: object) -> float:
+    """``value`` as a float; NaN for None, NA and anything not numeric."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _finite(value: object) -> bool:
+    return math.isfinite(num(value))
+
+
+def fmt_ratio(point: object, lo: object = None, hi: object = None) -> str:
+    """``1.50× [1.39–1.62]``, or ``–`` when not measured."""
+    if not _finite(point):
+        return "–"
+    text = f"{num(point):.2f}×"
+    if _finite(lo) and _finite(hi):
+        text += f" [{num(lo):.2f}–{num(hi):.2f}]"
+    return text
+
+
+def fmt_pct(value: object, digits: int = 1) -> str:
+    return f"{100 * num(value):.{digits}f}%" if _finite(value) else "–"
+
+
+def fmt_ns(value: object) -> str:
+    return f"{num(value):.1f}" if _finite(value) else "–"
+
+
+def md_table(header: list[str], rows: Iterable[list[str]]) -> str:
+    """A GitHub-flavoured Markdown table (pipes in cells escaped)."""
+
+    def cell(text: str) -> str:
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    lines = [
+        "| " + " | ".join(cell(h) for h in header) + " |",
+        "|" + "|".join("---" for _ in header) + "|",
+    ]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-").lower() or "group"
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _config_without_gil_flag(args: object) -> str:
+    """CONFIG_ARGS without ``--disable-gil`` (the one flag a matched pair differs in)."""
+    if not isinstance(args, str):
+        return ""
+    try:
+        tokens = shlex.split(args)
+    except ValueError:
+        tokens = args.split()
+    return " ".join(sorted(t for t in tokens if t != "--disable-gil"))
+
+
+def interpreter_table(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """One row per (group, arm): version, build, observed GIL, config args, machine."""
+    rows = pd.concat([f for f in frames if not f.empty], ignore_index=True)
+    records = []
+    for (group, arm), per_arm in rows.groupby(["group", "arm"], sort=True):
+
+        def values(column: str, frame: pd.DataFrame = per_arm) -> list[str]:
+            return sorted({str(v) for v in frame[column].dropna().unique()})
+
+        def flags(column: str, frame: pd.DataFrame = per_arm) -> str:
+            seen = {bool(v) for v in frame[column].dropna().unique()}
+            return "/".join("enabled" if v else "disabled" for v in sorted(seen)) or "?"
+
+        records.append(
+            {
+                "group": group,
+                "arm": arm,
+                "python_version": ", ".join(values("python_version")) or "?",
+                "build": "/".join(
+                    "free-threaded" if v == "True" else "default" for v in values("py_gil_disabled")
+                )
+                or "?",
+                "gil_at_start": flags("gil_enabled_at_start"),
+                "gil_at_end": flags("gil_enabled_at_end"),
+                "config_args": " | ".join(values("python_config_args")),
+                "executable": ", ".join(values("python_executable")),
+                "cpu_model": ", ".join(values("cpu_model")),
+                "cores": ", ".join(values("cores")),
+                "hostname": ", ".join(values("hostname")),
+                "sources": ", ".join(Path(s).name for s in values("source")),
+            }
+        )
+    table = pd.DataFrame(records)
+    if not table.empty:
+        table = table.sort_values(
+            ["group", "arm"], key=lambda c: c.map(metrics.arm_sort_key) if c.name == "arm" else c
+        ).reset_index(drop=True)
+    return table
+
+
+def mismatch_warnings(pair: pd.DataFrame, bench: pd.DataFrame, races: pd.DataFrame) -> list[str]:
+    """Differences between the arms of one group that make the comparison less clean."""
+    warnings: list[str] = []
+    if pair.empty:
+        return warnings
+    versions = {arm: v for arm, v in zip(pair["arm"], pair["python_version"], strict=True)}
+    if len(set(versions.values())) > 1:
+        warnings.append(
+            "Python versions differ between arms: "
+            + ", ".join(f"{arm} {v}" for arm, v in versions.items())
+            + " (not a matched pair: ratios mix the GIL effect with version changes)"
+        )
+    configs: dict[str, str] = {}
+    for arm, args in zip(pair["arm"], pair["config_args"], strict=True):
+        if args:
+            configs[arm] = _config_without_gil_flag(args.split(" | ")[0])
+    if len(set(configs.values())) > 1:
+        details = "; ".join(f"{arm}: {args or '(none)'}" for arm, args in configs.items())
+        warnings.append(
+            "configure flags differ between arms beyond --disable-gil "
+            f"(not a matched pair): {details}"
+        )
+    if len(set(pair["cpu_model"])) > 1:
+        warnings.append(
+            "CPU models differ between arms: " + ", ".join(sorted(set(pair["cpu_model"])))
+        )
+    if len(set(pair["cores"])) > 1:
+        warnings.append(
+            "usable core counts differ between arms: "
+            + ", ".join(f"{a} {c}" for a, c in zip(pair["arm"], pair["cores"], strict=True))
+        )
+    for frame, what in ((bench, "benchmark runs"), (races, "race files")):
+        if frame.empty:
+            continue
+        bad = frame[~frame["gil_valid"].fillna(True).astype(bool)]
+        for arm, rows in bad.groupby("arm"):
+            expect = "enabled" if EXPECTED_GIL.get(str(arm), True) else "disabled"
+            unit = "runs" if what == "benchmark runs" else "trials"
+            count = (
+                rows[["source", "benchmark", "run"]].drop_duplicates().shape[0]
+                if what == "benchmark runs"
+                else len(rows)
+            )
+            warnings.append(
+                f"arm {arm!s}: {count} {unit} recorded a GIL state or build that is not the "
+                f"arm's (GIL must be {expect}); they are left out of every metric"
+            )
+    return warnings
+
+
+# --------------------------------------------------------------------------- report
+
+
+@dataclass
+class GroupData:
+    """Metrics of one group (one machine / version set)."""
+
+    name: str
+    bench: pd.DataFrame
+    races: pd.DataFrame
+    cores: int
+    summary: pd.DataFrame
+    ratios: pd.DataFrame
+    crossover: pd.DataFrame
+    locks: pd.DataFrame
+    single: pd.DataFrame
+    loss: pd.DataFrame
+    families: pd.DataFrame
+    pair: pd.DataFrame
+
+
+def _group_data(name: str, results: Results, n_boot: int, seed: int) -> GroupData:
+    bench = (
+        results.bench[results.bench["group"] == name] if not results.bench.empty else results.bench
+    )
+    races = (
+        results.races[results.races["group"] == name] if not results.races.empty else results.races
+    )
+    valid_races = races[races["gil_valid"].fillna(True).astype(bool)] if not races.empty else races
+    cores_map = metrics.group_cores(pd.concat([f for f in (bench, races) if not f.empty]))
+    cores = cores_map.get(name, 1)
+    ratio_table = metrics.ratios(bench, n_boot=n_boot, seed=seed)
+    return GroupData(
+        name=name,
+        bench=bench,
+        races=races,
+        cores=cores,
+        summary=metrics.summarize(bench, n_boot, seed),
+        ratios=ratio_table,
+        crossover=metrics.crossover(ratio_table),
+        locks=metrics.lock_overhead(bench, n_boot, seed),
+        single=metrics.single_thread_overhead(bench, n_boot=n_boot, seed=seed),
+        loss=metrics.race_loss(valid_races),
+        families=metrics.family_summary(bench, valid_races, n_boot, seed),
+        pair=interpreter_table([bench, races]),
+    )
+
+
+def _missing(data: GroupData) -> list[str]:
+    """What this group lacks, one line each, naming what it prevents."""
+    missing = []
+    bench_arms = arms_present(metrics.gilbench_rows(data.bench)) if not data.bench.empty else []
+    race_arms = arms_present(data.races)
+    if not bench_arms:
+        missing.append("no gilbench benchmark results (bench-<arm>.json): no timing plots")
+    else:
+        for arm in KNOWN_ARMS:
+            if arm not in bench_arms:
+                needs = {
+                    "gil": "every ratio vs gil, the crossover and the single-thread overhead",
+                    "ft": "the ft/gil ratios, the crossover and the ft single-thread overhead",
+                    "ft-gil": "the ft-gil/gil ratio (build cost without the GIL effect)",
+                }[arm]
+                missing.append(f"benchmark results of arm {arm} (bench-{arm}.json): no {needs}")
+        families = set(metrics.gilbench_rows(data.bench)["family"].unique())
+        absent = [f for f in CORE_FAMILIES if f not in families]
+        if absent:
+            missing.append("benchmark families not in the results: " + ", ".join(absent))
+        threads = sorted({int(t) for t in metrics.gilbench_rows(data.bench)["threads"]})
+        if 1 not in threads:
+            missing.append("no 1-thread benchmarks: no speedups, no single-thread overhead")
+        measured = set(data.locks["family"]) if not data.locks.empty else set()
+        locked = [f for f in ("locked-increment", "semaphore") if f in families - measured]
+        for family in locked:
+            ref = metrics.LOCK_REFERENCE.get(family)
+            want = (
+                f"{ref[0]}/{ref[1]}"
+                if ref
+                else "an unlocked variant (" + ", ".join(metrics.UNLOCKED_VARIANTS[:4]) + ", ...)"
+            )
+            missing.append(
+                f"lock overhead of {family}: its unlocked reference {want} was not measured"
+            )
+    if not race_arms:
+        missing.append("no race-loss results (races-<arm>.json): no race-loss plot or table")
+    else:
+        for arm in ("gil", "ft"):
+            if arm not in race_arms:
+                missing.append(f"race-loss results of arm {arm} (races-{arm}.json)")
+    return missing
+
+
+def _plots(
+    data: GroupData, out: Path, stem_suffix: str, missing: list[str]
+) -> list[tuple[str, str, Path]]:
+    """Draw the group's plots; return (stem, heading, png path); note skipped ones."""
+    context = plots.context_for([data.bench, data.races], data.name, data.cores)
+    n_c = None
+    if not data.summary.empty:
+        n_c = metrics.at_cores(sorted(set(data.summary["threads"])), data.cores)
+    drawn: list[tuple[str, str, Path]] = []
+    jobs: list[tuple[str, object, str, Callable[[str], list[Path]]]] = [
+        (
+            "race-loss",
+            not data.races.empty,
+            "no race-loss files",
+            lambda stem: plots.plot_race_loss(
+                data.races[data.races["gil_valid"].fillna(True).astype(bool)], context, out, stem
+            ),
+        ),
+        (
+            "lock-overhead",
+            not data.locks.empty,
+            "no locked benchmark with its unlocked reference in the same arm",
+            lambda stem: plots.plot_lock_overhead(data.locks, context, out, stem),
+        ),
+        (
+            "scaling",
+            not data.summary.empty and data.summary["speedup"].notna().any(),
+            "no benchmark measured at 1 thread and more",
+            lambda stem: plots.plot_scaling(data.summary, context, out, stem),
+        ),
+        (
+            "ft-vs-gil",
+            not data.ratios.empty and (data.ratios["den"] == "gil").any(),
+            "needs the gil arm and at least one of ft / ft-gil",
+            lambda stem: plots.plot_ratios(data.ratios, context, out, stem, n_c),
+        ),
+        (
+            "single-thread-overhead",
+            not data.single.empty,
+            "needs 1-thread results of gil and ft (or ft-gil)",
+            lambda stem: plots.plot_single_thread(data.single, context, out, stem),
+        ),
+    ]
+    headings = dict(plots.ALL_PLOTS)
+    for stem, possible, reason, draw in jobs:
+        if not possible:
+            missing.append(f"plot {stem}: {reason}")
+            continue
+        files = draw(stem + stem_suffix)
+        drawn.append((stem, headings[stem], files[0]))
+    return drawn
+
+
+def _summary_rows(data: GroupData) -> tuple[list[str], list[list[str]]]:
+    fam = data.families
+    n_c = fam["threads_cores"].dropna().max() if not fam.empty else None
+    at = f"{int(num(n_c))} threads" if _finite(n_c) else "the core count"
+    header = [
+        "family",
+        "variants",
+        "ft/gil at 1 thread",
+        f"ft/gil at {at}",
+        f"speedup at {at}: gil / ft / ft-gil",
+        "crossover (ft beats gil)",
+        f"median loss rate at {at}: gil / ft",
+    ]
+    rows = []
+    for r in fam.itertuples():
+        speedups = " / ".join(
+            f"{num(v):.2f}" if _finite(v) else "–"
+            for v in (r.speedup_cores_gil, r.speedup_cores_ft, r.speedup_cores_ft_gil)
+        )
+        cross = r.crossover
+        if not _finite(cross):
+            has_both = (
+                not data.ratios.empty
+                and (
+                    (data.ratios["family"] == r.family)
+                    & (data.ratios["num"] == "ft")
+                    & (data.ratios["den"] == "gil")
+                ).any()
+            )
+            cross_text = "never (at measured counts)" if has_both else "–"
+        else:
+            cross_text = f"{int(num(cross))} threads"
+        loss = (
+            f"{fmt_pct(r.loss_gil)} / {fmt_pct(r.loss_ft)}"
+            if _finite(r.loss_gil) or _finite(r.loss_ft)
+            else "–"
+        )
+        rows.append(
+            [
+                str(r.family),
+                str(r.variants),
+                fmt_ratio(r.ft_gil_1t, r.ft_gil_1t_lo, r.ft_gil_1t_hi),
+                fmt_ratio(r.ft_gil_cores, r.ft_gil_cores_lo, r.ft_gil_cores_hi),
+                speedups,
+                cross_text,
+                loss,
+            ]
+        )
+    return header, rows
+
+
+def _race_table(loss: pd.DataFrame) -> str:
+    header = ["variant", "threads", "switch interval", "arm", "trials", "median", "IQR", "max"]
+    rows = [
+        [
+            str(r.variant),
+            str(r.threads),
+            "?" if not _finite(r.switch_interval) else f"{num(r.switch_interval):g} s",
+            str(r.arm),
+            str(r.trials),
+            fmt_pct(r.median, 2),
+            f"{fmt_pct(r.q1, 2)}–{fmt_pct(r.q3, 2)}",
+            fmt_pct(r.max, 2),
+        ]
+        for r in loss.itertuples()
+    ]
+    return md_table(header, rows)
+
+
+def _lock_table(locks: pd.DataFrame) -> str:
+    header = ["benchmark", "primitive", "vs", "arm", "threads", "added ns/op [95% CI]", "relative"]
+    rows = [
+        [
+            f"{r.family}/{r.variant}",
+            str(r.primitive),
+            str(r.reference),
+            str(r.arm),
+            str(r.threads),
+            f"{fmt_ns(r.overhead_ns)} [{fmt_ns(r.overhead_lo_ns)}, {fmt_ns(r.overhead_hi_ns)}]",
+            f"{100 * num(r.relative):+.0f}%" if _finite(r.relative) else "–",
+        ]
+        for r in locks.itertuples()
+    ]
+    return md_table(header, rows)
+
+
+def _single_table(single: pd.DataFrame) -> str:
+    header = ["family", "benchmarks", "ft vs gil", "ft-gil vs gil"]
+    rows = []
+    for family in [
+        "all",
+        *sorted(
+            (f for f in single["family"].unique() if f != "all"),
+            key=lambda f: metrics.family_sort_key(str(f)),
+        ),
+    ]:
+        cells = []
+        count = 0
+        for num in ("ft", "ft-gil"):
+            row = single[(single["family"] == family) & (single["num"] == num)]
+            if row.empty:
+                cells.append("–")
+                continue
+            r = row.iloc[0]
+            count = max(count, int(r["n_benchmarks"]))
+            ci = (
+                f" [{100 * r['overhead_lo']:+.0f}%, {100 * r['overhead_hi']:+.0f}%]"
+                if _finite(r["overhead_lo"])
+                else ""
+            )
+            cells.append(f"{100 * r['overhead']:+.1f}%{ci}")
+        rows.append(["all benchmarks" if family == "all" else family, str(count), *cells])
+    return md_table(header, rows)
+
+
+def _foreign_section(bench: pd.DataFrame, n_boot: int, seed: int) -> str:
+    foreign = metrics.foreign_summary(bench)
+    if foreign.empty:
+        return ""
+    lines = [
+        "## Other pyperf benchmarks",
+        "",
+        "Benchmarks without gilbench metadata (no `family`), e.g. from "
+        "`python -m pyperf timeit -o`. They are listed here; where the same benchmark "
+        "appears in a gil and an ft file its ratio is given.",
+        "",
+    ]
+    rows = []
+    for r in foreign.itertuples():
+        rows.append(
+            [
+                str(r.benchmark),
+                str(r.arm) if isinstance(r.arm, str) else "?",
+                Path(str(r.source)).name,
+                str(r.processes),
+                str(r.values),
+                f"{num(r.median_s) * 1e9:.1f} ns"
+                if r.unit == "second"
+                else f"{num(r.median_s):g} {r.unit!s}",
+            ]
+        )
+    lines.append(md_table(["benchmark", "arm", "file", "processes", "values", "median"], rows))
+    rows_ratio = []
+    raw = bench[bench["family"].isna()]
+    for name, frame in raw.groupby("benchmark"):
+        arms = set(frame["arm"].dropna())
+        if {"ft", "gil"} <= arms:
+            means = frame.groupby(["arm", "source", "run"])["value"].mean()
+            ratio = metrics.ratio_ci(means["ft"], means["gil"], n_boot, seed)
+            rows_ratio.append([str(name), fmt_ratio(*ratio)])
+    if rows_ratio:
+        lines += ["", md_table(["benchmark", "ft/gil [95% CI]"], rows_ratio)]
+    return "\n".join(lines) + "\n"
+
+
+DEFINITIONS = """\
+## How to read this
+
+- **time per op**: median over worker processes of each process's mean value
+  (seconds per operation; pyperf `inner_loops` = operations). Where a benchmark has
+  fewer than {min_proc} processes (quick runs), the median of its individual values.
+  Throughput = 1 / time per op.
+- **ratio a/b**: time per op of arm a / arm b, same benchmark and thread count;
+  above 1, a is slower. 95% CI: percentile bootstrap ({n_boot} resamples, seed
+  {seed}) over per-process means, both arms resampled independently. Family values
+  are geometric means over the family's variants.
+- **speedup(N)** = t(1) / t(N) within an arm; efficiency = speedup / N; the ideal is
+  min(N, cores). "At the core count" uses the largest measured N <= cores.
+- **crossover**: the smallest measured thread count where ft's throughput beats gil's
+  (ft/gil ratio below 1; per family on the geometric mean of its variants).
+- **lock overhead**: time per op of a locked benchmark minus that of the same work
+  unlocked, same arm and thread count: `locked-increment/*` vs
+  `increment/shared-list` (the same unprotected `x[0] += 1`, so the difference is
+  what taking the lock adds, contention included); semaphore variants vs the
+  semaphore family's unlocked variant. Relative = locked / unlocked − 1.
+- **race-loss rate**: lost / expected increments per trial; median, IQR and max over
+  trials. `locked` and `itertools-count` must lose nothing.
+- **single-thread overhead**: geometric mean over benchmarks of the 1-thread ratio
+  vs gil, minus 1. Published figures: 3.13t about 40% on pyperformance (3.13
+  free-threading HOWTO); 3.14t 5–10% (What's New in Python 3.14). gilbench's
+  workloads are concurrency primitives, not pyperformance, so expect differences.
+"""
+
+
+def render_group(
+    data: GroupData,
+    drawn: list[tuple[str, str, Path]],
+    missing: list[str],
+    warnings: list[str],
+    heading_level: int,
+    n_boot: int,
+    seed: int,
+) -> str:
+    """The README section of one group."""
+    h = "#" * heading_level
+    parts: list[str] = []
+    if not data.pair.empty:
+        parts.append(f"{h} Interpreters and machine\n")
+        rows = [
+            [
+                str(r.arm),
+                str(r.python_version),
+                str(r.build),
+                f"{r.gil_at_start} / {r.gil_at_end}",
+                f"`{r.config_args!s}`" if r.config_args else "?",
+                str(r.cpu_model) or "?",
+                str(r.cores) or "?",
+                str(r.sources),
+            ]
+            for r in data.pair.itertuples()
+        ]
+        parts.append(
+            md_table(
+                [
+                    "arm",
+                    "Python",
+                    "build",
+                    "GIL at start / end",
+                    "configure args",
+                    "CPU",
+                    "cores",
+                    "files",
+                ],
+                rows,
+            )
+            + "\n"
+        )
+    if warnings:
+        parts.append(f"{h} Warnings\n")
+        parts.append("\n".join(f"- **{w}**" for w in warnings) + "\n")
+    if missing:
+        parts.append(f"{h} Missing\n")
+        parts.append("\n".join(f"- {m}" for m in missing) + "\n")
+    if not data.families.empty:
+        parts.append(f"{h} Summary per family\n")
+        header, rows = _summary_rows(data)
+        parts.append(md_table(header, rows) + "\n")
+        parts.append(
+            "Ratios are time per op (above 1: ft slower than gil), geometric means over the "
+            "family's variants, with 95% bootstrap CIs. Loss rates: the race variant doing "
+            "the family's operation (`inline` for increment, `locked` for locked-increment).\n"
+        )
+    for stem, heading, png in drawn:
+        parts.append(f"{h} {heading}\n")
+        parts.append(f"![{heading}]({png.name})\n")
+        parts.append(f"Also as [SVG]({png.with_suffix('.svg').name}).\n")
+        if stem == "race-loss" and not data.loss.empty:
+            parts.append(
+                "<details><summary>Loss-rate table</summary>\n\n"
+                + _race_table(data.loss)
+                + "\n\n</details>\n"
+            )
+        if stem == "lock-overhead" and not data.locks.empty:
+            parts.append(
+                "<details><summary>Lock-overhead table</summary>\n\n"
+                + _lock_table(data.locks)
+                + "\n\n</details>\n"
+            )
+        if stem == "single-thread-overhead" and not data.single.empty:
+            parts.append(_single_table(data.single) + "\n")
+    foreign = _foreign_section(data.bench, n_boot, seed) if not data.bench.empty else ""
+    if foreign:
+        parts.append(foreign)
+    return "\n".join(parts)
+
+
+def build_report(
+    results: Results,
+    output: Path,
+    *,
+    n_boot: int = metrics.DEFAULT_N_BOOT,
+    seed: int = metrics.DEFAULT_SEED,
+    make_plots: bool = True,
+) -> Outcome:
+    """Compute every metric of ``results`` and write the report into ``output``."""
+    outcome = Outcome(output=output)
+    output.mkdir(parents=True, exist_ok=True)
+    groups = sorted(
+        {str(g) for f in (results.bench, results.races) if not f.empty for g in f["group"].unique()}
+    )
+    sections: list[str] = []
+    tables: dict[str, list[pd.DataFrame]] = {}
+    for name in groups:
+        data = _group_data(name, results, n_boot, seed)
+        missing = _missing(data)
+        warnings = mismatch_warnings(data.pair, data.bench, data.races)
+        suffix = "" if len(groups) == 1 else f"-{slug(name)}"
+        drawn: list[tuple[str, str, Path]] = []
+        if make_plots:
+            drawn = _plots(data, output, suffix, missing)
+            for _, _, png in drawn:
+                outcome.plots += [png, png.with_suffix(".svg")]
+        level = 2 if len(groups) == 1 else 3
+        body = render_group(data, drawn, missing, warnings, level, n_boot, seed)
+        sections.append(body if len(groups) == 1 else f"## {name}\n\n{body}")
+        prefix = "" if len(groups) == 1 else f"{name}: "
+        outcome.missing += [prefix + m for m in missing]
+        outcome.warnings += [prefix + w for w in warnings]
+        benchmarks = data.summary
+        if not benchmarks.empty and not data.ratios.empty:
+            vs_gil = data.ratios[data.ratios["den"] == "gil"].rename(
+                columns={
+                    "num": "arm",
+                    "ratio": "ratio_vs_gil",
+                    "lo": "ratio_vs_gil_lo",
+                    "hi": "ratio_vs_gil_hi",
+                }
+            )[
+                [
+                    "group",
+                    "arm",
+                    "family",
+                    "variant",
+                    "threads",
+                    "ratio_vs_gil",
+                    "ratio_vs_gil_lo",
+                    "ratio_vs_gil_hi",
+                ]
+            ]
+            benchmarks = benchmarks.merge(
+                vs_gil, on=["group", "arm", "family", "variant", "threads"], how="left"
+            )
+        for key, frame in (
+            ("summary", data.families),
+            ("benchmarks", benchmarks),
+            ("ratios", data.ratios),
+            ("lock-overhead", data.locks),
+            ("race-loss", data.loss),
+            ("single-thread-overhead", data.single),
+        ):
+            tables.setdefault(key, []).append(frame)
+    for key, frames in tables.items():
+        nonempty = [f for f in frames if not f.empty]
+        frame = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame()
+        outcome.written.append(atomic_write(output / f"{key}.csv", _csv(frame)))
+    readme = _readme(results, sections, outcome, n_boot, seed)
+    outcome.written.append(atomic_write(output / "README.md", readme))
+    outcome.written = outcome.plots + outcome.written
+    return outcome
+
+
+def _readme(results: Results, sections: list[str], outcome: Outcome, n_boot: int, seed: int) -> str:
+    files = [Path(p).name for p in results.files]
+    header = [
+        "# gilbench report",
+        "",
+        "Default (GIL) vs free-threaded CPython on concurrency primitives. Generated by "
+        "`python -m analysis` (`tox -e analysis`) from: "
+        + (", ".join(f"`{f}`" for f in files) or "no files")
+        + ".",
+        "",
+        "Tables as CSV: [summary.csv](summary.csv) (per family), "
+        "[benchmarks.csv](benchmarks.csv) (every benchmark, arm and thread count), "
+        "[ratios.csv](ratios.csv), [lock-overhead.csv](lock-overhead.csv), "
+        "[race-loss.csv](race-loss.csv), [single-thread-overhead.csv](single-thread-overhead.csv).",
+        "",
+    ]
+    if results.problems:
+        header += ["## Input problems", ""]
+        header += [f"- {p}" for p in results.problems]
+        header.append("")
+    if not sections:
+        header += ["Nothing to report: no result could be loaded.", ""]
+    body = "\n".join(header) + "\n" + "\n".join(sections)
+    definitions = DEFINITIONS.format(min_proc=metrics.MIN_PROCESSES, n_boot=n_boot, seed=seed)
+    return body.rstrip() + "\n\n" + definitions
+
+
+__all__ = [
+    "Outcome",
+    "atomic_write",
+    "build_report",
+    "fmt_ratio",
+    "interpreter_table",
+    "md_table",
+    "mismatch_warnings",
+]

@@ -1,0 +1,192 @@
+"""Hand-made gilbench result files with known answers, for the analysis tests.
+
+``python tests/data/analysis/make_fixtures.py`` regenerates ``complete/`` (three arms
+of benchmarks plus their race files). The tests also call these functions to build
+variations (a version mismatch, a wrong GIL state, one arm only...) in tmp folders.
+
+Every benchmark cell has 3 worker processes whose means are 0.95 m, m and 1.05 m
+(each process: two values m' * (1 -+ 1%)), so its median process mean is exactly m.
+Known answers, from the tables below (ns per op):
+
+- ft/gil at 1 thread = 1.5 for every benchmark; ft-gil/gil = 1.4 at every count;
+- speedup at 2 threads: cpu-control ft 150/75 = 2.0, gil 1.0;
+- crossover (ft beats gil): cpu-control 2, increment/per-thread 2,
+  increment/shared-list never, increment family (geomean 3 x 0.75 -> 1.5) never;
+- lock overhead vs increment/shared-list: gil lock-fine 50 - 20 = 30 ns at every
+  count, ft lock-fine 75 - 30 = 45 ns at 1 thread, 200 - 60 = 140 ns at 2;
+  semaphore/k1 vs semaphore/unlocked: gil 200 - 100 = 100 ns;
+- race loss (expected 1000 per trial): gil call at 2 threads loses 0, 100, 200
+  (median 10%, IQR 5%-15%, max 20%); ft inline at 2 threads 300..600 (median 45%).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyperf
+
+HERE = Path(__file__).resolve().parent
+THREADS = (1, 2, 4)
+
+GIL_NS: dict[tuple[str, str], tuple[float, float, float]] = {
+    ("increment", "shared-list"): (20, 20, 20),
+    ("increment", "per-thread"): (20, 20, 20),
+    ("locked-increment", "lock-fine"): (50, 50, 50),
+    ("locked-increment", "rlock-fine"): (60, 60, 60),
+    ("semaphore", "k1"): (200, 200, 200),
+    ("semaphore", "unlocked"): (100, 100, 100),
+    ("cpu-control", "arith"): (100, 100, 100),
+}
+FT_NS: dict[tuple[str, str], tuple[float, float, float]] = {
+    ("increment", "shared-list"): (30, 60, 60),
+    ("increment", "per-thread"): (30, 15, 15),
+    ("locked-increment", "lock-fine"): (75, 200, 220),
+    ("locked-increment", "rlock-fine"): (90, 210, 230),
+    ("semaphore", "k1"): (300, 400, 400),
+    ("semaphore", "unlocked"): (150, 75, 75),
+    ("cpu-control", "arith"): (150, 75, 75),
+}
+FT_GIL_NS = {key: tuple(1.4 * v for v in row) for key, row in GIL_NS.items()}
+TABLES = {"gil": GIL_NS, "ft": FT_NS, "ft-gil": FT_GIL_NS}
+GIL_STATE = {"gil": True, "ft": False, "ft-gil": True}
+FT_BUILD = {"gil": False, "ft": True, "ft-gil": True}
+CONFIG = "'--prefix=/opt/py' '--enable-optimizations' '--with-lto'"
+
+
+def arm_metadata(arm: str, **overrides: Any) -> dict[str, Any]:
+    """Interpreter / machine metadata as runners/identity.py records it."""
+    md: dict[str, Any] = {
+        "arm": arm,
+        "gil_enabled_at_start": GIL_STATE[arm],
+        "gil_enabled_at_end": GIL_STATE[arm],
+        "py_gil_disabled": FT_BUILD[arm],
+        "switch_interval": 0.005,
+        "cpu_affinity": "0,1",
+        "cpu_count": 2,
+        "python_version": "3.13.5",
+        "python_executable": "/opt/py/bin/python3.13" + ("t" if FT_BUILD[arm] else ""),
+        "python_config_args": CONFIG + (" '--disable-gil'" if FT_BUILD[arm] else ""),
+        "hostname": "fixture-host",
+        "cpu_model_name": "Fixture CPU @ 2.00GHz",
+        "date": "2026-11-24 20:00:00",
+    }
+    md.update(overrides)
+    return md
+
+
+def bench_suite(
+    arm: str,
+    table: Mapping[tuple[str, str], tuple[float, ...]] | None = None,
+    threads: tuple[int, ...] = THREADS,
+    processes: int = 3,
+    **overrides: Any,
+) -> pyperf.BenchmarkSuite:
+    """A BenchmarkSuite of ``arm`` with the values of ``table`` (ns per op)."""
+    table = TABLES[arm] if table is None else table
+    spreads = [1.0, 0.95, 1.05, 0.9, 1.1][:processes]
+    benchmarks = []
+    for (family, variant), row in table.items():
+        for index, n in enumerate(threads):
+            m = row[index] * 1e-9
+            name = f"{family}-{variant}-t{n}"
+            md = arm_metadata(arm, **overrides)
+            md.update(
+                {
+                    "name": name,
+                    "family": family,
+                    "variant": variant,
+                    "threads": n,
+                    "unit": "second",
+                    "ops_per_thread": 1000,
+                    "inner_loops": 1000 * n,
+                    "loops": 1,
+                    "oversubscribed": n > 2,
+                    "description": f"{family} {variant} fixture",
+                }
+            )
+            runs = [
+                # A calibration run (warmups only, no values): the loader must skip it.
+                pyperf.Run([], warmups=[(1, m)], metadata=md, collect_metadata=False)
+            ]
+            for spread in spreads:
+                mean = m * spread
+                runs.append(
+                    pyperf.Run(
+                        [mean * 0.99, mean * 1.01],
+                        warmups=[(1, mean)],
+                        metadata=md,
+                        collect_metadata=False,
+                    )
+                )
+            benchmarks.append(pyperf.Benchmark(runs))
+    return pyperf.BenchmarkSuite(benchmarks)
+
+
+def write_bench(path: Path, arm: str, **kwargs: Any) -> Path:
+    """Write ``bench_suite(arm, **kwargs)`` to ``path`` (replacing it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    bench_suite(arm, **kwargs).dump(str(path), replace=True)
+    return path
+
+
+def race_trials(arm: str) -> list[dict[str, Any]]:
+    """Trials with known loss counts (expected = 1000 per trial)."""
+    lost: dict[tuple[str, int, float], list[int]] = {}
+    for variant in ("inline", "call", "locked", "itertools-count"):
+        for n in (1, 2):
+            lost[(variant, n, 0.005)] = [0, 0, 0, 0]
+    if arm == "gil":
+        lost[("call", 2, 0.005)] = [0, 100, 200]
+        lost[("call", 2, 1e-6)] = [400, 500, 600]
+    if arm == "ft":
+        lost[("inline", 2, 0.005)] = [300, 400, 500, 600]
+        lost[("call", 2, 0.005)] = [350, 450]
+    trials = []
+    for (variant, n, interval), losses in lost.items():
+        for trial, count in enumerate(losses):
+            trials.append(
+                {
+                    "variant": variant,
+                    "threads": n,
+                    "increments_per_thread": 1000 // n,
+                    "switch_interval": interval,
+                    "expected": 1000,
+                    "observed": 1000 - count,
+                    "lost": count,
+                    "trial": trial,
+                    "seconds": 0.01,
+                }
+            )
+    return trials
+
+
+def write_races(
+    path: Path, arm: str, *, schema: str = "gilbench.races/1", **overrides: Any
+) -> Path:
+    """Write a races file for ``arm`` with :func:`race_trials`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "schema": schema,
+        "metadata": arm_metadata(arm, **overrides),
+        "trials": race_trials(arm),
+    }
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def write_complete(folder: Path, arms: tuple[str, ...] = ("gil", "ft", "ft-gil")) -> Path:
+    """bench-<arm>.json and races-<arm>.json for ``arms`` in ``folder``."""
+    for arm in arms:
+        write_bench(folder / f"bench-{arm}.json", arm)
+        write_races(folder / f"races-{arm}.json", arm)
+    return folder
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "complete"
+    write_complete(target)
+    print(f"wrote {target}")
