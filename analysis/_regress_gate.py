@@ -4,9 +4,9 @@ Per metric, with B the baseline value and [lo, hi] the run's bootstrap CI, the c
 is expressed so that > 1 means worse (now/B for times, B/now for speedups). With
 tolerance = max(fixed %, spread factor x the baseline's spread):
 
-- regression    the CI's better end is still worse than 1 + tolerance;
-- inconclusive  otherwise, when the CI is wider than max_ci_factor x tolerance (the data
+- inconclusive  the CI is wider than max_ci_factor x tolerance (unstable data: it
                 cannot tell a regression of that size from noise);
+- regression    otherwise, when the CI's better end is still worse than 1 + tolerance;
 - pass          otherwise ("improved" is noted when the whole CI is better than 1 - tol);
 - missing       the baseline has the metric, the run lacks one of its benchmarks.
 
@@ -99,14 +99,15 @@ def judge(metric: BaselineMetric, now: Estimate | None, settings: GateSettings) 
         row.notes.append("a benchmark of this metric is not in the run")
         return row
     ends = sorted((row.worse(now.lo), row.worse(now.hi)))
-    if ends[0] > 1 + tol:
-        row.verdict = REGRESSION
-    elif ends[1] - ends[0] > settings.max_ci_factor * tol:
+    if ends[1] - ends[0] > settings.max_ci_factor * tol:
+        # Checked first: a wide interval from a few bad processes must not fail CI.
         row.verdict = INCONCLUSIVE
         row.notes.append(
             f"CI too wide ({(ends[1] - ends[0]) * 100:.0f}% > "
             f"{settings.max_ci_factor * tol * 100:.0f}%): unstable data"
         )
+    elif ends[0] > 1 + tol:
+        row.verdict = REGRESSION
     elif ends[1] < 1 - tol:
         row.notes.append("improved beyond the tolerance: consider refreshing the baseline")
     return row
