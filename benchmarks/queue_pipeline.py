@@ -13,9 +13,9 @@ blocks on a full queue and the pipeline cannot deadlock on back-pressure.
 
 Shutdown is clean: with ``Queue.shutdown`` (Python 3.13+) the producer shuts the input
 queue once it has put every item and the last worker to finish shuts the output queue;
-``SimpleQueue`` (and every queue before 3.13) uses sentinels instead. A LIFO queue hands
-out the newest entry first, so there the producer waits (``join``) for every item to be
-taken before it puts the sentinels.
+``SimpleQueue`` (and every queue before 3.13) uses sentinels instead, one per worker
+(not counted as items). A LIFO queue hands out the newest entry first, so with
+sentinels its producer waits (``join``) for every item to be taken before it puts them.
 
 One operation is one item carried from the producer to the consumer; ``ops`` is items
 per worker thread (threads * ops items in all). The consumer's items are checked: every
