@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -28,13 +29,19 @@ class MeasureError(RuntimeError):
     """A benchmark run could not be started or failed."""
 
 
+class PythonOptionError(ValueError):
+    """A --python option is not ARM=PATH."""
+
+
 def parse_python_options(items: Iterable[str]) -> dict[str, str]:
-    """``["gil=/usr/bin/python3.13", "ft=..."]`` -> {arm: path}; ValueError on bad items."""
+    """``["gil=/usr/bin/python3.13", "ft=..."]`` -> {arm: path}; PythonOptionError if bad."""
     pythons: dict[str, str] = {}
     for item in items:
         arm, sep, path = item.partition("=")
         if not sep or not path or arm not in ARMS:
-            raise ValueError(f"--python {item!r}: expected ARM=PATH with ARM in {', '.join(ARMS)}")
+            raise PythonOptionError(
+                f"--python {item!r}: expected ARM=PATH with ARM in {', '.join(ARMS)}"
+            )
         pythons[arm] = path
     return pythons
 
@@ -90,6 +97,28 @@ def _escape(name: str) -> str:
     return "".join("\\" + ch if not (ch.isalnum() or ch == "-") else ch for ch in name)
 
 
+def _stream(cmd: Sequence[str], env: Mapping[str, str], timeout: float | None) -> int:
+    """Run ``cmd`` in the repository root, copying its output to our stderr line by line."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    with subprocess.Popen(
+        list(cmd),
+        cwd=REPO,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            sys.stderr.write(line)
+            if deadline is not None and time.monotonic() > deadline:
+                proc.kill()
+                raise subprocess.TimeoutExpired(list(cmd), timeout or 0)
+        return proc.wait()
+
+
 def run_arms(
     out_dir: Path,
     pythons: Mapping[str, Path],
@@ -110,21 +139,12 @@ def run_arms(
         cmd += list(bench_args)
         print(f"regress: measuring arm {arm}: {' '.join(cmd)}", file=sys.stderr, flush=True)
         try:
-            proc = subprocess.run(
-                cmd,
-                cwd=REPO,
-                env=arm_env(arm),
-                stdin=subprocess.DEVNULL,
-                stdout=sys.stderr,
-                stderr=sys.stderr,
-                timeout=timeout,
-                check=False,
-            )
+            code = _stream(cmd, arm_env(arm), timeout)
         except FileNotFoundError:
             raise MeasureError(f"arm {arm}: cannot run {python}") from None
         except subprocess.TimeoutExpired:
             raise MeasureError(f"arm {arm}: runners.bench took longer than {timeout} s") from None
-        if proc.returncode != 0:
-            raise MeasureError(f"arm {arm}: runners.bench exited {proc.returncode}")
+        if code != 0:
+            raise MeasureError(f"arm {arm}: runners.bench exited {code}")
         if not (out_dir / f"bench-{arm}.json").exists():
             raise MeasureError(f"arm {arm}: runners.bench wrote no {out_dir}/bench-{arm}.json")

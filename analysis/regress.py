@@ -27,6 +27,7 @@ failed (measure / baseline), 64 usage error or unreadable input.
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import tempfile
@@ -52,6 +53,7 @@ from analysis._regress_gate import (
 )
 from analysis._regress_measure import (
     MeasureError,
+    PythonOptionError,
     bench_filter,
     exact_filter,
     parse_python_options,
@@ -398,7 +400,14 @@ def _gate_filter() -> str:
 
 def cmd_measure(args: argparse.Namespace) -> int:
     """Run the gate's subset once per arm into --results-dir."""
-    baseline = load_baseline(args.baseline) if args.baseline else None
+    baseline_path = args.baseline
+    if baseline_path is None:
+        # This machine's committed baseline, when there is one: measure as it was measured.
+        candidate = BASELINE_DIR / f"{machine_class(os.cpu_count())}.json"
+        baseline_path = candidate if candidate.exists() else None
+    baseline = load_baseline(baseline_path) if baseline_path else None
+    if baseline_path:
+        print(f"regress: measuring as {baseline_path} was measured", file=sys.stderr)
     arms = _arms(args.arms)
     if baseline is not None and args.arms == ",".join(GATE_ARMS):
         arms = list(baseline.measure.get("arms", arms))
@@ -465,9 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except UsageError as exc:
-        return _fail(str(exc))
-    except (ResultsError, BaselineError, ValueError) as exc:
+    except (UsageError, ResultsError, BaselineError, PythonOptionError) as exc:
         return _fail(str(exc))
     except MeasureError as exc:
         return _fail(f"measurement failed: {exc}", EXIT_MEASURE_FAILED)

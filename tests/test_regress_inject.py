@@ -1,0 +1,112 @@
+"""The test-only slowdown hook (runners.inject): parsing, matching, the wrapper, the marking.
+
+No timings are asserted: the wrapper's result is checked against the lower bound its
+busy-wait guarantees (it spins until the clock has advanced by the requested time).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from runners import inject
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(inject.ENV_VAR, raising=False)
+
+
+def test_off_by_default() -> None:
+    def func(loops: int) -> float:
+        return 1.0
+
+    assert inject.active_spec() is None
+    assert inject.slowdown_for("locked-increment-lock-fine-t1") == 0.0
+    assert inject.wrap_time_func("locked-increment-lock-fine-t1", func) is func
+    assert inject.metadata() == {}
+    assert inject.inherit_environ() == []
+
+
+def test_parse() -> None:
+    assert inject.parse("a-b:0.25, c-d@ft:1") == [("a-b", None, 0.25), ("c-d", "ft", 1.0)]
+
+
+@pytest.mark.parametrize("spec", ["nocolon", ":0.2", "x:abc", "x:0", "x:-1", "x:11", ","])
+def test_bad_specs_are_refused(spec: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(inject.InjectSpecError, match=inject.ENV_VAR):
+        inject.parse(spec)
+    monkeypatch.setenv(inject.ENV_VAR, spec)
+    with pytest.raises(inject.InjectSpecError):
+        inject.metadata()
+
+
+def test_matching(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(inject.ENV_VAR, "locked-increment-lock-fine:0.25,semaphore-k1-t2@ft:0.5")
+    assert inject.slowdown_for("locked-increment-lock-fine-t1") == 0.25
+    assert inject.slowdown_for("locked-increment-lock-fine-t2", "gil") == 0.25
+    assert inject.slowdown_for("locked-increment-lock-fine-coarse-t1") == 0.0
+    assert inject.slowdown_for("locked-increment-rlock-fine-t1") == 0.0
+    assert inject.slowdown_for("semaphore-k1-t2", "ft") == 0.5
+    assert inject.slowdown_for("semaphore-k1-t2", "gil") == 0.0
+    assert inject.slowdown_for("semaphore-k1-t1", "ft") == 0.0
+
+
+def test_wrapper_adds_proportional_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(inject.ENV_VAR, "x-y:0.25")
+    seen: list[int] = []
+
+    def func(loops: int) -> float:
+        seen.append(loops)
+        return 0.004
+
+    slowed = inject.wrap_time_func("x-y-t1", func)
+    assert slowed is not func
+    assert slowed(3) >= 0.004 * 1.25
+    assert seen == [3]
+    assert inject.wrap_time_func("other-t1", func) is func
+
+
+def test_active_run_is_marked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(inject.ENV_VAR, "x-y:0.25")
+    assert inject.metadata() == {"injected_slowdown": "x-y:0.25"}
+    assert inject.inherit_environ() == [inject.ENV_VAR]
+
+
+def _wired() -> bool:
+    source = (REPO / "runners" / "_pyperf_bench.py").read_text(encoding="utf-8")
+    return "inject.wrap_time_func" in source and "inject.metadata()" in source
+
+
+@pytest.mark.interpreters
+@pytest.mark.slow
+@pytest.mark.skipif(not _wired(), reason="runners._pyperf_bench does not call the hook yet")
+def test_hook_reaches_pyperf_workers_and_marks_the_result(tmp_path: Path) -> None:
+    """End to end on this interpreter: the worker sees the variable and records it."""
+    pytest.importorskip("pyperf")
+    out = tmp_path / "out.json"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        inject.ENV_VAR: "increment-per-thread:0.25",
+        "PYTHONPATH": str(REPO),
+    }
+    cmd = [
+        sys.executable, "-m", "runners._pyperf_bench", "--gilbench-arm", "gil",
+        "--gilbench-workload", "increment-per-thread", "--gilbench-threads", "1",
+        "-p", "1", "-n", "1", "-w", "0", "--loops", "1", "-o", str(out),
+    ]  # fmt: skip
+    if sysconfig.get_config_var("Py_GIL_DISABLED"):
+        pytest.skip("needs a default (GIL) build to run the gil arm")
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    import pyperf
+
+    bench = pyperf.Benchmark.load(str(out))
+    for run in bench.get_runs():
+        assert run.get_metadata()["injected_slowdown"] == "increment-per-thread:0.25"
