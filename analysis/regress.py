@@ -1,6 +1,6 @@
 """Regression gate: compare a run's within-run ratios with a committed baseline.
 
-    python -m analysis.regress [check] [--results DIR] [--baseline FILE] [options]
+    python -m analysis.regress [check] [--measure] [--results DIR] [--baseline FILE] [options]
     python -m analysis.regress measure --results-dir DIR [--baseline FILE] [--python ARM=PATH]
     python -m analysis.regress baseline --runs 5 [--out FILE] [--python ARM=PATH]
     python -m analysis.regress baseline --from DIR DIR ... [--out FILE]
@@ -142,9 +142,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--results",
         nargs="+",
         type=Path,
-        default=[Path("results")],
         metavar="PATH",
-        help="result directory (its bench-*.json) or files (default: results)",
+        help="result directory (its bench-*.json) or files (default: results, or "
+        "results/gate with --measure)",
+    )
+    check.add_argument(
+        "--measure",
+        action="store_true",
+        help="first measure the baseline's subset (as the measure command) into the "
+        "--results directory, then gate it: the whole CI step in one command",
     )
     check.add_argument(
         "--baseline",
@@ -312,7 +318,21 @@ def _measure_once(
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Gate a result set; print and return the verdict's exit status."""
-    results = load_results(args.results)
+    if args.measure:
+        args.results = args.results or [Path("results/gate")]
+        if len(args.results) != 1 or args.results[0].is_file():
+            raise UsageError("--measure needs one --results directory to measure into")
+        measure_args = argparse.Namespace(
+            results_dir=args.results[0],
+            baseline=args.baseline,
+            arms=",".join(GATE_ARMS),
+            filter=None,
+            python=args.python,
+            bench_args=args.bench_args,
+            timeout=args.timeout,
+        )
+        cmd_measure(measure_args)
+    results = load_results(args.results or [Path("results")])
     baseline_path = args.baseline
     if baseline_path is None:
         baseline_path = BASELINE_DIR / f"{machine_class(results.env.cpu_count)}.json"

@@ -332,6 +332,22 @@ def test_measure_command(fake_python: tuple[Path, Path], tmp_path: Path) -> None
     assert args[-len(regress.GATE_BENCH_ARGS) :] == list(regress.GATE_BENCH_ARGS)
 
 
+def test_check_measure_then_gate(
+    fake_python: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script, log = fake_python
+    run = tmp_path / "gate"
+    argv = [
+        "--measure", "--results", str(run), "--baseline", str(BASELINE), "--no-remeasure",
+        "--python", f"gil={script}", "--python", f"ft={script}",
+    ]  # fmt: skip
+    assert regress.main(argv) == EXIT_REGRESSION  # the fake measures run-regression
+    assert sorted(p.name for p in run.iterdir()) == ["bench-ft.json", "bench-gil.json"]
+    args = calls(log)[0]["args"]
+    assert args[args.index("--filter") + 1] == "^(fixture)$"  # the baseline's own subset
+    assert f"run `{run}`" in capsys.readouterr().out
+
+
 def test_measure_failure_exits_3(
     fake_python: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
