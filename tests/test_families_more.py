@@ -3,9 +3,10 @@
 In-process tests run each workload of rlock, barrier, event, condition, thread-local and
 executor with reduced ops at 1, 2 and 4 threads on the test interpreter, then break
 results on purpose and expect WorkloadError. The ``interpreters`` tests run the same
-workloads through runners.harness.time_workload on the real python3.13 / python3.13t,
-check the thread-context metadata there, and start a process pool from a main module
-run with ``-m`` (as pyperf runs runners._pyperf_bench).
+workloads through runners.harness.time_workload on the real arms (python3.13, and
+python3.13t without and with the GIL), check the thread-context metadata there, and
+start a process pool from a main module run with ``-m`` (as pyperf runs
+runners._pyperf_bench).
 """
 
 from __future__ import annotations
@@ -416,7 +417,7 @@ ARM_SCRIPT = textwrap.dedent(
 @pytest.mark.interpreters
 @pytest.mark.slow
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("arm", ["gil", "ft"])
+@pytest.mark.parametrize("arm", ["gil", "ft", "ft-gil"])
 def test_more_families_on_real_arm(arm: str, arm_python: Callable[[str], Any]) -> None:
     proc = arm_python(arm).run("-c", ARM_SCRIPT.format(families=FAMILIES), timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
