@@ -11,8 +11,9 @@ own buffer, each pair moving ``ops`` items: no sharing between pairs. ``shared``
 buffer for all threads, with ceil(N / 2) producers of ``ops`` items each and N // 2
 consumers taking whatever comes, so producers and consumers contend for one lock. In
 both, N = 1 (and the odd thread out of ``pairs``) is a single thread putting an item and
-getting it back: the Condition protocol's uncontended cost, with nobody to wake. Either
-way a run moves ceil(N / 2) * ops items.
+getting it back: the Condition protocol's uncontended cost, with nobody to wake. At
+N = 2 both are one producer and one consumer on one buffer; they part from N = 3 on.
+Either way a run moves ceil(N / 2) * ops items.
 
 Check: every item produced is consumed exactly once (no loss, no duplicate).
 """
