@@ -21,7 +21,7 @@ from typing import Any
 
 from benchmarks._registry import Prepared, WorkloadError, workload
 
-OPS = 30_000
+OPS = 20_000
 
 
 _Lock = AbstractContextManager[Any]
