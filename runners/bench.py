@@ -357,6 +357,45 @@ class BenchRun:
         return Outcome(item.name, "ok", "", seconds, summarize(bench), bench)
 
 
+EMPTY_WORKLOAD = "cpu-control-empty"
+"""Empty workers: its value is the harness's own cost per timed run (benchmarks/overhead.py)."""
+
+
+def harness_overhead(benches: Sequence[Any]) -> list[dict[str, Any]]:
+    """Per thread count: what share of a run's timed span the harness itself costs.
+
+    The share of a benchmark is the empty workload's median span per run at the same
+    thread count, divided by the benchmark's median span per run (its median value x
+    its operations per run). Returns, per thread count, the median and the largest
+    share over the other benchmarks.
+    """
+    empty: dict[int, float] = {}
+    runs: dict[int, list[tuple[float, str]]] = {}
+    for bench in benches:
+        metadata = bench.get_metadata()
+        threads = int(metadata["threads"])
+        if f"{metadata['family']}-{metadata['variant']}" == EMPTY_WORKLOAD:
+            empty[threads] = bench.median()
+        else:
+            span = bench.median() * int(metadata.get("inner_loops", 1))
+            runs.setdefault(threads, []).append((span, bench.get_name()))
+    rows = []
+    for threads, empty_span in sorted(empty.items()):
+        shares = sorted((empty_span / span, name) for span, name in runs.get(threads, ()))
+        if not shares:
+            continue
+        rows.append(
+            {
+                "threads": threads,
+                "empty_run_seconds": empty_span,
+                "median_share": shares[len(shares) // 2][0],
+                "max_share": shares[-1][0],
+                "max_share_benchmark": shares[-1][1],
+            }
+        )
+    return rows
+
+
 def _suite_text(benches: Sequence[Any]) -> str:
     import pyperf
 
@@ -479,6 +518,7 @@ def _report(
     by_status: dict[str, list[Outcome]] = {}
     for outcome in outcomes:
         by_status.setdefault(outcome.status, []).append(outcome)
+    overhead = harness_overhead(finished)
     status_record = {
         "arm": arm.name,
         "python_executable": sys.executable,
@@ -489,6 +529,7 @@ def _report(
         "pyperf_args": list(pyperf_args),
         "timeout_seconds": timeout,
         "planned": len(matrix),
+        "harness_overhead": overhead,
         "benchmarks": [
             {
                 "name": o.name,
@@ -506,6 +547,13 @@ def _report(
     for outcome in outcomes:
         if outcome.status not in ("ok", "skipped"):
             print(f"  {outcome.status}: {outcome.message.splitlines()[0]}")
+    for row in overhead:
+        empty = format_seconds(row["empty_run_seconds"])
+        print(
+            f"harness overhead at {row['threads']} threads: {empty}"
+            f" per run = {100 * row['median_share']:.2g}% of a median benchmark's run"
+            f" (max {100 * row['max_share']:.2g}%: {row['max_share_benchmark']})"
+        )
     if finished:
         kept = publish(final, _suite_text(finished))
         partial.unlink(missing_ok=True)
