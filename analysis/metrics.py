@@ -19,7 +19,7 @@ Definitions (DESIGN.md "Metrics"; every function here is deterministic for a see
   ratio at 1 thread minus 1, per benchmark, and as a geometric mean per family and
   over all benchmarks (:func:`geomean_ratio_ci`).
 - **lock overhead** = time per op of a locked variant minus the time per op of the
-  same work without the lock, same arm and thread count (:data:`LOCK_REFERENCE` says
+  same work without the lock, same arm and thread count (:data:`LOCK_RULES` says
   which unlocked benchmark each locked one is compared with), in ns per op, and
   relative to the unlocked op (locked / unlocked - 1).
 - **race-loss rate** = lost / expected per trial; per cell the distribution over
@@ -33,6 +33,7 @@ Definitions (DESIGN.md "Metrics"; every function here is deterministic for a see
 
 from __future__ import annotations
 
+import fnmatch
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -71,19 +72,34 @@ FAMILY_ORDER: tuple[str, ...] = (
 )
 """Report order of the families (unknown families follow, sorted)."""
 
-LOCK_REFERENCE: dict[str, tuple[str, str] | None] = {
-    # A Lock / RLock around ``x[0] += 1`` on a shared list is compared with the same
+LOCK_RULES: tuple[tuple[str, str, tuple[str, str] | None], ...] = (
+    # A Lock / RLock around ``x[0] += 1`` on one shared list is compared with the same
     # unprotected ``x[0] += 1`` on a shared list: the difference is what acquiring and
-    # releasing the lock (and waiting for it) adds to each increment. (The per-thread
-    # control would also charge the lock for sharing the counter.)
-    "locked-increment": ("increment", "shared-list"),
-    # Semaphores are compared with their family's unlocked variant (same work, no
-    # semaphore), found by name in UNLOCKED_VARIANTS.
-    "semaphore": None,
-    "rlock": None,
+    # releasing the lock (and waiting for it) adds to each increment. The per-thread
+    # control would also charge the lock for the sharing itself.
+    ("locked-increment", "*", ("increment", "shared-list")),
+    # The rlock family's shared variants lock one shared counter, its per-thread
+    # variants each thread's own counter: compared with the matching unprotected
+    # increment, they give the contended and the uncontended cost of the lock.
+    ("rlock", "*-shared", ("increment", "shared-list")),
+    ("rlock", "*-per-thread", ("increment", "per-thread")),
+    # A semaphore is compared with its family's own unlocked variant (the same work
+    # without the semaphore), found by name in UNLOCKED_VARIANTS.
+    ("semaphore", "*", None),
+)
+"""(family, variant pattern, unlocked reference) for lock overhead; the first matching
+rule wins; a None reference means the family's own variant named in
+:data:`UNLOCKED_VARIANTS`."""
+
+LOCK_REFERENCE: dict[str, tuple[str, str] | None] = {
+    family: ref for family, pattern, ref in LOCK_RULES if pattern == "*"
 }
-"""Locked family -> the (family, variant) it is compared with; None: the family's own
-unlocked variant (a name in :data:`UNLOCKED_VARIANTS`)."""
+"""Family -> reference for families with one rule for all variants."""
+
+NOT_AN_OPERATION: frozenset[tuple[str, str]] = frozenset({("cpu-control", "empty")})
+"""Benchmarks whose value is not a per-operation cost (cpu-control/empty times the
+harness itself, one "operation" per timed run): listed per benchmark, but left out of
+family summaries, the single-thread overhead and the scaling plot."""
 
 UNLOCKED_VARIANTS: tuple[str, ...] = (
     "unlocked",
@@ -319,6 +335,11 @@ def at_cores(threads: Iterable[int], cores: int) -> int | None:
     return max(eligible) if eligible else None
 
 
+def is_operation(family: str, variant: str) -> bool:
+    """False for benchmarks in :data:`NOT_AN_OPERATION` (left out of aggregates)."""
+    return (family, variant) not in NOT_AN_OPERATION
+
+
 def family_sort_key(family: str) -> tuple[int, str]:
     order = {name: i for i, name in enumerate(FAMILY_ORDER)}
     return (order.get(family, len(order)), family)
@@ -459,7 +480,10 @@ def crossover(ratio_table: pd.DataFrame, num: str = "ft", den: str = "gil") -> p
                     "threads_measured": sorted(int(t) for t in per_variant["threads"]),
                 }
             )
-        per_threads = frame.groupby("threads")["ratio"].apply(geomean)
+        operations = frame[[is_operation(str(family), str(v)) for v in frame["variant"]]]
+        if operations.empty:
+            continue
+        per_threads = operations.groupby("threads")["ratio"].apply(geomean)
         wins_family = per_threads[per_threads < 1.0]
         records.append(
             {
@@ -476,28 +500,52 @@ def crossover(ratio_table: pd.DataFrame, num: str = "ft", den: str = "gil") -> p
 def lock_reference(
     family: str, variant: str, available: set[tuple[str, str]]
 ) -> tuple[str, str] | None:
-    """The unlocked (family, variant) a locked benchmark is compared with, if measured."""
-    if family not in LOCK_REFERENCE or variant in UNLOCKED_VARIANTS:
+    """The unlocked (family, variant) a locked benchmark is compared with, if measured.
+
+    Follows :data:`LOCK_RULES`; None for benchmarks no rule covers, for the unlocked
+    variants themselves, and when the reference was not measured.
+    """
+    if variant in UNLOCKED_VARIANTS:
         return None
-    fixed = LOCK_REFERENCE[family]
-    if fixed is not None:
-        return fixed if fixed in available else None
-    for name in UNLOCKED_VARIANTS:
-        if (family, name) in available:
-            return (family, name)
+    for rule_family, pattern, ref in LOCK_RULES:
+        if rule_family != family or not fnmatch.fnmatchcase(variant, pattern):
+            continue
+        if ref is not None:
+            return ref if ref in available else None
+        for name in UNLOCKED_VARIANTS:
+            if (family, name) in available:
+                return (family, name)
+        return None
     return None
 
 
 def primitive_of(family: str, variant: str) -> str:
     """Which primitive a locked benchmark exercises: Lock, RLock, Semaphore..."""
-    text = f"{family} {variant}".lower()
-    if "rlock" in text:
-        return "RLock"
-    if "bounded" in text:
-        return "BoundedSemaphore"
-    if "semaphore" in text:
-        return "Semaphore"
+    name = variant.lower()
+    if family == "semaphore" or "semaphore" in name:
+        return "BoundedSemaphore" if "bounded" in name else "Semaphore"
+    if "rlock" in name:
+        return "RLock, 3-deep" if "nested" in name else "RLock"
     return "Lock"
+
+
+def missing_lock_references(bench: pd.DataFrame) -> dict[str, str]:
+    """Locked benchmarks whose unlocked reference was not measured: {family/variant: wanted}."""
+    cells = samples(bench)
+    available = {(family, variant) for (_, _, family, variant, _) in cells}
+    missing: dict[str, str] = {}
+    for family, variant in sorted(available):
+        if variant in UNLOCKED_VARIANTS or lock_reference(family, variant, available):
+            continue
+        for rule_family, pattern, ref in LOCK_RULES:
+            if rule_family == family and fnmatch.fnmatchcase(variant, pattern):
+                missing[f"{family}/{variant}"] = (
+                    f"{ref[0]}/{ref[1]}"
+                    if ref
+                    else f"a {family} variant named " + " or ".join(UNLOCKED_VARIANTS[:3])
+                )
+                break
+    return missing
 
 
 def lock_overhead(
@@ -562,6 +610,8 @@ def single_thread_overhead(
             matched: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
             for (g, arm, family, variant, threads), sample in cells.items():
                 if g != group or arm != num or threads != 1:
+                    continue
+                if not is_operation(family, variant):
                     continue
                 other = cells.get((group, den, family, variant, 1))
                 if other is not None:
@@ -669,11 +719,14 @@ def family_summary(
     records = []
     families: dict[tuple[str, str], set[str]] = {}
     for group, _, family, variant, _ in cells:
-        families.setdefault((group, family), set()).add(variant)
+        if is_operation(family, variant):
+            families.setdefault((group, family), set()).add(variant)
     for (group, family), variants in sorted(
         families.items(), key=lambda item: (item[0][0], family_sort_key(item[0][1]))
     ):
-        threads_all = sorted({k[4] for k in cells if k[0] == group and k[2] == family})
+        threads_all = sorted(
+            {k[4] for k in cells if k[0] == group and k[2] == family and k[3] in variants}
+        )
         n_c = at_cores(threads_all, cores.get(group, 1))
         record: dict[str, object] = {
             "group": group,

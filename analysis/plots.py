@@ -38,6 +38,7 @@ from analysis.metrics import (
     PUBLISHED_OVERHEAD,
     arm_sort_key,
     family_sort_key,
+    is_operation,
 )
 
 FORMATS: tuple[str, ...] = ("png", "svg")
@@ -118,6 +119,10 @@ def save(fig: Figure, out_dir: Path, stem: str, formats: Sequence[str] = FORMATS
     """Write ``fig`` as ``stem.<fmt>`` for each format, atomically; close it."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
+    # Lay the figure out once (constrained layout is the slow part), then keep it fixed
+    # for every format instead of re-running it per savefig.
+    fig.canvas.draw()
+    fig.set_layout_engine("none")
     try:
         for fmt in formats:
             target = out_dir / f"{stem}.{fmt}"
@@ -126,7 +131,7 @@ def save(fig: Figure, out_dir: Path, stem: str, formats: Sequence[str] = FORMATS
             try:
                 # Fixed metadata: no creation date, so identical inputs give identical files.
                 metadata = {"Date": None} if fmt == "svg" else {"Software": "gilbench"}
-                fig.savefig(tmp, format=fmt, bbox_inches="tight", metadata=metadata)
+                fig.savefig(tmp, format=fmt, metadata=metadata)
                 os.replace(tmp, target)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
@@ -308,6 +313,12 @@ def plot_lock_overhead(
 
 def plot_scaling(summary: pd.DataFrame, context: Context, out_dir: Path, stem: str) -> list[Path]:
     """Plot 3: speedup vs threads per family (rows) and arm (columns), ideal line, cores."""
+    summary = summary[
+        [
+            is_operation(str(f), str(v))
+            for f, v in zip(summary["family"], summary["variant"], strict=True)
+        ]
+    ]
     families = sorted(summary["family"].unique(), key=lambda f: family_sort_key(str(f)))
     arms = sorted(summary["arm"].unique(), key=lambda a: arm_sort_key(str(a)))
     threads = sorted(int(t) for t in summary["threads"].unique())

@@ -293,17 +293,13 @@ def _missing(data: GroupData) -> list[str]:
         threads = sorted({int(t) for t in metrics.gilbench_rows(data.bench)["threads"]})
         if 1 not in threads:
             missing.append("no 1-thread benchmarks: no speedups, no single-thread overhead")
-        measured = set(data.locks["family"]) if not data.locks.empty else set()
-        locked = [f for f in ("locked-increment", "semaphore") if f in families - measured]
-        for family in locked:
-            ref = metrics.LOCK_REFERENCE.get(family)
-            want = (
-                f"{ref[0]}/{ref[1]}"
-                if ref
-                else "an unlocked variant (" + ", ".join(metrics.UNLOCKED_VARIANTS[:4]) + ", ...)"
-            )
+        wanted: dict[str, list[str]] = {}
+        for benchmark, reference in metrics.missing_lock_references(data.bench).items():
+            wanted.setdefault(reference, []).append(benchmark)
+        for reference, benchmarks in wanted.items():
             missing.append(
-                f"lock overhead of {family}: its unlocked reference {want} was not measured"
+                f"lock overhead of {', '.join(benchmarks)}: the unlocked reference "
+                f"({reference}) was not measured"
             )
     if not race_arms:
         missing.append("no race-loss results (races-<arm>.json): no race-loss plot or table")
@@ -627,9 +623,6 @@ def render_group(
             )
         if stem == "single-thread-overhead" and not data.single.empty:
             parts.append(_single_table(data.single) + "\n")
-    foreign = _foreign_section(data.bench, n_boot, seed) if not data.bench.empty else ""
-    if foreign:
-        parts.append(foreign)
     return "\n".join(parts)
 
 
@@ -644,9 +637,12 @@ def build_report(
     """Compute every metric of ``results`` and write the report into ``output``."""
     outcome = Outcome(output=output)
     output.mkdir(parents=True, exist_ok=True)
-    groups = sorted(
-        {str(g) for f in (results.bench, results.races) if not f.empty for g in f["group"].unique()}
-    )
+    # Groups come from gilbench results; foreign pyperf files get one section of their own.
+    own = [
+        results.bench[~results.bench["foreign"].fillna(False).astype(bool)],
+        results.races,
+    ]
+    groups = sorted({str(g) for f in own if not f.empty for g in f["group"].unique()})
     sections: list[str] = []
     tables: dict[str, list[pd.DataFrame]] = {}
     for name in groups:
@@ -702,6 +698,10 @@ def build_report(
         nonempty = [f for f in frames if not f.empty]
         frame = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame()
         outcome.written.append(atomic_write(output / f"{key}.csv", _csv(frame)))
+    if not results.bench.empty:
+        foreign = _foreign_section(results.bench, n_boot, seed)
+        if foreign:
+            sections.append(foreign)
     readme = _readme(results, sections, outcome, n_boot, seed)
     outcome.written.append(atomic_write(output / "README.md", readme))
     outcome.written = outcome.plots + outcome.written

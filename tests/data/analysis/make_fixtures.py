@@ -57,7 +57,7 @@ FT_BUILD = {"gil": False, "ft": True, "ft-gil": True}
 CONFIG = "'--prefix=/opt/py' '--enable-optimizations' '--with-lto'"
 
 
-def arm_metadata(arm: str, **overrides: Any) -> dict[str, Any]:
+def arm_metadata(arm: str, /, **overrides: Any) -> dict[str, Any]:
     """Interpreter / machine metadata as runners/identity.py records it."""
     md: dict[str, Any] = {
         "arm": arm,
@@ -74,7 +74,11 @@ def arm_metadata(arm: str, **overrides: Any) -> dict[str, Any]:
         "cpu_model_name": "Fixture CPU @ 2.00GHz",
         "date": "2026-11-24 20:00:00",
     }
-    md.update(overrides)
+    for key, value in overrides.items():
+        if value is None:
+            md.pop(key, None)  # None: leave the field out
+        else:
+            md[key] = value
     return md
 
 
@@ -83,6 +87,7 @@ def bench_suite(
     table: Mapping[tuple[str, str], tuple[float, ...]] | None = None,
     threads: tuple[int, ...] = THREADS,
     processes: int = 3,
+    /,
     **overrides: Any,
 ) -> pyperf.BenchmarkSuite:
     """A BenchmarkSuite of ``arm`` with the values of ``table`` (ns per op)."""
@@ -126,10 +131,20 @@ def bench_suite(
     return pyperf.BenchmarkSuite(benchmarks)
 
 
-def write_bench(path: Path, arm: str, **kwargs: Any) -> Path:
-    """Write ``bench_suite(arm, **kwargs)`` to ``path`` (replacing it)."""
+def write_bench(
+    path: Path,
+    arm: str,
+    /,
+    table: Mapping[tuple[str, str], tuple[float, ...]] | None = None,
+    threads: tuple[int, ...] = THREADS,
+    processes: int = 3,
+    **overrides: Any,
+) -> Path:
+    """Write ``bench_suite(arm, table, threads, processes, **overrides)`` to ``path``.
+
+    ``overrides`` replace metadata fields (None removes one)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    bench_suite(arm, **kwargs).dump(str(path), replace=True)
+    bench_suite(arm, table, threads, processes, **overrides).dump(str(path), replace=True)
     return path
 
 
@@ -165,7 +180,7 @@ def race_trials(arm: str) -> list[dict[str, Any]]:
 
 
 def write_races(
-    path: Path, arm: str, *, schema: str = "gilbench.races/1", **overrides: Any
+    path: Path, arm: str, /, *, schema: str = "gilbench.races/1", **overrides: Any
 ) -> Path:
     """Write a races file for ``arm`` with :func:`race_trials`."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,295 @@
+"""analysis.metrics on hand-made results with answers computable by hand.
+
+The fixtures (tests/data/analysis/make_fixtures.py) give every benchmark cell 3 worker
+processes whose means are 0.95 m, m, 1.05 m, so each median is exactly the table's m.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import metrics
+from analysis.load import load_bench, load_races, load_results
+
+DATA = Path(__file__).resolve().parent / "data" / "analysis"
+COMPLETE = DATA / "complete"
+
+
+def _fixtures() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("analysis_fixtures", DATA / "make_fixtures.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+fx = _fixtures()
+
+
+@pytest.fixture(scope="module")
+def bench() -> pd.DataFrame:
+    return load_bench(COMPLETE)
+
+
+@pytest.fixture(scope="module")
+def races() -> pd.DataFrame:
+    return load_races(COMPLETE)
+
+
+def _one(frame: pd.DataFrame, **where: object) -> pd.Series:
+    rows = frame
+    for column, value in where.items():
+        rows = rows[rows[column].isna()] if value is None else rows[rows[column] == value]
+    assert len(rows) == 1, f"{len(rows)} rows for {where}"
+    return rows.iloc[0]
+
+
+# --------------------------------------------------------------------------- bootstrap
+
+
+def test_ratio_ci_is_the_ratio_of_medians_with_a_seeded_interval() -> None:
+    a = [2.0, 2.2, 1.8, 2.1, 1.9]  # median 2.0
+    b = [1.0, 1.1, 0.9, 1.05, 0.95]  # median 1.0
+    ratio, lo, hi = metrics.ratio_ci(a, b, n_boot=500, seed=1)
+    assert ratio == pytest.approx(2.0)
+    assert lo < 2.0 < hi
+    assert lo > 1.5 and hi < 2.6
+    # Deterministic: same seed, same interval; another seed, another interval.
+    assert metrics.ratio_ci(a, b, n_boot=500, seed=1) == (ratio, lo, hi)
+    assert metrics.ratio_ci(a, b, n_boot=500, seed=2) != (ratio, lo, hi)
+
+
+def test_ratio_ci_needs_two_values_per_side_for_an_interval() -> None:
+    ratio, lo, hi = metrics.ratio_ci([3.0], [1.0, 1.0, 1.0])
+    assert ratio == 3.0
+    assert math.isnan(lo) and math.isnan(hi)
+
+
+def test_ratio_ci_rejects_empty_and_nan_samples() -> None:
+    with pytest.raises(ValueError):
+        metrics.ratio_ci([], [1.0])
+    with pytest.raises(ValueError):
+        metrics.ratio_ci([1.0, float("nan")], [1.0, 2.0])
+
+
+def test_median_and_diff_ci() -> None:
+    assert metrics.median_ci([1, 2, 3, 4, 100], n_boot=200)[0] == 3
+    diff, lo, hi = metrics.diff_ci([5.0, 5.5, 4.5], [2.0, 2.5, 1.5], n_boot=300)
+    assert diff == pytest.approx(3.0)
+    assert lo <= 3.0 <= hi
+
+
+def test_geomean_ratio_ci() -> None:
+    pairs = [([2.0, 2.0, 2.0], [1.0, 1.0, 1.0]), ([8.0, 8.0, 8.0], [1.0, 1.0, 1.0])]
+    ratio, lo, hi = metrics.geomean_ratio_ci(pairs, n_boot=100)
+    assert ratio == pytest.approx(4.0)  # sqrt(2 * 8)
+    assert lo == pytest.approx(4.0) and hi == pytest.approx(4.0)  # no spread
+
+
+# --------------------------------------------------------------------------- per process
+
+
+def test_per_process_means_and_time_per_op(bench: pd.DataFrame) -> None:
+    processes = metrics.per_process(bench)
+    cell = processes[
+        (processes["arm"] == "gil")
+        & (processes["family"] == "cpu-control")
+        & (processes["threads"] == 1)
+    ]
+    # 3 processes of 2 values each; their means are 0.95, 1.0, 1.05 x 100 ns.
+    assert sorted(cell["process_mean"] * 1e9) == pytest.approx([95, 100, 105])
+    assert set(cell["n_values"]) == {2}
+    summary = metrics.summarize(bench, n_boot=200)
+    row = _one(summary, arm="gil", family="cpu-control", variant="arith", threads=1)
+    assert row["time_s"] == pytest.approx(100e-9)
+    assert row["throughput"] == pytest.approx(1e7)
+    assert row["n_processes"] == 3 and row["basis"] == "processes"
+    assert row["time_lo_s"] <= row["time_s"] <= row["time_hi_s"]
+
+
+def test_quick_runs_fall_back_to_values(tmp_path: Path) -> None:
+    path = fx.write_bench(tmp_path / "bench-gil.json", "gil", processes=1)
+    summary = metrics.summarize(load_bench(path), n_boot=200)
+    row = _one(summary, family="cpu-control", variant="arith", threads=1)
+    assert row["n_processes"] == 1 and row["basis"] == "values"
+    # The two values are m * 0.99 and m * 1.01: median m, an interval around it.
+    assert row["time_s"] == pytest.approx(100e-9)
+    assert row["time_lo_s"] < 100e-9 < row["time_hi_s"]
+
+
+# --------------------------------------------------------------------------- known answers
+
+
+def test_speedup_efficiency_and_ideal(bench: pd.DataFrame) -> None:
+    summary = metrics.summarize(bench, n_boot=200)
+    ft2 = _one(summary, arm="ft", family="cpu-control", variant="arith", threads=2)
+    assert ft2["speedup"] == pytest.approx(2.0)  # 150 ns / 75 ns
+    assert ft2["efficiency"] == pytest.approx(1.0)
+    assert ft2["ideal"] == 2.0
+    assert ft2["speedup_lo"] <= 2.0 <= ft2["speedup_hi"]
+    gil2 = _one(summary, arm="gil", family="cpu-control", variant="arith", threads=2)
+    assert gil2["speedup"] == pytest.approx(1.0)
+    assert gil2["efficiency"] == pytest.approx(0.5)
+    gil4 = _one(summary, arm="gil", family="cpu-control", variant="arith", threads=4)
+    assert gil4["ideal"] == 2.0  # min(4, 2 cores)
+    assert bool(gil4["oversubscribed"]) and not bool(gil2["oversubscribed"])
+    shared = _one(summary, arm="ft", family="increment", variant="shared-list", threads=2)
+    assert shared["speedup"] == pytest.approx(0.5)  # 30 ns / 60 ns
+
+
+def test_ft_gil_ratio_per_benchmark(bench: pd.DataFrame) -> None:
+    table = metrics.ratios(bench, n_boot=200)
+    one_thread = table[(table["num"] == "ft") & (table["den"] == "gil") & (table["threads"] == 1)]
+    assert len(one_thread) == len(fx.GIL_NS)
+    assert one_thread["ratio"].to_numpy() == pytest.approx(1.5)
+    assert (one_thread["lo"] < 1.5).all() and (one_thread["hi"] > 1.5).all()
+    ft_gil = table[(table["num"] == "ft-gil") & (table["den"] == "gil")]
+    assert ft_gil["ratio"].to_numpy() == pytest.approx(1.4)
+    row = _one(table, num="ft", den="gil", family="cpu-control", variant="arith", threads=2)
+    assert row["ratio"] == pytest.approx(0.75)
+
+
+def test_crossover(bench: pd.DataFrame) -> None:
+    cross = metrics.crossover(metrics.ratios(bench, n_boot=50))
+    assert _one(cross, family="cpu-control", variant="arith")["crossover"] == 2
+    assert _one(cross, family="cpu-control", variant=None)["crossover"] == 2
+    assert _one(cross, family="increment", variant="per-thread")["crossover"] == 2
+    assert pd.isna(_one(cross, family="increment", variant="shared-list")["crossover"])
+    # Family level: geometric mean of 3.0 (shared-list) and 0.75 (per-thread) = 1.5.
+    assert pd.isna(_one(cross, family="increment", variant=None)["crossover"])
+
+
+def test_lock_overhead_against_the_unlocked_increment(bench: pd.DataFrame) -> None:
+    locks = metrics.lock_overhead(bench, n_boot=200)
+    gil = locks[(locks["arm"] == "gil") & (locks["variant"] == "lock-fine")]
+    assert list(gil["threads"]) == [1, 2, 4]
+    assert gil["overhead_ns"].to_numpy() == pytest.approx(30.0)  # 50 - 20 ns
+    assert set(gil["reference"]) == {"increment-shared-list"}
+    assert set(gil["primitive"]) == {"Lock"}
+    ft1 = _one(locks, arm="ft", variant="lock-fine", threads=1)
+    assert ft1["overhead_ns"] == pytest.approx(45.0)  # 75 - 30
+    assert ft1["relative"] == pytest.approx(1.5)  # 75 / 30 - 1
+    assert ft1["overhead_lo_ns"] <= 45.0 <= ft1["overhead_hi_ns"]
+    assert _one(locks, arm="ft", variant="lock-fine", threads=2)["overhead_ns"] == pytest.approx(
+        140.0
+    )
+    assert _one(locks, arm="gil", variant="rlock-fine", threads=1)["primitive"] == "RLock"
+    sem = _one(locks, arm="gil", family="semaphore", variant="k1", threads=1)
+    assert sem["overhead_ns"] == pytest.approx(100.0)  # 200 - 100
+    assert sem["reference"] == "semaphore-unlocked" and sem["primitive"] == "Semaphore"
+    # The unlocked variant itself is a reference, not a locked benchmark.
+    assert locks[locks["variant"] == "unlocked"].empty
+
+
+def test_lock_references_follow_the_rules() -> None:
+    available = {
+        ("increment", "shared-list"),
+        ("increment", "per-thread"),
+        ("rlock", "lock-per-thread"),
+        ("rlock", "rlock-nested-shared"),
+        ("semaphore", "k1"),
+    }
+    ref = metrics.lock_reference
+    assert ref("locked-increment", "lock-coarse", available) == ("increment", "shared-list")
+    assert ref("rlock", "lock-per-thread", available) == ("increment", "per-thread")
+    assert ref("rlock", "rlock-nested-shared", available) == ("increment", "shared-list")
+    assert ref("semaphore", "k1", available) is None  # no unlocked semaphore variant
+    assert ref("queue-pipeline", "queue", available) is None
+    assert metrics.primitive_of("rlock", "lock-shared") == "Lock"
+    assert metrics.primitive_of("rlock", "rlock-nested-shared") == "RLock, 3-deep"
+    assert metrics.primitive_of("semaphore", "bounded-k-cores") == "BoundedSemaphore"
+
+
+def test_missing_lock_reference_is_named(tmp_path: Path) -> None:
+    table = {k: v for k, v in fx.GIL_NS.items() if k != ("semaphore", "unlocked")}
+    path = fx.write_bench(tmp_path / "bench-gil.json", "gil", table=table)
+    missing = metrics.missing_lock_references(load_bench(path))
+    assert list(missing) == ["semaphore/k1"]
+    assert "unlocked" in missing["semaphore/k1"]
+
+
+def test_single_thread_overhead(bench: pd.DataFrame) -> None:
+    single = metrics.single_thread_overhead(bench, n_boot=200)
+    everything = _one(single, num="ft", family="all")
+    assert everything["overhead"] == pytest.approx(0.5)
+    assert everything["n_benchmarks"] == len(fx.GIL_NS)
+    assert everything["overhead_lo"] < 0.5 < everything["overhead_hi"]
+    assert _one(single, num="ft-gil", family="all")["overhead"] == pytest.approx(0.4)
+    assert _one(single, num="ft", family="increment")["n_benchmarks"] == 2
+
+
+def test_race_loss_distribution(races: pd.DataFrame) -> None:
+    loss = metrics.race_loss(races)
+    call = _one(loss, arm="gil", variant="call", threads=2, switch_interval=0.005)
+    # lost 0, 100, 200 of 1000 -> 0%, 10%, 20%
+    assert call["trials"] == 3 and call["trials_with_loss"] == 2
+    assert call["median"] == pytest.approx(0.10)
+    assert (call["q1"], call["q3"]) == pytest.approx((0.05, 0.15))
+    assert call["iqr"] == pytest.approx(0.10)
+    assert call["max"] == pytest.approx(0.20)
+    inline = _one(loss, arm="ft", variant="inline", threads=2, switch_interval=0.005)
+    assert inline["median"] == pytest.approx(0.45)  # 300..600 of 1000
+    locked = loss[loss["variant"] == "locked"]
+    assert (locked["max"] == 0).all()
+
+
+def test_family_summary(bench: pd.DataFrame, races: pd.DataFrame) -> None:
+    fam = metrics.family_summary(bench, races, n_boot=200)
+    control = _one(fam, family="cpu-control")
+    assert control["threads_cores"] == 2
+    assert control["ft_gil_1t"] == pytest.approx(1.5)
+    assert control["ft_gil_cores"] == pytest.approx(0.75)
+    assert control["speedup_cores_ft"] == pytest.approx(2.0)
+    assert control["speedup_cores_gil"] == pytest.approx(1.0)
+    assert control["crossover"] == 2
+    increment = _one(fam, family="increment")
+    assert increment["loss_ft"] == pytest.approx(0.45)
+    assert increment["loss_gil"] == pytest.approx(0.0)
+    assert pd.isna(increment["crossover"])
+    assert math.isnan(_one(fam, family="semaphore")["loss_ft"])
+
+
+def test_harness_only_benchmark_is_not_averaged_in(tmp_path: Path) -> None:
+    table = {**fx.GIL_NS, ("cpu-control", "empty"): (5000.0, 9000.0, 20000.0)}
+    ft_table = {**fx.FT_NS, ("cpu-control", "empty"): (5000.0, 9000.0, 20000.0)}
+    fx.write_bench(tmp_path / "bench-gil.json", "gil", table=table)
+    fx.write_bench(tmp_path / "bench-ft.json", "ft", table=ft_table)
+    bench = load_bench(tmp_path)
+    fam = metrics.family_summary(bench, pd.DataFrame(), n_boot=50)
+    control = _one(fam, family="cpu-control")
+    assert control["variants"] == 1
+    assert control["ft_gil_1t"] == pytest.approx(1.5)  # empty's 1.0 left out
+    # ...but still listed per benchmark.
+    assert not metrics.ratios(bench, n_boot=50).query("variant == 'empty'").empty
+
+
+def test_invalid_gil_runs_are_left_out(tmp_path: Path) -> None:
+    fx.write_bench(tmp_path / "bench-gil.json", "gil")
+    fx.write_bench(tmp_path / "bench-ft.json", "ft", gil_enabled_at_end=True)
+    bench = load_bench(tmp_path)
+    assert not bench[bench["arm"] == "ft"]["gil_valid"].any()
+    assert set(metrics.summarize(bench, n_boot=50)["arm"]) == {"gil"}
+    assert metrics.ratios(bench, n_boot=50).empty
+
+
+def test_metrics_are_deterministic(bench: pd.DataFrame) -> None:
+    first = metrics.summarize(bench, n_boot=300, seed=7)
+    second = metrics.summarize(bench, n_boot=300, seed=7)
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_empty_inputs_give_empty_tables() -> None:
+    results = load_results([])
+    assert metrics.summarize(results.bench).empty
+    assert metrics.ratios(results.bench).empty
+    assert metrics.lock_overhead(results.bench).empty
+    assert metrics.race_loss(results.races).empty
+    assert metrics.family_summary(results.bench, results.races).empty
+    assert np.isnan(metrics.geomean([]))

@@ -1,0 +1,283 @@
+"""python -m analysis end to end: the report, its plots as valid images, bad input, no writes.
+
+The full report with plots is drawn once per module (plots are the slow part on these
+2-core machines); the bad-input cases run with --no-plots or fail before drawing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from types import ModuleType
+
+import matplotlib.image
+import pandas as pd
+import pytest
+
+from analysis.__main__ import main
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data" / "analysis"
+COMPLETE = DATA / "complete"
+FOREIGN = DATA / "foreign-timeit.json"
+PLOTS = ("race-loss", "lock-overhead", "scaling", "ft-vs-gil", "single-thread-overhead")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _fixtures() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("analysis_fixtures", DATA / "make_fixtures.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+fx = _fixtures()
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def full_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, int, dict[str, str]]:
+    """Report of the complete fixture + a foreign pyperf file, in a results dir of its own.
+
+    Returns (results dir, report dir, exit status, input hashes taken before the run).
+    """
+    root = tmp_path_factory.mktemp("full")
+    results = root / "results"
+    shutil.copytree(COMPLETE, results)
+    shutil.copy(FOREIGN, results / "bench-timeit.json")
+    before = _hashes(results)
+    out = results / "report"
+    status = main(["--results", str(results), "--output", str(out), "--n-boot", "300"])
+    return results, out, status, before
+
+
+def test_report_is_written(full_report: tuple[Path, Path, int, dict[str, str]]) -> None:
+    _, out, status, _ = full_report
+    assert status == 0
+    readme = (out / "README.md").read_text()
+    for stem in PLOTS:
+        assert f"]({stem}.png)" in readme, stem
+    # Relative links only, and each one resolves inside the report folder.
+    for link in re.findall(r"\]\(([^)]+)\)", readme):
+        assert not link.startswith("/") and (out / link).is_file(), link
+    assert "## Interpreters and machine" in readme
+    assert "## Summary per family" in readme
+    assert "Other pyperf benchmarks" in readme and "timeit-1+1" in readme
+    assert "Warnings" not in readme  # a matched pair
+    assert not list(out.glob(".*.tmp")), "temporary files left behind"
+
+
+def test_plots_are_valid_images(full_report: tuple[Path, Path, int, dict[str, str]]) -> None:
+    _, out, _, _ = full_report
+    for stem in PLOTS:
+        png = out / f"{stem}.png"
+        assert png.read_bytes()[:8] == PNG_SIGNATURE
+        image = matplotlib.image.imread(png)
+        assert image.ndim == 3 and image.shape[0] > 200 and image.shape[1] > 300
+        # Not blank: a real plot has many distinct colours.
+        assert len({tuple(px) for px in image[::7, ::7].reshape(-1, image.shape[2])}) > 10
+        root = ET.parse(out / f"{stem}.svg").getroot()
+        assert root.tag.endswith("svg")
+        svg = (out / f"{stem}.svg").read_text()
+        assert "CPython 3.13.5 (gil) vs 3.13.5t (ft, ft-gil)" in svg  # the title's context
+        assert "Fixture CPU @ 2.00GHz" in svg and "2 cores" in svg and "2026-11-24" in svg
+
+
+def test_summary_csv(full_report: tuple[Path, Path, int, dict[str, str]]) -> None:
+    _, out, _, _ = full_report
+    summary = pd.read_csv(out / "summary.csv")
+    control = summary[summary["family"] == "cpu-control"].iloc[0]
+    assert control["crossover"] == 2
+    assert control["ft_gil_1t"] == pytest.approx(1.5)
+    assert control["speedup_cores_ft"] == pytest.approx(2.0)
+    increment = summary[summary["family"] == "increment"].iloc[0]
+    assert increment["loss_ft"] == pytest.approx(0.45)
+    for name in ("benchmarks", "ratios", "lock-overhead", "race-loss", "single-thread-overhead"):
+        assert not pd.read_csv(out / f"{name}.csv").empty, name
+
+
+def test_inputs_are_not_modified(full_report: tuple[Path, Path, int, dict[str, str]]) -> None:
+    results, _, _, before = full_report
+    after = {k: v for k, v in _hashes(results).items() if not k.startswith("report/")}
+    assert after == before
+
+
+def test_second_run_ignores_its_own_report(
+    full_report: tuple[Path, Path, int, dict[str, str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    results, _, _, _ = full_report
+    other = results.parent / "again"
+    args = ["--results", str(results), "--output", str(other), "--no-plots", "--n-boot", "300"]
+    assert main(args) == 0
+    assert "skipped" not in capsys.readouterr().err
+    assert (other / "summary.csv").read_text() == (results / "report" / "summary.csv").read_text()
+
+
+# --------------------------------------------------------------------------- partial input
+
+
+def test_only_one_arm_reports_what_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fx.write_complete(tmp_path / "results", arms=("gil",))
+    out = tmp_path / "report"
+    assert (
+        main(["--results", str(tmp_path / "results"), "--output", str(out), "--n-boot", "50"]) == 0
+    )
+    readme = (out / "README.md").read_text()
+    assert "## Missing" in readme
+    assert "arm ft (bench-ft.json)" in readme
+    assert "plot ft-vs-gil" in readme and "plot single-thread-overhead" in readme
+    assert (out / "scaling.png").is_file() and (out / "race-loss.png").is_file()
+    assert not (out / "ft-vs-gil.png").exists()
+    err = capsys.readouterr().err
+    assert "missing: benchmark results of arm ft" in err
+    assert (
+        main(
+            ["--results", str(tmp_path / "results"), "--output", str(out), "--no-plots", "--strict"]
+        )
+        == 1
+    )
+
+
+def test_mismatched_pair_is_warned(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    fx.write_bench(results / "bench-gil.json", "gil", python_version="3.13.4")
+    fx.write_bench(
+        results / "bench-ft.json", "ft", python_config_args="'--prefix=/x' '--disable-gil'"
+    )
+    out = tmp_path / "report"
+    assert main([str(results), "--output", str(out), "--no-plots", "--n-boot", "50"]) == 0
+    readme = (out / "README.md").read_text()
+    assert "Python versions differ between arms: gil 3.13.4, ft 3.13.5" in readme
+    assert "configure flags differ between arms beyond --disable-gil" in readme
+
+
+def test_wrong_gil_state_is_warned_and_left_out(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    fx.write_bench(results / "bench-gil.json", "gil")
+    fx.write_bench(results / "bench-ft.json", "ft", gil_enabled_at_end=True)
+    out = tmp_path / "report"
+    assert main([str(results), "--output", str(out), "--no-plots", "--n-boot", "50"]) == 0
+    readme = (out / "README.md").read_text()
+    assert "arm ft: 63 runs recorded a GIL state" in readme  # 7 x 3 benchmarks x 3 runs
+    assert (out / "ratios.csv").read_text().strip() == ""  # no valid ft run to compare
+
+
+def test_two_machines_side_by_side(tmp_path: Path) -> None:
+    fx.write_complete(tmp_path / "a", arms=("gil", "ft"))
+    for arm in ("gil", "ft"):
+        fx.write_bench(
+            tmp_path / "b" / f"bench-{arm}.json", arm, hostname="host-b", cpu_model_name="Other CPU"
+        )
+    out = tmp_path / "report"
+    assert (
+        main(
+            [
+                "--results",
+                str(tmp_path / "a"),
+                "--results",
+                str(tmp_path / "b"),
+                "--output",
+                str(out),
+                "--no-plots",
+                "--n-boot",
+                "50",
+            ]
+        )
+        == 0
+    )
+    readme = (out / "README.md").read_text()
+    assert "## fixture-host" in readme and "## host-b" in readme
+    assert set(pd.read_csv(out / "summary.csv")["group"]) == {"fixture-host", "host-b"}
+
+
+def test_a_bad_file_next_to_good_ones(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    results = fx.write_complete(tmp_path / "results", arms=("gil", "ft"))
+    (results / "bench-ft-gil.json").write_text('{"version": "1.0", "benchmarks": [')
+    out = tmp_path / "report"
+    assert main([str(results), "--output", str(out), "--no-plots", "--n-boot", "50"]) == 0
+    assert "## Input problems" in (out / "README.md").read_text()
+    assert "analysis: warning: skipped:" in capsys.readouterr().err
+    assert main([str(results), "--output", str(out), "--no-plots", "--strict"]) == 1
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("missing", "no such file or directory"),
+        ("empty", "no bench-*.json or races-*.json"),
+        ("truncated", "truncated"),
+        ("nonjson", "not valid JSON"),
+        ("schema", "unknown schema"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setup: str, message: str
+) -> None:
+    results = tmp_path / "results"
+    if setup != "missing":
+        results.mkdir()
+    if setup == "truncated":
+        text = (COMPLETE / "bench-gil.json").read_text()
+        (results / "bench-gil.json").write_text(text[:500])
+    elif setup == "nonjson":
+        (results / "races-gil.json").write_text("lost: 12\n")
+    elif setup == "schema":
+        (results / "races-gil.json").write_text('{"schema": "somebody.else/2"}')
+    before = _hashes(results) if results.exists() else {}
+    out = tmp_path / "report"
+    assert main(["--results", str(results), "--output", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("analysis: error:") and message in err[0]
+    assert not out.exists()
+    if results.exists():
+        assert _hashes(results) == before
+
+
+def test_cli_subprocess_help_and_no_traceback(tmp_path: Path) -> None:
+    helped = subprocess.run(
+        [sys.executable, "-m", "analysis", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert helped.returncode == 0
+    for option in ("--results", "--output", "--n-boot", "--seed", "--no-plots", "--strict"):
+        assert option in helped.stdout
+    (tmp_path / "bench-gil.json").write_text("{")
+    failed = subprocess.run(
+        [sys.executable, "-m", "analysis", str(tmp_path), "--output", str(tmp_path / "r")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert failed.returncode == 2
+    assert "Traceback" not in failed.stderr
+    assert failed.stderr.count("\n") == 1
+
+
+def test_output_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "report"
+    target.write_text("not a folder")
+    assert main([str(COMPLETE), "--output", str(target), "--no-plots"]) == 2
+    assert "not a directory" in capsys.readouterr().err
