@@ -30,9 +30,9 @@ from runners.harness import time_workload
 from runners.identity import (
     ArmMismatch,
     check_arm,
+    cpu_affinity,
     gil_enabled,
     interpreter_metadata,
-    usable_cpus,
 )
 
 PROGRAM_ARGS = ("-m", "runners._pyperf_bench")
@@ -100,10 +100,16 @@ def run_metadata(arm: Arm, workload: Workload, threads: int) -> dict[str, Any]:
         # operation unit gets its own key.
         op_unit=workload.unit,
         ops_per_thread=workload.ops_per_thread,
-        oversubscribed=threads > usable_cpus(),
     )
+    metadata.update(cpu_affinity_metadata(threads))
     # pyperf rejects empty strings as metadata values.
     return {key: value for key, value in metadata.items() if value != ""}
+
+
+def cpu_affinity_metadata(threads: int) -> dict[str, Any]:
+    """The process's CPU affinity now, and whether ``threads`` oversubscribes it."""
+    cpus = cpu_affinity()
+    return {"cpu_affinity": ",".join(map(str, cpus)), "oversubscribed": threads > len(cpus)}
 
 
 def record_gil_at_end(metadata: dict[str, Any], arm: Arm) -> None:
@@ -239,6 +245,9 @@ def main() -> None:
             traceback.print_exc()
             _fail(f"{name}: {type(exc).__name__}: {exc}")
         record_gil_at_end(task.metadata, arm)
+        # pyperf pins a worker (--affinity) after main() built the metadata: record the
+        # CPUs the timed region really had.
+        task.metadata.update(cpu_affinity_metadata(threads))
         return raw
 
     bench_time_func_with_task(

@@ -134,6 +134,20 @@ def parse_threads(text: str) -> tuple[int, ...]:
     return tuple(sorted(counts))
 
 
+def parse_cpu_list(text: str) -> set[int]:
+    """Parse a CPU list such as ``0-1,3`` (pyperf's --affinity syntax); UsageError if bad."""
+    cpus: set[int] = set()
+    try:
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            first, _, last = part.partition("-")
+            cpus.update(range(int(first), int(last or first) + 1))
+    except ValueError:
+        raise UsageError(f"--affinity: bad CPU list {text!r} (want e.g. 0-1,3)") from None
+    if not cpus:
+        raise UsageError(f"--affinity: bad CPU list {text!r} (want e.g. 0-1,3)")
+    return cpus
+
+
 def plan(
     workloads: Sequence[Workload],
     threads: Sequence[int],
@@ -408,8 +422,7 @@ def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _list(matrix: Sequence[Planned]) -> None:
-    cpus = usable_cpus()
+def _list(matrix: Sequence[Planned], cpus: int) -> None:
     rows = [("name", "family", "variant", "threads", "description")]
     for item in matrix:
         threads = f"{item.threads}" + (" (over)" if item.threads > cpus else "")
@@ -576,10 +589,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         options, rest = parser.parse_known_args(argv)
         if options.timeout is not None and not options.timeout > 0:
             raise UsageError(f"--timeout must be > 0 seconds, got {options.timeout:g}")
+        pyperf_args = [*QUICK_PYPERF_ARGS, *rest] if options.quick else list(rest)
+        pyperf_options = check_pyperf_args(pyperf_args)
+        # Workers pinned with pyperf's --affinity have those CPUs, not ours.
+        cpus = len(parse_cpu_list(pyperf_options.affinity)) if pyperf_options.affinity else None
         if options.threads is not None:
             threads, explicit = parse_threads(options.threads), True
         else:
-            threads = QUICK_THREADS if options.quick else default_threads(usable_cpus())
+            threads = QUICK_THREADS if options.quick else default_threads(cpus or usable_cpus())
             explicit = False
         pattern = None
         if options.filter is not None:
@@ -589,8 +606,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise UsageError(
                     f"--filter: bad regular expression {options.filter!r}: {exc}"
                 ) from None
-        pyperf_args = [*QUICK_PYPERF_ARGS, *rest] if options.quick else list(rest)
-        check_pyperf_args(pyperf_args)
         if options.arm is None and not options.list:
             raise UsageError("--arm is required (gil, ft or ft-gil)")
         for path in options.workload_file:
@@ -616,7 +631,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: no benchmark matches {what} at threads {threads}", file=sys.stderr)
         return 2
     if options.list:
-        _list(matrix)
+        _list(matrix, cpus or usable_cpus())
         return 0
     assert arm is not None
     try:
