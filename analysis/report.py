@@ -461,8 +461,8 @@ def _single_table(single: pd.DataFrame) -> str:
     ]:
         cells = []
         count = 0
-        for num in ("ft", "ft-gil"):
-            row = single[(single["family"] == family) & (single["num"] == num)]
+        for arm in ("ft", "ft-gil"):
+            row = single[(single["family"] == family) & (single["num"] == arm)]
             if row.empty:
                 cells.append("–")
                 continue
@@ -534,10 +534,14 @@ DEFINITIONS = """\
 - **crossover**: the smallest measured thread count where ft's throughput beats gil's
   (ft/gil ratio below 1; per family on the geometric mean of its variants).
 - **lock overhead**: time per op of a locked benchmark minus that of the same work
-  unlocked, same arm and thread count: `locked-increment/*` vs
-  `increment/shared-list` (the same unprotected `x[0] += 1`, so the difference is
-  what taking the lock adds, contention included); semaphore variants vs the
-  semaphore family's unlocked variant. Relative = locked / unlocked − 1.
+  unlocked, same arm and thread count: `locked-increment/*` and `rlock/*-shared` vs
+  `increment/shared-list` (the same unprotected `x[0] += 1` on one shared list, so
+  the difference is what taking the lock adds, waiting for it included);
+  `rlock/*-per-thread` vs `increment/per-thread` (uncontended); semaphore variants vs
+  the semaphore family's own unlocked variant, when it has one. Relative = locked /
+  unlocked − 1.
+- `cpu-control/empty` times the harness itself (one "operation" per timed run): it is
+  listed per benchmark but left out of family values, speedups and overheads.
 - **race-loss rate**: lost / expected increments per trial; median, IQR and max over
   trials. `locked` and `itertools-count` must lose nothing.
 - **single-thread overhead**: geometric mean over benchmarks of the 1-thread ratio
@@ -545,6 +549,98 @@ DEFINITIONS = """\
   free-threading HOWTO); 3.14t 5–10% (What's New in Python 3.14). gilbench's
   workloads are concurrency primitives, not pyperformance, so expect differences.
 """
+
+
+def _headlines(data: GroupData) -> list[str]:
+    """A few sentences a reader can take away without reading the tables."""
+    lines: list[str] = []
+    single = data.single
+    for arm in ("ft", "ft-gil"):
+        row = (
+            single[(single["family"] == "all") & (single["num"] == arm)]
+            if not single.empty
+            else single
+        )
+        if row.empty:
+            continue
+        r = row.iloc[0]
+        ci = (
+            f" (95% CI {100 * num(r['overhead_lo']):+.0f}% to {100 * num(r['overhead_hi']):+.0f}%)"
+            if _finite(r["overhead_lo"])
+            else ""
+        )
+        lines.append(
+            f"At 1 thread, {arm} takes {100 * num(r['overhead']):+.0f}% time per op vs gil"
+            f"{ci}, geometric mean over {int(num(r['n_benchmarks']))} benchmarks "
+            + (
+                "(published for pyperformance: 3.13t ≈ +40%, 3.14t +5–10%)."
+                if arm == "ft"
+                else "(the free-threaded build with the GIL on: its cost without parallelism)."
+            )
+        )
+    fam = data.families
+    if not fam.empty:
+        control = fam[fam["family"] == "cpu-control"]
+        if not control.empty:
+            c = control.iloc[0]
+            n = int(num(c["threads_cores"])) if _finite(c["threads_cores"]) else None
+            columns = {arm: "speedup_cores_" + arm.replace("-", "_") for arm in KNOWN_ARMS}
+            parts = [
+                f"{arm} {num(c[column]):.2f}"
+                for arm, column in columns.items()
+                if _finite(c[column])
+            ]
+            if parts and n:
+                lines.append(
+                    f"CPU-bound control (no shared state), speedup at {n} threads: "
+                    + ", ".join(parts)
+                    + f" (ideal {min(n, data.cores)})."
+                )
+        crossing = [
+            f"{r.family} ({int(num(r.crossover))})"
+            for r in fam.itertuples()
+            if _finite(r.crossover)
+        ]
+        compared = fam[fam["ft_gil_1t"].notna()] if "ft_gil_1t" in fam else fam.iloc[0:0]
+        if not compared.empty:
+            lines.append(
+                "Families where ft's throughput beats gil (from N threads): "
+                + (", ".join(crossing) if crossing else "none at the measured thread counts")
+                + "."
+            )
+    loss = data.loss
+    if not loss.empty:
+        top = loss["threads"].max()
+        for arm, variant in (("ft", "inline"), ("gil", "inline"), ("gil", "call")):
+            rows = loss[
+                (loss["arm"] == arm) & (loss["variant"] == variant) & (loss["threads"] == top)
+            ]
+            if rows.empty:
+                continue
+            best = rows.sort_values("median").iloc[-1]
+            interval = (
+                f", switch interval {num(best['switch_interval']):g} s"
+                if _finite(best["switch_interval"])
+                else ""
+            )
+            lines.append(
+                f"`{variant}` race on {arm}, {int(top)} threads{interval} (the worst interval): "
+                "median "
+                f"{fmt_pct(best['median'], 2)} of increments lost (max {fmt_pct(best['max'], 2)})."
+            )
+        safe = loss[loss["variant"].isin(["locked", "itertools-count"])]
+        if not safe.empty:
+            lost_any = safe[safe["max"] > 0]
+            lines.append(
+                "Safe variants (`locked`, `itertools-count`) lost nothing in any trial."
+                if lost_any.empty
+                else "**Safe variants lost updates**: "
+                + ", ".join(
+                    f"{r.variant} on {r.arm} at {r.threads} threads" for r in lost_any.itertuples()
+                )
+                + " (a failure of the experiment)."
+            )
+    return lines
 
 
 def render_group(
@@ -596,6 +692,10 @@ def render_group(
     if missing:
         parts.append(f"{h} Missing\n")
         parts.append("\n".join(f"- {m}" for m in missing) + "\n")
+    headlines = _headlines(data)
+    if headlines:
+        parts.append(f"{h} Headlines\n")
+        parts.append("\n".join(f"- {line}" for line in headlines) + "\n")
     if not data.families.empty:
         parts.append(f"{h} Summary per family\n")
         header, rows = _summary_rows(data)

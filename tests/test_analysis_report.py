@@ -76,6 +76,11 @@ def test_report_is_written(full_report: tuple[Path, Path, int, dict[str, str]]) 
         assert not link.startswith("/") and (out / link).is_file(), link
     assert "## Interpreters and machine" in readme
     assert "## Summary per family" in readme
+    # Headlines carry the hand-computable answers.
+    assert "At 1 thread, ft takes +50% time per op vs gil" in readme
+    assert "speedup at 2 threads: gil 1.00, ft 2.00, ft-gil 1.00 (ideal 2)" in readme
+    assert "ft's throughput beats gil (from N threads): cpu-control (2)" in readme
+    assert "lost nothing in any trial" in readme
     assert "Other pyperf benchmarks" in readme and "timeit-1+1" in readme
     assert "Warnings" not in readme  # a matched pair
     assert not list(out.glob(".*.tmp")), "temporary files left behind"
