@@ -121,15 +121,35 @@ def slug(text: str) -> str:
 # --------------------------------------------------------------------------- checks
 
 
+INSTALL_LOCATION_FLAGS: tuple[str, ...] = (
+    "--prefix=",
+    "--exec-prefix=",
+    "--bindir=",
+    "--sbindir=",
+    "--libdir=",
+    "--libexecdir=",
+    "--includedir=",
+    "--datarootdir=",
+    "--datadir=",
+    "--mandir=",
+    "--docdir=",
+    "--sysconfdir=",
+    "--localstatedir=",
+)
+"""Configure options that only say where an interpreter is installed: a matched pair
+lives in two places, so these differ without making the builds different."""
+
+
 def _config_without_gil_flag(args: object) -> str:
-    """CONFIG_ARGS without ``--disable-gil`` (the one flag a matched pair differs in)."""
+    """CONFIG_ARGS without ``--disable-gil`` and install locations, for comparing builds."""
     if not isinstance(args, str):
         return ""
     try:
         tokens = shlex.split(args)
     except ValueError:
         tokens = args.split()
-    return " ".join(sorted(t for t in tokens if t != "--disable-gil"))
+    kept = (t for t in tokens if t != "--disable-gil" and not t.startswith(INSTALL_LOCATION_FLAGS))
+    return " ".join(sorted(kept))
 
 
 def interpreter_table(frames: list[pd.DataFrame]) -> pd.DataFrame:

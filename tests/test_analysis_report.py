@@ -172,6 +172,21 @@ def test_mismatched_pair_is_warned(tmp_path: Path) -> None:
     assert "configure flags differ between arms beyond --disable-gil" in readme
 
 
+def test_install_prefixes_are_not_a_mismatch(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    fx.write_bench(
+        results / "bench-gil.json", "gil", python_config_args="'--prefix=/a' '--with-lto'"
+    )
+    fx.write_bench(
+        results / "bench-ft.json",
+        "ft",
+        python_config_args="'--prefix=/b' '--disable-gil' '--with-lto'",
+    )
+    out = tmp_path / "report"
+    assert main([str(results), "--output", str(out), "--no-plots", "--n-boot", "50"]) == 0
+    assert "Warnings" not in (out / "README.md").read_text()
+
+
 def test_wrong_gil_state_is_warned_and_left_out(tmp_path: Path) -> None:
     results = tmp_path / "results"
     fx.write_bench(results / "bench-gil.json", "gil")
