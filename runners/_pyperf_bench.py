@@ -41,7 +41,7 @@ PROGRAM_ARGS = ("-m", "runners._pyperf_bench")
 # --fast / --rigorous scale from them). See runners.bench for why these values.
 DEFAULT_PROCESSES = 8
 DEFAULT_VALUES = 6
-DEFAULT_WARMUPS = 1
+DEFAULT_WARMUPS = 2
 DEFAULT_MIN_TIME = 0.02
 """Seconds: pyperf calibrates loops per value so that a value lasts at least this long."""
 

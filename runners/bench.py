@@ -27,8 +27,10 @@ import io
 import json
 import math
 import os
+import random
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,7 +41,15 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from benchmarks import Workload, all_workloads
-from runners._pyperf_bench import ERROR_PREFIX, benchmark_name, load_workload_file
+from runners._pyperf_bench import (
+    DEFAULT_MIN_TIME,
+    DEFAULT_PROCESSES,
+    DEFAULT_VALUES,
+    DEFAULT_WARMUPS,
+    ERROR_PREFIX,
+    benchmark_name,
+    load_workload_file,
+)
 from runners.arms import ARMS, Arm, get_arm
 from runners.identity import ArmMismatch, check_arm, usable_cpus
 from runners.results import atomic_write_text, keep_previous, publish
@@ -52,6 +62,11 @@ QUICK_PYPERF_ARGS = ("--processes", "1", "--values", "3", "--warmups", "1", "--l
 """Quick mode: one worker process, one warmup and three values of one run each, no
 loop calibration: a smoke test of every benchmark, not a measurement."""
 DEFAULT_TIMEOUT = 300.0
+DEFAULT_TARGET_CI = 5.0
+"""Percent: default mode adds processes until the median's 95% CI is within this."""
+DEFAULT_MAX_PROCESSES = 20
+PRECISION_REPORT = 0.05
+"""The CI half-width the end-of-run summary counts benchmarks against."""
 QUICK_TIMEOUT = 60.0
 
 # pyperf options this command sets itself, or that make no sense per benchmark.
@@ -105,6 +120,9 @@ class Outcome:
     seconds: float = 0.0
     summary: str = ""
     bench: Any = field(default=None, repr=False)  # pyperf.Benchmark when status == ok
+    processes: int = 0
+    ci_halfwidth: float | None = None
+    """Relative half-width of the median's 95% CI over process means (None below 2)."""
 
 
 def default_threads(cpus: int) -> tuple[int, ...]:
@@ -182,7 +200,14 @@ def _pyperf_parser() -> argparse.ArgumentParser:
         import pyperf
 
         parser = OneLineParser(prog="pyperf options", add_help=False)
-        pyperf.Runner(_argparser=parser)  # fills ``parser`` with pyperf's options
+        # Same defaults as runners._pyperf_bench's Runner; fills ``parser`` with pyperf's options.
+        pyperf.Runner(
+            processes=DEFAULT_PROCESSES,
+            values=DEFAULT_VALUES,
+            warmups=DEFAULT_WARMUPS,
+            min_time=DEFAULT_MIN_TIME,
+            _argparser=parser,
+        )
         _PYPERF_PARSER = parser
     return _PYPERF_PARSER
 
@@ -226,6 +251,22 @@ def build_parser() -> OneLineParser:
         "also pyperf's per-worker timeout",
     )
     parser.add_argument(
+        "--target-ci",
+        type=float,
+        default=DEFAULT_TARGET_CI,
+        metavar="PERCENT",
+        help="add worker processes (4 at a time) until the 95%% CI of the median of "
+        f"process means is within +-PERCENT (default {DEFAULT_TARGET_CI:g}; 0: off; off "
+        "with --quick, --fast, --rigorous)",
+    )
+    parser.add_argument(
+        "--max-processes",
+        type=int,
+        default=DEFAULT_MAX_PROCESSES,
+        metavar="N",
+        help=f"stop adding processes at N per benchmark (default {DEFAULT_MAX_PROCESSES})",
+    )
+    parser.add_argument(
         "--workload-file",
         action="append",
         default=[],
@@ -243,12 +284,43 @@ def format_seconds(value: float) -> str:
     return f"{value / 1e-9:.3g} ns"
 
 
+def process_means(bench: Any) -> list[float]:
+    """The mean value of each worker process (calibration-only runs have no values)."""
+    return [statistics.fmean(run.values) for run in bench.get_runs() if run.values]
+
+
+def median_ci_halfwidth(
+    samples: Sequence[float], confidence: float = 0.95, n_boot: int = 2000, seed: int = 0
+) -> float:
+    """Relative half-width of the percentile-bootstrap CI of the median of ``samples``.
+
+    The larger of (median - low) and (high - median), over the median: the same
+    statistic as the analysis (bootstrap over per-process means), seeded. Infinite
+    below two samples.
+    """
+    if len(samples) < 2:
+        return math.inf
+    rng = random.Random(seed)
+    count = len(samples)
+    medians = sorted(statistics.median(rng.choices(samples, k=count)) for _ in range(n_boot))
+    alpha = (1 - confidence) / 2
+    low = medians[int(alpha * (n_boot - 1))]
+    high = medians[math.ceil((1 - alpha) * (n_boot - 1))]
+    median = statistics.median(samples)
+    return max(median - low, high - median) / median
+
+
 def summarize(bench: Any) -> str:
-    """Median per operation and the relative standard deviation of the values."""
+    """Median per operation and its precision: the 95% CI over processes when there are
+    several, else the relative standard deviation of the values."""
     median = bench.median()
     text = f"{format_seconds(median)}/op"
-    if bench.get_nvalue() >= 2:
-        text += f" +- {100 * bench.stdev() / median:.0f}%"
+    means = process_means(bench)
+    if len(means) >= 2:
+        half = median_ci_halfwidth(means)
+        text += f" +- {100 * half:.1f}% (95% CI, {len(means)} processes)"
+    elif bench.get_nvalue() >= 2:
+        text += f" +- {100 * bench.stdev() / median:.0f}% (stdev)"
     return text
 
 
@@ -288,6 +360,16 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
+@dataclass(frozen=True)
+class Adaptive:
+    """Adding worker processes until the median is precise enough (default mode only)."""
+
+    target: float
+    """Wanted relative half-width of the 95% CI of the median of process means."""
+    max_processes: int
+    step: int = 4
+
+
 @dataclass
 class BenchRun:
     """Settings shared by every benchmark of one invocation."""
@@ -298,8 +380,9 @@ class BenchRun:
     workload_files: list[str]
     workdir: Path
     verbose: bool
+    adaptive: Adaptive | None = None
 
-    def command(self, item: Planned, output: Path) -> list[str]:
+    def command(self, item: Planned, output: Path, extra: Sequence[str] = ()) -> list[str]:
         cmd = [
             sys.executable,
             "-m",
@@ -314,21 +397,18 @@ class BenchRun:
         for path in self.workload_files:
             cmd += ["--gilbench-workload-file", path]
         cmd += self.pyperf_args
+        cmd += extra
         cmd += ["--timeout", str(math.ceil(self.timeout)), "--output", str(output)]
         return cmd
 
-    def run(self, item: Planned) -> Outcome:
-        """Run one benchmark in its own process group; load and verify its result."""
-        import pyperf
-
-        output = self.workdir / f"{item.name}.json"
-        log_path = self.workdir / f"{item.name}.log"
+    def _master(self, item: Planned, output: Path, extra: Sequence[str] = ()) -> tuple[int, str]:
+        """Run one pyperf master (and its workers) in its own process group."""
+        log_path = output.with_suffix(".log")
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-        start = time.monotonic()
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
-                self.command(item, output),
+                self.command(item, output, extra),
                 cwd=REPO,
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -344,31 +424,74 @@ class BenchRun:
             except BaseException:
                 _kill_group(proc)
                 raise
-        seconds = time.monotonic() - start
         text = log_path.read_text(encoding="utf-8", errors="replace")
         if self.verbose:
             print("\n" + text.rstrip())
+        return code, text
+
+    def _attempt(self, item: Planned, output: Path, extra: Sequence[str] = ()) -> Any:
+        """One pyperf master's verified Benchmark, or an (status, message) tuple on failure."""
+        import pyperf
+
+        code, text = self._master(item, output, extra)
         if code == 124:
-            message = f"benchmark {item.name} hung: no result within {self.timeout:g} s (deadlock?)"
-            return Outcome(item.name, "hung", message, seconds)
+            return (
+                "hung",
+                f"benchmark {item.name} hung: no result within {self.timeout:g} s (deadlock?)",
+            )
         if code != 0:
             cause = _error_line(text)
-            message = f"benchmark {item.name} failed (exit {code}): " + (
+            return "failed", f"benchmark {item.name} failed (exit {code}): " + (
                 cause or "no error line; output ends with:\n" + _tail(text)
             )
-            return Outcome(item.name, "failed", message, seconds)
         try:
             bench = pyperf.Benchmark.load(str(output))
         except Exception as exc:
-            message = f"benchmark {item.name}: unreadable result ({type(exc).__name__}: {exc})"
-            return Outcome(item.name, "failed", message, seconds)
+            return (
+                "failed",
+                f"benchmark {item.name}: unreadable result ({type(exc).__name__}: {exc})",
+            )
         refusal = verify_gil(bench, self.arm)
         if refusal is not None:
-            message = (
+            return "refused", (
                 f"benchmark {item.name} refused, GIL state wrong for arm {self.arm.name}: {refusal}"
             )
-            return Outcome(item.name, "refused", message, seconds)
-        return Outcome(item.name, "ok", "", seconds, summarize(bench), bench)
+        return bench
+
+    def run(self, item: Planned) -> Outcome:
+        """Run one benchmark: pyperf's processes, then more while its median is imprecise."""
+        start = time.monotonic()
+        result = self._attempt(item, self.workdir / f"{item.name}.json")
+        if isinstance(result, tuple):
+            status, message = result
+            return Outcome(item.name, status, message, time.monotonic() - start)
+        bench = result
+        extension = 0
+        while self.adaptive is not None:
+            means = process_means(bench)
+            if len(means) >= self.adaptive.max_processes:
+                break
+            if median_ci_halfwidth(means) <= self.adaptive.target:
+                break
+            # Same values, warmups and loops as the first processes (no recalibration).
+            last = [run for run in bench.get_runs() if run.values][-1]
+            count = min(self.adaptive.step, self.adaptive.max_processes - len(means))
+            extra = [
+                "--processes", str(count),
+                "--values", str(len(last.values)),
+                "--warmups", str(len(last.warmups)),
+                "--loops", str(last.get_loops()),
+            ]  # fmt: skip
+            extension += 1
+            more = self._attempt(item, self.workdir / f"{item.name}.more{extension}.json", extra)
+            if isinstance(more, tuple):
+                status, message = more
+                return Outcome(item.name, status, message, time.monotonic() - start)
+            bench.add_runs(more)
+        seconds = time.monotonic() - start
+        means = process_means(bench)
+        half = median_ci_halfwidth(means) if len(means) >= 2 else None
+        return Outcome(item.name, "ok", "", seconds, summarize(bench), bench, len(means), half)
 
 
 EMPTY_WORKLOAD = "cpu-control-empty"
@@ -440,146 +563,169 @@ def _list(matrix: Sequence[Planned], cpus: int) -> None:
     print(f"{len(matrix)} benchmarks; '(over)': more threads than the {cpus} usable CPUs")
 
 
-def run_all(
-    options: argparse.Namespace, arm: Arm, matrix: list[Planned], pyperf_args: list[str]
-) -> int:
-    """Run the matrix, keep what finishes, publish it; return the exit status."""
-    partial = options.results_dir.resolve() / f".bench-{arm.name}.partial.json"
-    stale = keep_previous(partial)
-    if stale is not None:
-        print(f"kept a previous run's partial results as {stale}")
+@dataclass
+class Sweep:
+    """One invocation: the matrix, what happened to each benchmark, where results go."""
 
-    timeout = options.timeout or (QUICK_TIMEOUT if options.quick else DEFAULT_TIMEOUT)
-    outcomes: list[Outcome] = []
-    finished: list[Any] = []
-    interrupted = False
-    started = _dt.datetime.now().astimezone()
-    wall_start = time.monotonic()
-    previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
-    print(
-        f"gilbench: {len(matrix)} benchmarks on arm {arm.name} ({sys.executable}); "
-        f"pyperf options: {' '.join(pyperf_args) or '(defaults)'}; timeout {timeout:g} s each"
-    )
-    try:
-        with tempfile.TemporaryDirectory(prefix=f"gilbench-{arm.name}-") as workdir:
-            runner = BenchRun(
-                arm,
-                pyperf_args,
-                timeout,
-                [str(Path(p).resolve()) for p in options.workload_file],
-                Path(workdir),
-                verbose="-v" in pyperf_args or "--verbose" in pyperf_args,
+    arm: Arm
+    matrix: list[Planned]
+    pyperf_args: list[str]
+    results_dir: Path
+    timeout: float
+    quick: bool
+    workload_files: list[str]
+    adaptive: Adaptive | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+    interrupted: bool = False
+    wall: float = 0.0
+    started: _dt.datetime = field(default_factory=lambda: _dt.datetime.now().astimezone())
+
+    @property
+    def final(self) -> Path:
+        return self.results_dir / f"bench-{self.arm.name}.json"
+
+    @property
+    def partial(self) -> Path:
+        return self.results_dir / f".bench-{self.arm.name}.partial.json"
+
+    @property
+    def status_file(self) -> Path:
+        return self.results_dir / f"run-bench-{self.arm.name}.json"
+
+    @property
+    def finished(self) -> list[Any]:
+        return [o.bench for o in self.outcomes if o.status == "ok"]
+
+    def run(self) -> int:
+        """Run the matrix, keep what finishes, publish it; return the exit status."""
+        stale = keep_previous(self.partial)
+        if stale is not None:
+            print(f"kept a previous run's partial results as {stale}")
+        print(
+            f"gilbench: {len(self.matrix)} benchmarks on arm {self.arm.name} ({sys.executable});"
+            f" pyperf options: {' '.join(self.pyperf_args) or '(defaults)'};"
+            f" timeout {self.timeout:g} s each"
+        )
+        if self.adaptive is not None:
+            print(
+                f"more processes (up to {self.adaptive.max_processes}) for a benchmark until"
+                f" the 95% CI of its median is within +-{100 * self.adaptive.target:g}%"
             )
-            for index, item in enumerate(matrix, 1):
-                print(f"[{index}/{len(matrix)}] {item.name} ... ", end="", flush=True)
+        wall_start = time.monotonic()
+        previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
+        try:
+            self._run_matrix()
+        except KeyboardInterrupt:
+            self.interrupted = True
+            print("\ninterrupted", flush=True)
+        finally:
+            signal.signal(signal.SIGTERM, previous_sigterm)
+        self.wall = time.monotonic() - wall_start
+        # A second Ctrl-C must not stop the publishing of what finished.
+        previous_sigint = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            return self._report()
+        finally:
+            signal.signal(signal.SIGINT, previous_sigint)
+
+    def _run_matrix(self) -> None:
+        with tempfile.TemporaryDirectory(prefix=f"gilbench-{self.arm.name}-") as workdir:
+            runner = BenchRun(
+                self.arm,
+                self.pyperf_args,
+                self.timeout,
+                self.workload_files,
+                Path(workdir),
+                verbose="-v" in self.pyperf_args or "--verbose" in self.pyperf_args,
+                adaptive=self.adaptive,
+            )
+            for index, item in enumerate(self.matrix, 1):
+                print(f"[{index}/{len(self.matrix)}] {item.name} ... ", end="", flush=True)
                 if item.skip_reason:
-                    outcomes.append(Outcome(item.name, "skipped", item.skip_reason))
+                    self.outcomes.append(Outcome(item.name, "skipped", item.skip_reason))
                     print(f"skipped: {item.skip_reason}")
                     continue
                 outcome = runner.run(item)
-                outcomes.append(outcome)
+                self.outcomes.append(outcome)
                 if outcome.status == "ok":
                     print(f"{outcome.summary} ({outcome.seconds:.1f} s)", flush=True)
-                    finished.append(outcome.bench)
-                    atomic_write_text(partial, _suite_text(finished))
+                    atomic_write_text(self.partial, _suite_text(self.finished))
                 else:
                     print(f"{outcome.status.upper()} ({outcome.seconds:.1f} s)")
                     print(f"  error: {outcome.message}", flush=True)
-    except KeyboardInterrupt:
-        interrupted = True
-        print("\ninterrupted", flush=True)
-    finally:
-        signal.signal(signal.SIGTERM, previous_sigterm)
-    wall = time.monotonic() - wall_start
-    # A second Ctrl-C must not stop the publishing of what finished.
-    previous_sigint = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        return _report(
-            arm,
-            matrix,
-            outcomes,
-            finished,
-            interrupted,
-            wall,
-            started,
-            options,
-            pyperf_args,
-            timeout,
-        )
-    finally:
-        signal.signal(signal.SIGINT, previous_sigint)
 
+    def _status_record(self, overhead: list[dict[str, Any]]) -> dict[str, Any]:
+        adaptive = self.adaptive
+        return {
+            "arm": self.arm.name,
+            "python_executable": sys.executable,
+            "started": self.started.isoformat(timespec="seconds"),
+            "wall_seconds": round(self.wall, 1),
+            "interrupted": self.interrupted,
+            "quick": self.quick,
+            "pyperf_args": self.pyperf_args,
+            "timeout_seconds": self.timeout,
+            "target_ci": None if adaptive is None else adaptive.target,
+            "max_processes": None if adaptive is None else adaptive.max_processes,
+            "planned": len(self.matrix),
+            "harness_overhead": overhead,
+            "benchmarks": [
+                {
+                    "name": o.name,
+                    "status": o.status,
+                    "message": o.message,
+                    "seconds": round(o.seconds, 2),
+                    "processes": o.processes,
+                    "ci_halfwidth": None if o.ci_halfwidth is None else round(o.ci_halfwidth, 4),
+                }
+                for o in self.outcomes
+            ],
+        }
 
-def _report(
-    arm: Arm,
-    matrix: Sequence[Planned],
-    outcomes: Sequence[Outcome],
-    finished: Sequence[Any],
-    interrupted: bool,
-    wall: float,
-    started: _dt.datetime,
-    options: argparse.Namespace,
-    pyperf_args: Sequence[str],
-    timeout: float,
-) -> int:
-    """Write the status record and publish the finished benchmarks; return the exit status."""
-    results_dir: Path = options.results_dir.resolve()
-    final = results_dir / f"bench-{arm.name}.json"
-    partial = results_dir / f".bench-{arm.name}.partial.json"
-    status_file = results_dir / f"run-bench-{arm.name}.json"
+    def _report(self) -> int:
+        """Write the status record, publish the finished benchmarks; return the exit status."""
+        finished = self.finished
+        overhead = harness_overhead(finished)
+        publish(self.status_file, json.dumps(self._status_record(overhead), indent=2) + "\n")
 
-    by_status: dict[str, list[Outcome]] = {}
-    for outcome in outcomes:
-        by_status.setdefault(outcome.status, []).append(outcome)
-    overhead = harness_overhead(finished)
-    status_record = {
-        "arm": arm.name,
-        "python_executable": sys.executable,
-        "started": started.isoformat(timespec="seconds"),
-        "wall_seconds": round(wall, 1),
-        "interrupted": interrupted,
-        "quick": bool(options.quick),
-        "pyperf_args": list(pyperf_args),
-        "timeout_seconds": timeout,
-        "planned": len(matrix),
-        "harness_overhead": overhead,
-        "benchmarks": [
-            {
-                "name": o.name,
-                "status": o.status,
-                "message": o.message,
-                "seconds": round(o.seconds, 2),
-            }
-            for o in outcomes
-        ],
-    }
-    publish(status_file, json.dumps(status_record, indent=2) + "\n")
-
-    counts = ", ".join(f"{len(v)} {k}" for k, v in sorted(by_status.items()))
-    print(f"\n{len(outcomes)} of {len(matrix)} benchmarks done in {wall:.0f} s: {counts or 'none'}")
-    for outcome in outcomes:
-        if outcome.status not in ("ok", "skipped"):
-            print(f"  {outcome.status}: {outcome.message.splitlines()[0]}")
-    for row in overhead:
-        empty = format_seconds(row["empty_run_seconds"])
+        by_status: dict[str, int] = {}
+        for outcome in self.outcomes:
+            by_status[outcome.status] = by_status.get(outcome.status, 0) + 1
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
         print(
-            f"harness overhead at {row['threads']} threads: {empty}"
-            f" per run = {100 * row['median_share']:.2g}% of a median benchmark's run"
-            f" (max {100 * row['max_share']:.2g}%: {row['max_share_benchmark']})"
+            f"\n{len(self.outcomes)} of {len(self.matrix)} benchmarks done in {self.wall:.0f} s:"
+            f" {counts or 'none'}"
         )
-    if finished:
-        kept = publish(final, _suite_text(finished))
-        partial.unlink(missing_ok=True)
-        what = "partial results (interrupted)" if interrupted else "results"
-        print(f"{what}: {len(finished)} benchmarks written to {final}")
-        if kept is not None:
-            print(f"previous {final.name} kept as {kept}")
-    else:
-        print(f"no benchmark finished: {final} not written")
-    if interrupted:
-        return 130
-    failed = len(outcomes) - len(by_status.get("ok", [])) - len(by_status.get("skipped", []))
-    return 1 if failed or not finished else 0
+        for outcome in self.outcomes:
+            if outcome.status not in ("ok", "skipped"):
+                print(f"  {outcome.status}: {outcome.message.splitlines()[0]}")
+        precise = [o.ci_halfwidth for o in self.outcomes if o.ci_halfwidth is not None]
+        if precise:
+            within = sum(half <= PRECISION_REPORT for half in precise)
+            print(
+                f"precision: {within} of {len(precise)} benchmarks have the 95% CI of their"
+                f" median within +-{100 * PRECISION_REPORT:g}%"
+            )
+        for row in overhead:
+            print(
+                f"harness overhead at {row['threads']} threads:"
+                f" {format_seconds(row['empty_run_seconds'])} per run ="
+                f" {100 * row['median_share']:.2g}% of a median benchmark's run"
+                f" (max {100 * row['max_share']:.2g}%: {row['max_share_benchmark']})"
+            )
+        if finished:
+            kept = publish(self.final, _suite_text(finished))
+            self.partial.unlink(missing_ok=True)
+            what = "partial results (interrupted)" if self.interrupted else "results"
+            print(f"{what}: {len(finished)} benchmarks written to {self.final}")
+            if kept is not None:
+                print(f"previous {self.final.name} kept as {kept}")
+        else:
+            print(f"no benchmark finished: {self.final} not written")
+        if self.interrupted:
+            return 130
+        failed = sum(n for status, n in by_status.items() if status not in ("ok", "skipped"))
+        return 1 if failed or not finished else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -606,6 +752,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise UsageError(
                     f"--filter: bad regular expression {options.filter!r}: {exc}"
                 ) from None
+        if not options.target_ci >= 0:
+            raise UsageError(f"--target-ci must be >= 0 percent, got {options.target_ci:g}")
+        if options.max_processes < 1:
+            raise UsageError(f"--max-processes must be >= 1, got {options.max_processes}")
+        adaptive = None
+        if options.target_ci > 0 and not (
+            options.quick
+            or pyperf_options.fast
+            or pyperf_options.rigorous
+            or pyperf_options.debug_single_value
+        ):
+            adaptive = Adaptive(
+                options.target_ci / 100, max(options.max_processes, pyperf_options.processes)
+            )
         if options.arm is None and not options.list:
             raise UsageError("--arm is required (gil, ft or ft-gil)")
         for path in options.workload_file:
@@ -640,7 +800,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ArmMismatch as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 3
-    return run_all(options, arm, matrix, pyperf_args)
+    sweep = Sweep(
+        arm,
+        matrix,
+        pyperf_args,
+        options.results_dir.resolve(),
+        options.timeout or (QUICK_TIMEOUT if options.quick else DEFAULT_TIMEOUT),
+        options.quick,
+        [str(Path(path).resolve()) for path in options.workload_file],
+        adaptive,
+    )
+    return sweep.run()
 
 
 if __name__ == "__main__":

@@ -324,3 +324,23 @@ def test_arm_job_runs_the_benchmarks_then_the_races(
     assert (tmp_path / "bench-ft.json").exists()
     assert (tmp_path / "races-ft.json").exists()
     assert done.stdout.index("runners.bench") < done.stdout.index("runners.races")
+
+
+@pytest.mark.parametrize(("target", "processes"), [("0.001", 3), ("0", 2)])
+def test_default_mode_adds_processes_until_the_median_is_precise(
+    arm_python: ArmPythonFactory, tmp_path: Path, target: str, processes: int
+) -> None:
+    done = bench(
+        arm_python("gil"), tmp_path, "--threads", "1", "--workload-file", TEST_WORKLOADS,
+        "--filter", "^gilbench-test-noop-", "-p", "2", "-n", "2", "--min-time", "0.001",
+        "--target-ci", target, "--max-processes", "3",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    (bench_,) = pyperf.BenchmarkSuite.load(str(tmp_path / "bench-gil.json")).get_benchmarks()
+    with_values = [run for run in bench_.get_runs() if run.values]
+    assert len(with_values) == processes
+    # Added processes reuse the calibrated loops: one calibration run in all.
+    assert len(bench_.get_runs()) - len(with_values) == 1
+    assert len({run.get_loops() for run in with_values}) == 1
+    status = json.loads((tmp_path / "run-bench-gil.json").read_text())
+    assert status["benchmarks"][0]["processes"] == processes
