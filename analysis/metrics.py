@@ -368,7 +368,9 @@ def summarize(
         group, arm, family, variant, threads = key
         time_s, lo, hi = median_ci(sample.data, n_boot, seed)
         base = cells.get((group, arm, family, variant, 1))
-        if base is not None:
+        if threads == 1:
+            speedup = s_lo = s_hi = 1.0  # by definition, no uncertainty
+        elif base is not None:
             speedup, s_lo, s_hi = ratio_ci(base.data, sample.data, n_boot, seed)
         else:
             speedup = s_lo = s_hi = math.nan
@@ -456,45 +458,129 @@ def ratios(
     return _sorted(pd.DataFrame(records), ["group", "num", "den", "family", "variant", "threads"])
 
 
-def crossover(ratio_table: pd.DataFrame, num: str = "ft", den: str = "gil") -> pd.DataFrame:
-    """Smallest thread count where ``num`` throughput beats ``den`` (ratio < 1).
+def beats(ratio: float, hi: float, require_ci: bool = True) -> bool:
+    """Whether a time ratio num/den says ``num`` is faster (higher throughput).
 
-    Per benchmark (``variant`` set) and per family (``variant`` = None, on the geometric
-    mean of its variants' ratios at each thread count). Column ``crossover`` is the
-    thread count, or None when ``num`` never beats ``den`` at the measured counts.
+    With ``require_ci`` (default) and a finite upper bound, the whole 95% CI must be
+    below 1; without a CI (a single value per side) the point estimate decides.
+    """
+    if require_ci and math.isfinite(hi):
+        return hi < 1.0
+    return ratio < 1.0
+
+
+def family_ratios(
+    bench: pd.DataFrame,
+    num: str = "ft",
+    den: str = "gil",
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = DEFAULT_SEED,
+) -> pd.DataFrame:
+    """Geometric-mean time ratio num/den over each family's variants, per thread count.
+
+    Only variants measured in both arms at that thread count count, and benchmarks in
+    :data:`NOT_AN_OPERATION` are left out. Columns: group, num, den, family, threads,
+    variants, ratio, lo, hi.
+    """
+    columns = ["group", "num", "den", "family", "threads", "variants", "ratio", "lo", "hi"]
+    cells = samples(bench)
+    pairs: dict[tuple[str, str, int], list[tuple[np.ndarray, np.ndarray]]] = {}
+    for (group, arm, family, variant, threads), sample in sorted(cells.items()):
+        if arm != num or not is_operation(family, variant):
+            continue
+        other = cells.get((group, den, family, variant, threads))
+        if other is not None:
+            pairs.setdefault((group, family, threads), []).append((sample.data, other.data))
+    records = []
+    for (group, family, threads), family_pairs in pairs.items():
+        ratio, lo, hi = geomean_ratio_ci(family_pairs, n_boot, seed)
+        records.append(
+            {
+                "group": group,
+                "num": num,
+                "den": den,
+                "family": family,
+                "threads": threads,
+                "variants": len(family_pairs),
+                "ratio": ratio,
+                "lo": lo,
+                "hi": hi,
+            }
+        )
+    if not records:
+        return pd.DataFrame(columns=columns)
+    return _sorted(pd.DataFrame(records, columns=columns), ["group", "family", "threads"])
+
+
+def crossover(
+    ratio_table: pd.DataFrame,
+    family_table: pd.DataFrame | None = None,
+    num: str = "ft",
+    den: str = "gil",
+    require_ci: bool = True,
+) -> pd.DataFrame:
+    """Smallest thread count at which ``num``'s throughput beats ``den``'s.
+
+    Per benchmark from ``ratio_table`` (:func:`ratios`), and per family (``variant``
+    None) from ``family_table`` (:func:`family_ratios`; when not given, the geometric
+    mean of the point ratios, without CI). "Beats" is :func:`beats`: the ratio's 95% CI
+    is below 1. Column ``crossover`` is that thread count, or NA when it never happens
+    at the measured counts.
     """
     columns = ["group", "family", "variant", "crossover", "threads_measured"]
-    if ratio_table.empty:
-        return pd.DataFrame(columns=columns)
-    rows = ratio_table[(ratio_table["num"] == num) & (ratio_table["den"] == den)]
-    records = []
-    for (group, family), frame in rows.groupby(["group", "family"], sort=True):
-        for variant, per_variant in frame.groupby("variant", sort=True):
-            wins = per_variant[per_variant["ratio"] < 1.0]["threads"]
+    records: list[dict[str, object]] = []
+
+    def first_win(frame: pd.DataFrame) -> int | None:
+        his = frame["hi"].tolist() if "hi" in frame else [math.nan] * len(frame)
+        wins = [
+            int(threads)
+            for threads, ratio, hi in zip(frame["threads"], frame["ratio"], his, strict=True)
+            if beats(float(ratio), float(hi), require_ci)
+        ]
+        return min(wins) if wins else None
+
+    rows = (
+        ratio_table[(ratio_table["num"] == num) & (ratio_table["den"] == den)]
+        if not ratio_table.empty
+        else ratio_table
+    )
+    if not rows.empty:
+        for (group, family, variant), frame in rows.groupby(["group", "family", "variant"]):
             records.append(
                 {
                     "group": group,
                     "family": family,
                     "variant": variant,
-                    "crossover": int(wins.min()) if not wins.empty else None,
-                    "threads_measured": sorted(int(t) for t in per_variant["threads"]),
+                    "crossover": first_win(frame),
+                    "threads_measured": sorted(int(t) for t in frame["threads"]),
                 }
             )
-        operations = frame[[is_operation(str(family), str(v)) for v in frame["variant"]]]
-        if operations.empty:
-            continue
-        per_threads = operations.groupby("threads")["ratio"].apply(geomean)
-        wins_family = per_threads[per_threads < 1.0]
-        records.append(
-            {
-                "group": group,
-                "family": family,
-                "variant": None,
-                "crossover": int(wins_family.index.min()) if not wins_family.empty else None,
-                "threads_measured": sorted(int(t) for t in per_threads.index),
-            }
+    if family_table is None and not rows.empty:
+        operations = rows[
+            [
+                is_operation(str(f), str(v))
+                for f, v in zip(rows["family"], rows["variant"], strict=True)
+            ]
+        ]
+        family_table = (
+            operations.groupby(["group", "family", "threads"])["ratio"].apply(geomean).reset_index()
         )
-    return pd.DataFrame(records, columns=columns)
+    if family_table is not None and not family_table.empty:
+        if "num" in family_table:
+            family_table = family_table[(family_table["num"] == num) & (family_table["den"] == den)]
+        for (group, family), frame in family_table.groupby(["group", "family"]):
+            records.append(
+                {
+                    "group": group,
+                    "family": family,
+                    "variant": None,
+                    "crossover": first_win(frame),
+                    "threads_measured": sorted(int(t) for t in frame["threads"]),
+                }
+            )
+    out = pd.DataFrame(records, columns=columns)
+    out["crossover"] = out["crossover"].astype("Int64")
+    return _sorted(out, ["group", "family"]) if not out.empty else out
 
 
 def lock_reference(
@@ -704,23 +790,23 @@ def family_summary(
 ) -> pd.DataFrame:
     """One row per (group, family): the report's summary table.
 
-    Columns: group, family, variants, threads_cores (N used "at the core count"),
-    ft_gil_1t / _lo / _hi and ft_gil_cores / _lo / _hi (geometric mean of the
-    variants' ft/gil time ratios, bootstrap CI), speedup_cores_<arm> (geometric mean
-    of the variants' speedups at N), crossover (threads, family level),
-    loss_ft / loss_gil (median loss rate of the family's race variant at N, over all
-    its trials; only for increment and locked-increment).
+    Benchmarks in :data:`NOT_AN_OPERATION` are left out. Columns: group, family,
+    variants, threads_cores (N used "at the core count"), ft_gil_1t / _lo / _hi and
+    ft_gil_cores / _lo / _hi (:func:`family_ratios`), speedup_cores_<arm> (geometric
+    mean of the variants' speedups at N; arm with ``_`` for ``-``), crossover (family
+    level, :func:`crossover`), loss_gil / loss_ft (median loss rate over all trials of
+    the family's race variant at N; increment and locked-increment only).
     """
     cells = samples(bench)
     cores = group_cores(bench)
     summary = summarize(bench, n_boot, seed)
-    ratio_table = ratios(bench, (("ft", "gil"),), n_boot, seed)
-    cross = crossover(ratio_table)
-    records = []
+    fam_ratios = family_ratios(bench, "ft", "gil", n_boot, seed)
+    cross = crossover(pd.DataFrame(), fam_ratios)
     families: dict[tuple[str, str], set[str]] = {}
     for group, _, family, variant, _ in cells:
         if is_operation(family, variant):
             families.setdefault((group, family), set()).add(variant)
+    records = []
     for (group, family), variants in sorted(
         families.items(), key=lambda item: (item[0][0], family_sort_key(item[0][1]))
     ):
@@ -735,23 +821,20 @@ def family_summary(
             "threads_cores": n_c,
         }
         for label, threads in (("1t", 1), ("cores", n_c)):
-            pairs = [
-                (
-                    cells[(group, "ft", family, v, threads)].data,
-                    cells[(group, "gil", family, v, threads)].data,
+            row = (
+                fam_ratios[
+                    (fam_ratios["group"] == group)
+                    & (fam_ratios["family"] == family)
+                    & (fam_ratios["threads"] == threads)
+                ]
+                if not fam_ratios.empty
+                else fam_ratios
+            )
+            found = not row.empty
+            for suffix, column in (("", "ratio"), ("_lo", "lo"), ("_hi", "hi")):
+                record[f"ft_gil_{label}{suffix}"] = (
+                    float(row[column].iloc[0]) if found else math.nan
                 )
-                for v in sorted(variants)
-                if threads is not None
-                and (group, "ft", family, v, threads) in cells
-                and (group, "gil", family, v, threads) in cells
-            ]
-            if pairs:
-                point, lo, hi = geomean_ratio_ci(pairs, n_boot, seed)
-            else:
-                point = lo = hi = math.nan
-            record[f"ft_gil_{label}"] = point
-            record[f"ft_gil_{label}_lo"] = lo
-            record[f"ft_gil_{label}_hi"] = hi
         for arm in KNOWN_ARMS:
             speedups = (
                 summary[
@@ -759,19 +842,25 @@ def family_summary(
                     & (summary["family"] == family)
                     & (summary["arm"] == arm)
                     & (summary["threads"] == n_c)
+                    & (summary["variant"].isin(sorted(variants)))
                 ]["speedup"].dropna()
                 if not summary.empty
                 else pd.Series(dtype=float)
             )
             record[f"speedup_cores_{arm.replace('-', '_')}"] = geomean(speedups)
-        family_cross = cross[
-            (cross["group"] == group) & (cross["family"] == family) & cross["variant"].isna()
-        ]
+        family_cross = (
+            cross[(cross["group"] == group) & (cross["family"] == family)]
+            if not cross.empty
+            else cross
+        )
         record["crossover"] = family_cross["crossover"].iloc[0] if not family_cross.empty else None
-        for arm in ("ft", "gil"):
+        for arm in ("gil", "ft"):
             record[f"loss_{arm}"] = _family_loss(races, group, family, arm, n_c)
         records.append(record)
-    return pd.DataFrame(records)
+    out = pd.DataFrame(records)
+    if not out.empty:
+        out["crossover"] = out["crossover"].astype("Int64")
+    return out
 
 
 def _family_loss(

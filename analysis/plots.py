@@ -31,8 +31,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 
+from analysis._files import file_mode
 from analysis.load import KNOWN_ARMS
 from analysis.metrics import (
     PUBLISHED_OVERHEAD,
@@ -131,7 +133,8 @@ def save(fig: Figure, out_dir: Path, stem: str, formats: Sequence[str] = FORMATS
             try:
                 # Fixed metadata: no creation date, so identical inputs give identical files.
                 metadata = {"Date": None} if fmt == "svg" else {"Software": "gilbench"}
-                fig.savefig(tmp, format=fmt, metadata=metadata)
+                fig.savefig(tmp, format=fmt, metadata=metadata, bbox_inches="tight", pad_inches=0.1)
+                os.chmod(tmp, file_mode())
                 os.replace(tmp, target)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
@@ -206,10 +209,21 @@ def plot_race_loss(races: pd.DataFrame, context: Context, out_dir: Path, stem: s
                         continue
                     x = vi - 0.4 + width * (ti + 0.5)
                     jitter = rng.uniform(-0.3, 0.3, rates.size) * width
-                    ax.scatter(x + jitter, rates, s=10, color=colors[n], alpha=0.6, lw=0)
                     q1, med, q3 = np.quantile(rates, [0.25, 0.5, 0.75])
-                    ax.vlines(x, q1, q3, color="black", lw=2.5, alpha=0.8)
-                    ax.hlines(med, x - width * 0.4, x + width * 0.4, color="black", lw=1.5)
+                    ax.vlines(x, q1, q3, color="grey", lw=4, alpha=0.45, zorder=2)
+                    ax.hlines(
+                        med, x - width * 0.4, x + width * 0.4, color="black", lw=1.5, zorder=3
+                    )
+                    ax.scatter(
+                        x + jitter,
+                        rates,
+                        s=16,
+                        color=colors[n],
+                        alpha=0.85,
+                        edgecolors="white",
+                        linewidths=0.3,
+                        zorder=4,
+                    )
             ax.set_yscale("symlog", linthresh=0.1, linscale=0.5)
             ax.set_ylim(-0.02, 120)
             ax.set_yticks([0, 0.1, 1, 10, 100])
@@ -229,7 +243,8 @@ def plot_race_loss(races: pd.DataFrame, context: Context, out_dir: Path, stem: s
         plt.Line2D([], [], marker="o", ls="", color=colors[n], label=_threads_label(n))
         for n in threads
     ]
-    handles.append(plt.Line2D([], [], color="black", lw=2.5, label="median and IQR"))
+    handles.append(plt.Line2D([], [], color="black", lw=1.5, label="median"))
+    handles.append(plt.Line2D([], [], color="grey", alpha=0.45, lw=4, label="interquartile range"))
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
     _title(fig, "Race-loss rate of unprotected increments (each dot is one trial)", context)
     return save(fig, out_dir, stem)
@@ -241,23 +256,31 @@ def plot_race_loss(races: pd.DataFrame, context: Context, out_dir: Path, stem: s
 def plot_lock_overhead(
     overhead: pd.DataFrame, context: Context, out_dir: Path, stem: str
 ) -> list[Path]:
-    """Plot 2: ns/op added by each locked variant over its unlocked reference."""
+    """Plot 2: ns/op added by each locked benchmark over its unlocked reference.
+
+    One panel per arm; one row per locked benchmark (labelled with its primitive and
+    the unlocked benchmark it is compared with); one bar per thread count, with CI.
+    """
     arms = sorted(overhead["arm"].unique(), key=lambda a: arm_sort_key(str(a)))
     labels = (
         overhead[["family", "variant", "primitive", "reference"]]
-        .drop_duplicates()
-        .sort_values(["family", "variant"], key=lambda c: c.map(str))
+        .drop_duplicates(["family", "variant"])
+        .sort_values(
+            ["family", "variant"],
+            key=lambda c: c.map(lambda f: family_sort_key(str(f))) if c.name == "family" else c,
+        )
     )
     threads = sorted(int(t) for t in overhead["threads"].unique())
     colors = _thread_colors(threads)
-    width = 0.8 / len(threads)
+    height = 0.8 / len(threads)
     fig, axes = plt.subplots(
         1,
         len(arms),
-        figsize=(max(4.0, 0.5 * len(labels) * max(len(threads), 2)) * len(arms) / 1.5 + 1, 5.2),
+        figsize=(3.4 * len(arms) + 3.2, 0.42 * len(labels) * max(len(threads), 2) / 2 + 2.2),
         squeeze=False,
         layout="constrained",
         sharey=True,
+        sharex=True,  # one scale, so arms compare at a glance
     )
     for col, arm in enumerate(arms):
         ax = axes[0][col]
@@ -271,37 +294,37 @@ def plot_lock_overhead(
                 ]
                 if cell.empty:
                     continue
-                x = li - 0.4 + width * (ti + 0.5)
-                ax.bar(
-                    x,
+                y = li - 0.4 + height * (ti + 0.5)
+                ax.barh(
+                    y,
                     cell["overhead_ns"],
-                    width * 0.9,
+                    height * 0.9,
                     color=colors[n],
-                    yerr=_yerr(cell["overhead_ns"], cell["overhead_lo_ns"], cell["overhead_hi_ns"]),
+                    xerr=_yerr(cell["overhead_ns"], cell["overhead_lo_ns"], cell["overhead_hi_ns"]),
                     capsize=2,
                     error_kw={"lw": 0.8},
                 )
-        ax.axhline(0, color="black", lw=0.8)
-        ax.set_xticks(range(len(labels)))
-        ax.set_xticklabels(
-            [f"{r.family}/{r.variant}\n({r.primitive})" for r in labels.itertuples()],
-            rotation=30,
-            ha="right",
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(range(len(labels)))
+        ax.set_yticklabels(
+            [
+                f"{r.family}/{r.variant}\n{r.primitive}, vs {r.reference}"
+                for r in labels.itertuples()
+            ],
             fontsize=7.5,
         )
+        ax.set_ylim(len(labels) - 0.5, -0.5)
         ax.set_title(f"arm {arm}", color=ARM_COLORS.get(arm))
-        if col == 0:
-            ax.set_ylabel("added time per op (ns): locked − unlocked")
+        ax.set_xlabel("added time per op (ns): locked − unlocked")
     handles = [
         plt.Rectangle((0, 0), 1, 1, color=colors[n], label=_threads_label(n)) for n in threads
     ]
-    refs = sorted({str(r.reference) for r in labels.itertuples()})
     fig.legend(
         handles=handles,
         loc="outside lower center",
         ncol=len(handles),
         frameon=False,
-        title="compared with the unlocked " + " / ".join(refs) + ", same arm and thread count",
+        title="each locked benchmark vs the same work unlocked, same arm and thread count",
         title_fontsize=8,
     )
     _title(fig, "Lock overhead: time per operation added by the primitive (95% CI)", context)
@@ -311,8 +334,24 @@ def plot_lock_overhead(
 # --------------------------------------------------------------------------- 3 scaling
 
 
+VARIANT_STYLES: tuple[tuple[str, str], ...] = (
+    ("o", "-"),
+    ("s", "--"),
+    ("^", "-."),
+    ("D", ":"),
+    ("v", "-"),
+    ("P", "--"),
+)
+"""(marker, line style) per variant within a scaling panel; colour is the arm."""
+
+
 def plot_scaling(summary: pd.DataFrame, context: Context, out_dir: Path, stem: str) -> list[Path]:
-    """Plot 3: speedup vs threads per family (rows) and arm (columns), ideal line, cores."""
+    """Plot 3: speedup t(1)/t(N) vs threads, one panel per family, arms as colours.
+
+    Each variant is one line per arm (marker and line style per variant); the dashed
+    black line is the ideal min(N, cores), the dotted grey line the core count, and the
+    grey region the oversubscribed thread counts (more threads than cores).
+    """
     summary = summary[
         [
             is_operation(str(f), str(v))
@@ -324,62 +363,95 @@ def plot_scaling(summary: pd.DataFrame, context: Context, out_dir: Path, stem: s
     threads = sorted(int(t) for t in summary["threads"].unique())
     cores = context.cores
     x_max = max([*threads, cores]) * 1.35
+    ncols = min(4, len(families))
+    nrows = math.ceil(len(families) / ncols)
     fig, axes = plt.subplots(
-        len(families),
-        len(arms),
-        figsize=(3.6 * len(arms) + 1.6, 2.6 * len(families) + 1.0),
+        nrows,
+        ncols,
+        figsize=(3.5 * ncols + 0.4, 3.0 * nrows + 1.0),
         squeeze=False,
         layout="constrained",
-        sharex=True,
     )
-    for row, family in enumerate(families):
+    # Arms side by side around each thread count (log2 offsets), so error bars don't hide.
+    shift = {arm: 2 ** (0.07 * (i - (len(arms) - 1) / 2)) for i, arm in enumerate(arms)}
+    for index, family in enumerate(families):
+        ax = axes[index // ncols][index % ncols]
         per_family = summary[summary["family"] == family]
         variants = sorted(per_family["variant"].unique())
-        y_max = max(2.0, float(np.nanmax(per_family["speedup_hi"].fillna(per_family["speedup"]))))
-        for col, arm in enumerate(arms):
-            ax = axes[row][col]
-            ideal_x = np.array(sorted({*threads, cores, 1}))
-            ax.plot(ideal_x, np.minimum(ideal_x, cores), "k--", lw=1, label="ideal min(N, cores)")
-            ax.axvline(cores, color="grey", ls=":", lw=1.2)
-            if max(threads) > cores:
-                ax.axvspan(cores, x_max, color="grey", alpha=0.12, lw=0)
-            for variant in variants:
+        ideal_x = np.array(sorted({*threads, cores, 1}))
+        ax.plot(ideal_x, np.minimum(ideal_x, cores), "k--", lw=1)
+        ax.axvline(cores, color="grey", ls=":", lw=1.2)
+        if max(threads) > cores:
+            ax.axvspan(cores, x_max, color="grey", alpha=0.12, lw=0)
+        for vi, variant in enumerate(variants):
+            marker, style = VARIANT_STYLES[vi % len(VARIANT_STYLES)]
+            for arm in arms:
                 line = per_family[
                     (per_family["arm"] == arm) & (per_family["variant"] == variant)
                 ].sort_values("threads")
                 if line.empty:
                     continue
                 ax.errorbar(
-                    line["threads"],
+                    line["threads"] * shift[arm],
                     line["speedup"],
                     yerr=_yerr(line["speedup"], line["speedup_lo"], line["speedup_hi"]),
-                    marker="o",
-                    ms=3.5,
+                    color=ARM_COLORS.get(str(arm), "black"),
+                    marker=marker,
+                    ls=style,
+                    ms=4,
                     lw=1.2,
                     capsize=2,
-                    label=variant,
+                    elinewidth=0.7,
+                    alpha=0.85,
                 )
-            ax.set_xscale("log", base=2)
-            ax.set_xticks(threads)
-            ax.set_xticklabels([str(t) for t in threads])
-            ax.set_xlim(0.8, x_max)
-            ax.set_ylim(0, y_max * 1.1)
-            ax.set_title(f"{family} · arm {arm}", color=ARM_COLORS.get(arm))
-            if col == 0:
-                ax.set_ylabel("speedup t(1)/t(N)")
-            if row == len(families) - 1:
-                ax.set_xlabel("threads N")
-            ax.text(
-                cores,
-                0.02,
-                f" {cores} cores",
-                transform=ax.get_xaxis_transform(),
-                fontsize=7,
+        top = float(np.nanmax(per_family["speedup_hi"].fillna(per_family["speedup"])))
+        ax.set_ylim(0, max(min(max(threads), cores) * 1.15, top * 1.08))
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(threads)
+        ax.set_xticklabels([str(t) for t in threads])
+        ax.minorticks_off()
+        ax.set_xlim(0.8, x_max)
+        ax.set_title(family)
+        ax.set_xlabel("threads N")
+        if index % ncols == 0:
+            ax.set_ylabel("speedup t(1) / t(N)")
+        ax.text(
+            cores,
+            0.98,
+            f"{cores} cores ",
+            transform=ax.get_xaxis_transform(),
+            fontsize=7,
+            color="dimgrey",
+            ha="right",
+            va="top",
+        )
+        variant_handles = [
+            plt.Line2D(
+                [],
+                [],
                 color="dimgrey",
+                marker=VARIANT_STYLES[i % len(VARIANT_STYLES)][0],
+                ls=VARIANT_STYLES[i % len(VARIANT_STYLES)][1],
+                ms=4,
+                label=v,
             )
-        axes[row][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    shading = " (grey: oversubscribed, more threads than cores)" if max(threads) > cores else ""
-    _title(fig, f"Scaling: speedup vs threads, 95% CI{shading}", context)
+            for i, v in enumerate(variants)
+        ]
+        ax.legend(handles=variant_handles, fontsize=6.5, loc="upper left", framealpha=0.7)
+    for index in range(len(families), nrows * ncols):
+        axes[index // ncols][index % ncols].set_visible(False)
+    handles: list[Artist] = [
+        plt.Line2D([], [], color=ARM_COLORS.get(str(arm), "black"), lw=2, label=f"arm {arm}")
+        for arm in arms
+    ]
+    handles.append(plt.Line2D([], [], color="black", ls="--", lw=1, label="ideal min(N, cores)"))
+    handles.append(plt.Line2D([], [], color="grey", ls=":", lw=1.2, label="core count"))
+    if max(threads) > cores:
+        handles.append(
+            plt.Rectangle((0, 0), 1, 1, color="grey", alpha=0.12, label="oversubscribed")
+        )
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
+    _title(fig, "Scaling: speedup vs threads within each arm (95% CI)", context)
     return save(fig, out_dir, stem)
 
 
@@ -488,7 +560,7 @@ def plot_single_thread(
     nums = sorted(overhead["num"].unique(), key=lambda a: arm_sort_key(str(a)))
     height = 0.8 / max(len(nums), 1)
     fig, ax = plt.subplots(
-        figsize=(8.5, 0.45 * len(families) * max(len(nums), 1) + 2.4), layout="constrained"
+        figsize=(8.5, 0.3 * len(families) * max(len(nums), 1) + 2.0), layout="constrained"
     )
     for ref in PUBLISHED_OVERHEAD:
         low = 100 * float(ref["low"])  # type: ignore[arg-type]
@@ -530,7 +602,8 @@ def plot_single_thread(
     )
     ax.set_ylim(len(families) - 0.5, -0.5)
     ax.set_xlabel("single-thread time per op vs gil: geometric mean − 1 (%), 95% CI")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=7.5, frameon=False)
+    fig.legend(loc="outside lower center", ncol=2, fontsize=7.5, frameon=False)
+    ax.get_yticklabels()[0].set_fontweight("bold")
     ax.set_xlim(right=max(ax.get_xlim()[1], 45) * 1.08)
     _title(fig, "Single-thread overhead of the free-threaded build (1 thread)", context)
     return save(fig, out_dir, stem)

@@ -122,7 +122,8 @@ def _add_measure_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--bench-args",
         metavar="ARGS",
-        help="runners.bench / pyperf options for measurements, one string "
+        help="runners.bench / pyperf options for measurements, one string written with "
+        '"=" since it starts with a dash: --bench-args="-p 8 --threads 1,2" '
         f"(default: the baseline's, else {shlex.join(GATE_BENCH_ARGS)!r})",
     )
     parser.add_argument(

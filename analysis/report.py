@@ -18,10 +18,8 @@ the report: the sections that need them say what is missing instead.
 from __future__ import annotations
 
 import math
-import os
 import re
 import shlex
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import metrics, plots
+from analysis._files import atomic_write
 from analysis.load import EXPECTED_GIL, KNOWN_ARMS, Results, arms_present
 
 CORE_FAMILIES: tuple[str, ...] = metrics.FAMILY_ORDER[:6]
@@ -47,20 +46,6 @@ class Outcome:
 
 
 # --------------------------------------------------------------------------- writing
-
-
-def atomic_write(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _csv(frame: pd.DataFrame) -> str:
@@ -393,7 +378,7 @@ def _summary_rows(data: GroupData) -> tuple[list[str], list[list[str]]]:
         "ft/gil at 1 thread",
         f"ft/gil at {at}",
         f"speedup at {at}: gil / ft / ft-gil",
-        "crossover (ft beats gil)",
+        "crossover: ft faster (95% CI) from",
         f"median loss rate at {at}: gil / ft",
     ]
     rows = []
@@ -414,7 +399,8 @@ def _summary_rows(data: GroupData) -> tuple[list[str], list[list[str]]]:
             )
             cross_text = "never (at measured counts)" if has_both else "–"
         else:
-            cross_text = f"{int(num(cross))} threads"
+            n = int(num(cross))
+            cross_text = f"{n} thread" if n == 1 else f"{n} threads"
         loss = (
             f"{fmt_pct(r.loss_gil)} / {fmt_pct(r.loss_ft)}"
             if _finite(r.loss_gil) or _finite(r.loss_ft)
@@ -551,8 +537,9 @@ DEFINITIONS = """\
   are geometric means over the family's variants.
 - **speedup(N)** = t(1) / t(N) within an arm; efficiency = speedup / N; the ideal is
   min(N, cores). "At the core count" uses the largest measured N <= cores.
-- **crossover**: the smallest measured thread count where ft's throughput beats gil's
-  (ft/gil ratio below 1; per family on the geometric mean of its variants).
+- **crossover**: the smallest measured thread count where ft's throughput beats gil's:
+  the 95% CI of the ft/gil ratio lies below 1 (per family: of the geometric mean over
+  its variants). A point estimate below 1 inside the noise is not a crossover.
 - **lock overhead**: time per op of a locked benchmark minus that of the same work
   unlocked, same arm and thread count: `locked-increment/*` and `rlock/*-shared` vs
   `increment/shared-list` (the same unprotected `x[0] += 1` on one shared list, so
@@ -624,7 +611,7 @@ def _headlines(data: GroupData) -> list[str]:
         compared = fam[fam["ft_gil_1t"].notna()] if "ft_gil_1t" in fam else fam.iloc[0:0]
         if not compared.empty:
             lines.append(
-                "Families where ft's throughput beats gil (from N threads): "
+                "Families where ft's throughput beats gil's (95% CI; from N threads): "
                 + (", ".join(crossing) if crossing else "none at the measured thread counts")
                 + "."
             )

@@ -166,6 +166,32 @@ def test_crossover(bench: pd.DataFrame) -> None:
     assert pd.isna(_one(cross, family="increment", variant=None)["crossover"])
 
 
+def test_crossover_needs_the_whole_interval_below_one(tmp_path: Path) -> None:
+    # ft 2% faster at 1 thread (inside the noise), 25% faster at 2 threads.
+    ft = {("cpu-control", "arith"): (98.0, 75.0, 75.0)}
+    fx.write_bench(
+        tmp_path / "bench-gil.json", "gil", table={("cpu-control", "arith"): (100, 100, 100)}
+    )
+    fx.write_bench(tmp_path / "bench-ft.json", "ft", table=ft)
+    bench = load_bench(tmp_path)
+    table = metrics.ratios(bench, n_boot=500)
+    one = _one(table, num="ft", den="gil", threads=1)
+    assert one["ratio"] < 1.0 < one["hi"]
+    cross = metrics.crossover(table, metrics.family_ratios(bench, n_boot=500))
+    assert _one(cross, variant="arith")["crossover"] == 2
+    assert _one(cross, variant=None)["crossover"] == 2
+    # Point estimates alone would call 1 thread a win.
+    assert _one(metrics.crossover(table, require_ci=False), variant="arith")["crossover"] == 1
+
+
+def test_family_ratios_are_geometric_means(bench: pd.DataFrame) -> None:
+    fam = metrics.family_ratios(bench, n_boot=200)
+    row = _one(fam, family="increment", threads=2)
+    assert row["variants"] == 2
+    assert row["ratio"] == pytest.approx(1.5)  # sqrt(60/20 * 15/20)
+    assert row["lo"] < 1.5 < row["hi"]
+
+
 def test_lock_overhead_against_the_unlocked_increment(bench: pd.DataFrame) -> None:
     locks = metrics.lock_overhead(bench, n_boot=200)
     gil = locks[(locks["arm"] == "gil") & (locks["variant"] == "lock-fine")]
@@ -266,6 +292,8 @@ def test_harness_only_benchmark_is_not_averaged_in(tmp_path: Path) -> None:
     control = _one(fam, family="cpu-control")
     assert control["variants"] == 1
     assert control["ft_gil_1t"] == pytest.approx(1.5)  # empty's 1.0 left out
+    assert control["speedup_cores_gil"] == pytest.approx(1.0)  # not empty's 5000/9000
+    assert control["speedup_cores_ft"] == pytest.approx(2.0)
     # ...but still listed per benchmark.
     assert not metrics.ratios(bench, n_boot=50).query("variant == 'empty'").empty
 

@@ -10,6 +10,7 @@ import hashlib
 import importlib.util
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -21,6 +22,7 @@ import pandas as pd
 import pytest
 
 from analysis.__main__ import main
+from analysis._files import file_mode
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "analysis"
@@ -79,11 +81,13 @@ def test_report_is_written(full_report: tuple[Path, Path, int, dict[str, str]]) 
     # Headlines carry the hand-computable answers.
     assert "At 1 thread, ft takes +50% time per op vs gil" in readme
     assert "speedup at 2 threads: gil 1.00, ft 2.00, ft-gil 1.00 (ideal 2)" in readme
-    assert "ft's throughput beats gil (from N threads): cpu-control (2)" in readme
+    assert "ft's throughput beats gil's (95% CI; from N threads): cpu-control (2)" in readme
     assert "lost nothing in any trial" in readme
     assert "Other pyperf benchmarks" in readme and "timeit-1+1" in readme
     assert "Warnings" not in readme  # a matched pair
     assert not list(out.glob(".*.tmp")), "temporary files left behind"
+    for written in (out / "README.md", out / "summary.csv", out / "scaling.png"):
+        assert stat.S_IMODE(written.stat().st_mode) == file_mode()  # not mkstemp's 0600
 
 
 def test_plots_are_valid_images(full_report: tuple[Path, Path, int, dict[str, str]]) -> None:
