@@ -234,3 +234,27 @@ def test_inconsistent_trial_is_a_warning_not_a_failure(tmp_path: Path) -> None:
 
 def test_frames_are_pandas(tmp_path: Path) -> None:
     assert isinstance(load_bench(COMPLETE / "bench-gil.json"), pd.DataFrame)
+
+
+def test_real_runner_files_load_with_their_metadata() -> None:
+    """Files the runners really wrote: every field the analysis needs is there."""
+    results = load_results(DATA / "real-quick", on_error="raise")
+    bench, races = results.bench, results.races
+    assert set(bench["arm"]) == {"gil", "ft", "ft-gil"} == set(races["arm"])
+    assert not bench["foreign"].any()
+    assert bench["gil_valid"].all() and races["gil_valid"].all()
+    for arm, free_threaded, gil in (
+        ("gil", False, True),
+        ("ft", True, False),
+        ("ft-gil", True, True),
+    ):
+        rows = bench[bench["arm"] == arm]
+        assert set(rows["py_gil_disabled"]) == {free_threaded}, arm
+        assert set(rows["gil_enabled_at_start"]) == {gil} == set(rows["gil_enabled_at_end"]), arm
+        assert set(races[races["arm"] == arm]["gil_enabled_at_start"]) == {gil}, arm
+    assert {"increment", "locked-increment", "semaphore", "cpu-control"} <= set(bench["family"])
+    assert set(bench["threads"]) == {1, 2}
+    assert bench["cores"].notna().all() and bench["cpu_model"].notna().all()
+    assert bench["python_version"].str.fullmatch(r"3\.\d+\.\d+").all()
+    assert races["loss_rate"].between(0, 1).all()
+    assert len(bench["group"].unique()) == 1

@@ -305,3 +305,18 @@ def test_output_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
     target.write_text("not a folder")
     assert main([str(COMPLETE), "--output", str(target), "--no-plots"]) == 2
     assert "not a directory" in capsys.readouterr().err
+
+
+def test_report_of_real_runner_files(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    assert (
+        main([str(DATA / "real-quick"), "--output", str(out), "--no-plots", "--n-boot", "100"]) == 0
+    )
+    readme = (out / "README.md").read_text()
+    assert "Warnings" not in readme  # the matched 3.13.5 pair, GIL states as expected
+    assert "## Headlines" in readme and "## Summary per family" in readme
+    summary = pd.read_csv(out / "summary.csv")
+    assert {"increment", "locked-increment", "semaphore", "cpu-control"} <= set(summary["family"])
+    assert summary["ft_gil_1t"].notna().all()
+    locks = pd.read_csv(out / "lock-overhead.csv")
+    assert {"Lock", "RLock"} <= set(locks["primitive"])
