@@ -44,7 +44,9 @@ def parser() -> argparse.ArgumentParser:
             "Examples: python -m analysis  |  python -m analysis --results other-machine/ "
             "--output /tmp/report  |  python -m analysis results/bench-gil.json "
             "results/bench-ft.json timeit.json. Input files are never modified; "
-            "results/history/ and results/report/ are not read."
+            "results/history/ and results/report/ are not read. Exit status: 0 report "
+            "written (it says what is missing), 1 with --strict when a file was skipped or "
+            "something is missing, 2 nothing to analyse or the report cannot be written."
         ),
     )
     p.add_argument(

@@ -805,6 +805,12 @@ def build_report(
         nonempty = [f for f in frames if not f.empty]
         frame = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame()
         outcome.written.append(atomic_write(output / f"{key}.csv", _csv(frame)))
+    if not groups:
+        outcome.missing.append(
+            "no gilbench results (bench-<arm>.json or races-<arm>.json): nothing but the "
+            "other pyperf benchmarks to report"
+        )
+        sections.append("## Missing\n\n- " + outcome.missing[-1] + "\n")
     if not results.bench.empty:
         foreign = _foreign_section(results.bench, n_boot, seed)
         if foreign:

@@ -320,3 +320,12 @@ def test_report_of_real_runner_files(tmp_path: Path) -> None:
     assert summary["ft_gil_1t"].notna().all()
     locks = pd.read_csv(out / "lock-overhead.csv")
     assert {"Lock", "RLock"} <= set(locks["primitive"])
+
+
+def test_only_a_foreign_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "report"
+    assert main([str(FOREIGN), "--output", str(out), "--n-boot", "50"]) == 0
+    readme = (out / "README.md").read_text()
+    assert "timeit-1+1" in readme and "no gilbench results" in readme
+    assert not list(out.glob("*.png"))
+    assert "missing: no gilbench results" in capsys.readouterr().err
