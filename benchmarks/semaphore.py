@@ -86,3 +86,31 @@ def k_cores(threads: int, ops: int) -> Prepared:
 def bounded_k_cores(threads: int, ops: int) -> Prepared:
     """As k-cores, with a BoundedSemaphore (release checks the bound)."""
     return _holders(threads, ops, usable_cores(), threading.BoundedSemaphore)
+
+
+@workload("semaphore", "unlocked", ops_per_thread=OPS, unit="acquisitions")
+def unlocked(threads: int, ops: int) -> Prepared:
+    """The same take/use/return of a token, on a per-thread pool with no semaphore (control).
+
+    The reference the analysis subtracts to get what the semaphore itself adds per
+    acquisition: identical work, no synchronisation and no sharing.
+    """
+    pools = [_token_pool(1) for _ in range(threads)]
+    uses = [[0] for _ in range(threads)]
+
+    def make(pool: list[int], used: list[int]) -> Callable[[], None]:
+        def work() -> None:
+            take, give = pool.pop, pool.append
+            for _ in range(ops):
+                token = take()
+                used[token] += 1
+                give(token)
+
+        return work
+
+    def check() -> None:
+        total = sum(used[0] for used in uses)
+        if total != threads * ops:
+            raise WorkloadError(f"{total} token uses, want {threads * ops}")
+
+    return Prepared([make(p, u) for p, u in zip(pools, uses, strict=True)], threads * ops, check)
