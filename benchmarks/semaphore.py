@@ -93,24 +93,27 @@ def unlocked(threads: int, ops: int) -> Prepared:
     """The same take/use/return of a token, on a per-thread pool with no semaphore (control).
 
     The reference the analysis subtracts to get what the semaphore itself adds per
-    acquisition: identical work, no synchronisation and no sharing.
+    acquisition: identical work, no synchronisation and no sharing. Each thread makes
+    its own pool inside the timed work, so on a free-threaded build its objects are
+    owned by (and reference-counted locally in) the thread that uses them.
     """
-    pools = [_token_pool(1) for _ in range(threads)]
-    uses = [[0] for _ in range(threads)]
+    uses = [0] * threads
 
-    def make(pool: list[int], used: list[int]) -> Callable[[], None]:
+    def make(index: int) -> Callable[[], None]:
         def work() -> None:
+            pool = _token_pool(1)
+            used = [0]
             take, give = pool.pop, pool.append
             for _ in range(ops):
                 token = take()
                 used[token] += 1
                 give(token)
+            uses[index] = used[0]
 
         return work
 
     def check() -> None:
-        total = sum(used[0] for used in uses)
-        if total != threads * ops:
-            raise WorkloadError(f"{total} token uses, want {threads * ops}")
+        if sum(uses) != threads * ops:
+            raise WorkloadError(f"{sum(uses)} token uses, want {threads * ops}")
 
-    return Prepared([make(p, u) for p, u in zip(pools, uses, strict=True)], threads * ops, check)
+    return Prepared([make(i) for i in range(threads)], threads * ops, check)
