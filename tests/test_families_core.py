@@ -82,6 +82,7 @@ def test_registry_holds_every_core_variant() -> None:
         "semaphore-k1",
         "semaphore-k-cores",
         "semaphore-bounded-k-cores",
+        "semaphore-unlocked",
         "queue-pipeline-queue",
         "queue-pipeline-simple-queue",
         "queue-pipeline-lifo-queue",
