@@ -49,16 +49,20 @@ def parse_python_options(items: Iterable[str]) -> dict[str, str]:
 def resolve_python(
     arm: str, explicit: Mapping[str, str], recorded: Mapping[str, str] | None = None
 ) -> Path:
-    """The interpreter for ``arm``: --python, then the one the results recorded, then env vars.
+    """The interpreter (with pyperf) for ``arm``.
 
-    ``ft-gil`` falls back to the ``ft`` interpreter (same binary, PYTHON_GIL=1).
+    In order: ``--python``, the one the results recorded, the tox environment
+    ``.tox/bench-<arm>`` (which has pyperf), then $GILBENCH_PYTHON_GIL / _FT. ``ft-gil``
+    falls back to the ``ft`` interpreter (same binary, PYTHON_GIL=1).
     """
     recorded = recorded or {}
+    sibling = "ft" if arm == "ft-gil" else None
     candidates = [
         explicit.get(arm),
-        explicit.get("ft") if arm == "ft-gil" else None,
+        explicit.get(sibling or ""),
         recorded.get(arm),
-        recorded.get("ft") if arm == "ft-gil" else None,
+        recorded.get(sibling or ""),
+        str(REPO / ".tox" / f"bench-{arm}" / "bin" / "python"),
         os.environ.get(ENV_PYTHON[arm]) if arm in ENV_PYTHON else None,
     ]
     for candidate in candidates:
