@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -65,9 +65,17 @@ DEFAULT_TIMEOUT = 300.0
 DEFAULT_TARGET_CI = 5.0
 """Percent: default mode adds processes until the median's 95% CI is within this."""
 DEFAULT_MAX_PROCESSES = 20
+DEFAULT_SECONDS_PER_BENCHMARK = 10.0
 PRECISION_REPORT = 0.05
 """The CI half-width the end-of-run summary counts benchmarks against."""
 QUICK_TIMEOUT = 60.0
+
+EMPTY_WORKLOAD = "cpu-control-empty"
+"""Empty workers: its value is the harness's own cost per timed run (benchmarks/overhead.py)."""
+FIXED_LOOPS = {EMPTY_WORKLOAD: ["--loops", "1"]}
+"""Workloads that skip pyperf's loop calibration. The empty workload's timed span is a
+microsecond, so calibrating it to --min-time would take ~10^4 untimed thread start-ups
+per value (minutes per benchmark); one run per value is what it measures anyway."""
 
 # pyperf options this command sets itself, or that make no sense per benchmark.
 RESERVED_PYPERF_OPTIONS = {
@@ -123,6 +131,8 @@ class Outcome:
     processes: int = 0
     ci_halfwidth: float | None = None
     """Relative half-width of the median's 95% CI over process means (None below 2)."""
+    first_seconds: float = 0.0
+    """Wall time of the first pyperf run (before any added processes)."""
 
 
 def default_threads(cpus: int) -> tuple[int, ...]:
@@ -267,6 +277,15 @@ def build_parser() -> OneLineParser:
         help=f"stop adding processes at N per benchmark (default {DEFAULT_MAX_PROCESSES})",
     )
     parser.add_argument(
+        "--seconds-per-benchmark",
+        type=float,
+        default=DEFAULT_SECONDS_PER_BENCHMARK,
+        metavar="S",
+        help="time budget for added processes: the run may take S seconds per benchmark "
+        f"on average (default {DEFAULT_SECONDS_PER_BENCHMARK:g}); the first processes of "
+        "every benchmark always run",
+    )
+    parser.add_argument(
         "--workload-file",
         action="append",
         default=[],
@@ -367,6 +386,9 @@ class Adaptive:
     target: float
     """Wanted relative half-width of the 95% CI of the median of process means."""
     max_processes: int
+    seconds_per_benchmark: float
+    """Time budget of the whole run, per benchmark on average: added processes only
+    spend what the first processes of every benchmark leave of it."""
     step: int = 4
 
 
@@ -396,6 +418,7 @@ class BenchRun:
         ]
         for path in self.workload_files:
             cmd += ["--gilbench-workload-file", path]
+        cmd += FIXED_LOOPS.get(item.workload.name, [])  # before the user's: theirs win
         cmd += self.pyperf_args
         cmd += extra
         cmd += ["--timeout", str(math.ceil(self.timeout)), "--output", str(output)]
@@ -458,24 +481,33 @@ class BenchRun:
             )
         return bench
 
-    def run(self, item: Planned) -> Outcome:
-        """Run one benchmark: pyperf's processes, then more while its median is imprecise."""
+    def run(self, item: Planned, allowance: Callable[[float], float] | None = None) -> Outcome:
+        """Run one benchmark: pyperf's processes, then more while its median is imprecise.
+
+        ``allowance(first_seconds)`` says how many seconds the added processes may take,
+        given that the first ones took ``first_seconds``.
+        """
         start = time.monotonic()
         result = self._attempt(item, self.workdir / f"{item.name}.json")
+        first_seconds = time.monotonic() - start
         if isinstance(result, tuple):
             status, message = result
-            return Outcome(item.name, status, message, time.monotonic() - start)
+            return Outcome(item.name, status, message, first_seconds, first_seconds=first_seconds)
         bench = result
         extension = 0
+        spare = allowance(first_seconds) if allowance is not None else math.inf
+        per_process = first_seconds / max(1, len(bench.get_runs()))
         while self.adaptive is not None:
             means = process_means(bench)
             if len(means) >= self.adaptive.max_processes:
                 break
             if median_ci_halfwidth(means) <= self.adaptive.target:
                 break
+            count = min(self.adaptive.step, self.adaptive.max_processes - len(means))
+            if time.monotonic() - start - first_seconds + count * per_process > spare:
+                break  # out of the run's time budget
             # Same values, warmups and loops as the first processes (no recalibration).
             last = [run for run in bench.get_runs() if run.values][-1]
-            count = min(self.adaptive.step, self.adaptive.max_processes - len(means))
             extra = [
                 "--processes", str(count),
                 "--values", str(len(last.values)),
@@ -486,16 +518,23 @@ class BenchRun:
             more = self._attempt(item, self.workdir / f"{item.name}.more{extension}.json", extra)
             if isinstance(more, tuple):
                 status, message = more
-                return Outcome(item.name, status, message, time.monotonic() - start)
+                seconds = time.monotonic() - start
+                return Outcome(item.name, status, message, seconds, first_seconds=first_seconds)
             bench.add_runs(more)
         seconds = time.monotonic() - start
         means = process_means(bench)
         half = median_ci_halfwidth(means) if len(means) >= 2 else None
-        return Outcome(item.name, "ok", "", seconds, summarize(bench), bench, len(means), half)
-
-
-EMPTY_WORKLOAD = "cpu-control-empty"
-"""Empty workers: its value is the harness's own cost per timed run (benchmarks/overhead.py)."""
+        return Outcome(
+            item.name,
+            "ok",
+            "",
+            seconds,
+            summarize(bench),
+            bench,
+            len(means),
+            half,
+            first_seconds,
+        )
 
 
 def harness_overhead(benches: Sequence[Any]) -> list[dict[str, Any]]:
@@ -609,7 +648,8 @@ class Sweep:
         if self.adaptive is not None:
             print(
                 f"more processes (up to {self.adaptive.max_processes}) for a benchmark until"
-                f" the 95% CI of its median is within +-{100 * self.adaptive.target:g}%"
+                f" the 95% CI of its median is within +-{100 * self.adaptive.target:g}%,"
+                f" within about {self.adaptive.seconds_per_benchmark:g} s per benchmark"
             )
         wall_start = time.monotonic()
         previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -628,6 +668,25 @@ class Sweep:
         finally:
             signal.signal(signal.SIGINT, previous_sigint)
 
+    def _allowance(self, first_seconds: float) -> float:
+        """Seconds the benchmark now running may add: its share of the spare budget.
+
+        The budget is ``seconds_per_benchmark`` x the benchmarks to run; the spare is
+        what remains after the time spent so far and the first runs still to come
+        (estimated from the mean first run so far), shared equally by this benchmark
+        and those after it.
+        """
+        if self.adaptive is None:
+            return 0.0
+        runnable = [item for item in self.matrix if not item.skip_reason]
+        done = [o for o in self.outcomes if o.status != "skipped"]
+        firsts = [o.first_seconds for o in done] + [first_seconds]
+        remaining = len(runnable) - len(done)  # including this one
+        budget = self.adaptive.seconds_per_benchmark * len(runnable)
+        elapsed = sum(o.seconds for o in done) + first_seconds
+        spare = budget - elapsed - statistics.fmean(firsts) * (remaining - 1)
+        return max(0.0, spare / max(1, remaining))
+
     def _run_matrix(self) -> None:
         with tempfile.TemporaryDirectory(prefix=f"gilbench-{self.arm.name}-") as workdir:
             runner = BenchRun(
@@ -645,7 +704,7 @@ class Sweep:
                     self.outcomes.append(Outcome(item.name, "skipped", item.skip_reason))
                     print(f"skipped: {item.skip_reason}")
                     continue
-                outcome = runner.run(item)
+                outcome = runner.run(item, self._allowance)
                 self.outcomes.append(outcome)
                 if outcome.status == "ok":
                     print(f"{outcome.summary} ({outcome.seconds:.1f} s)", flush=True)
@@ -667,6 +726,7 @@ class Sweep:
             "timeout_seconds": self.timeout,
             "target_ci": None if adaptive is None else adaptive.target,
             "max_processes": None if adaptive is None else adaptive.max_processes,
+            "seconds_per_benchmark": None if adaptive is None else adaptive.seconds_per_benchmark,
             "planned": len(self.matrix),
             "harness_overhead": overhead,
             "benchmarks": [
@@ -676,6 +736,7 @@ class Sweep:
                     "message": o.message,
                     "seconds": round(o.seconds, 2),
                     "processes": o.processes,
+                    "first_seconds": round(o.first_seconds, 2),
                     "ci_halfwidth": None if o.ci_halfwidth is None else round(o.ci_halfwidth, 4),
                 }
                 for o in self.outcomes
@@ -754,6 +815,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ) from None
         if not options.target_ci >= 0:
             raise UsageError(f"--target-ci must be >= 0 percent, got {options.target_ci:g}")
+        if not options.seconds_per_benchmark > 0:
+            raise UsageError(
+                f"--seconds-per-benchmark must be > 0, got {options.seconds_per_benchmark:g}"
+            )
         if options.max_processes < 1:
             raise UsageError(f"--max-processes must be >= 1, got {options.max_processes}")
         adaptive = None
@@ -764,7 +829,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             or pyperf_options.debug_single_value
         ):
             adaptive = Adaptive(
-                options.target_ci / 100, max(options.max_processes, pyperf_options.processes)
+                options.target_ci / 100,
+                max(options.max_processes, pyperf_options.processes),
+                options.seconds_per_benchmark,
             )
         if options.arm is None and not options.list:
             raise UsageError("--arm is required (gil, ft or ft-gil)")

@@ -326,14 +326,18 @@ def test_arm_job_runs_the_benchmarks_then_the_races(
     assert done.stdout.index("runners.bench") < done.stdout.index("runners.races")
 
 
-@pytest.mark.parametrize(("target", "processes"), [("0.001", 3), ("0", 2)])
+@pytest.mark.parametrize(
+    ("target", "budget", "processes"),
+    [("0.001", "10", 3), ("0", "10", 2), ("0.001", "0.01", 2)],
+    ids=["imprecise", "target-off", "out-of-time"],
+)
 def test_default_mode_adds_processes_until_the_median_is_precise(
-    arm_python: ArmPythonFactory, tmp_path: Path, target: str, processes: int
+    arm_python: ArmPythonFactory, tmp_path: Path, target: str, budget: str, processes: int
 ) -> None:
     done = bench(
         arm_python("gil"), tmp_path, "--threads", "1", "--workload-file", TEST_WORKLOADS,
         "--filter", "^gilbench-test-noop-", "-p", "2", "-n", "2", "--min-time", "0.001",
-        "--target-ci", target, "--max-processes", "3",
+        "--target-ci", target, "--max-processes", "3", "--seconds-per-benchmark", budget,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     (bench_,) = pyperf.BenchmarkSuite.load(str(tmp_path / "bench-gil.json")).get_benchmarks()

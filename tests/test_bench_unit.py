@@ -83,5 +83,7 @@ def test_bad_options_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> Non
     assert "--target-ci must be >= 0" in capsys.readouterr().err
     assert bench.main(["--arm", "gil", "--max-processes", "0"]) == 2
     assert "--max-processes must be >= 1" in capsys.readouterr().err
+    assert bench.main(["--arm", "gil", "--seconds-per-benchmark", "0"]) == 2
+    assert "--seconds-per-benchmark must be > 0" in capsys.readouterr().err
     assert bench.main(["--arm", "gil", "--affinity", "zz"]) == 2
     assert "bad CPU list" in capsys.readouterr().err
