@@ -104,23 +104,22 @@ def test_provisioning_failure_is_reported_by_tox(tmp_path: Path) -> None:
 def test_bench_envs_run_on_the_right_interpreter_with_the_right_gil_state(
     tmp_path: Path, interpreter_pair: dict[str, Path]
 ) -> None:
-    probe = "python -c 'import sys; print(\"STATE\", sys.executable, sys._is_gil_enabled())'"
-    done = tox(
-        "run", "-e", "bench-gil,bench-ft,bench-ft-gil", "-x", f"testenv.commands={probe}",
-        env={
-            "GILBENCH_PYTHON_GIL": str(interpreter_pair["gil"]),
-            "GILBENCH_PYTHON_FT": str(interpreter_pair["ft"]),
-        },
-        workdir=tmp_path / "tox",
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    states = {}
-    for line in done.stdout.splitlines():
-        if line.startswith("STATE "):
-            _, executable, enabled = line.split()
-            env_name = Path(executable).parent.parent.name
-            states[env_name] = enabled
-    assert states == {"bench-gil": "True", "bench-ft": "False", "bench-ft-gil": "True"}
-    for env_name, kind in (("bench-gil", "gil"), ("bench-ft", "ft"), ("bench-ft-gil", "ft")):
+    # ``tox exec`` creates the environment exactly as ``tox run`` would (base_python from
+    # the plugin, set_env with PYTHON_GIL) but runs only this probe, not the benchmarks.
+    probe = "import os, sys; print('STATE', sys._is_gil_enabled(), os.environ.get('PYTHON_GIL'))"
+    pair_env = {
+        "GILBENCH_PYTHON_GIL": str(interpreter_pair["gil"]),
+        "GILBENCH_PYTHON_FT": str(interpreter_pair["ft"]),
+    }
+    expected = {
+        "bench-gil": ("gil", "STATE True None"),
+        "bench-ft": ("ft", "STATE False 0"),
+        "bench-ft-gil": ("ft", "STATE True 1"),
+    }
+    for env_name, (kind, state) in expected.items():
+        done = tox("exec", "-e", env_name, "--", "python", "-c", probe, env=pair_env,
+                   workdir=tmp_path / "tox")  # fmt: skip
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        assert state in done.stdout.splitlines()
         cfg = (tmp_path / "tox" / env_name / "pyvenv.cfg").read_text()
         assert f"home = {interpreter_pair[kind].parent}" in cfg
