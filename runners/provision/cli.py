@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--configure-arg",
         action="append",
         metavar="FLAG",
-        help="extra configure flag for both builds (repeatable)",
+        help="extra configure flag for both builds, repeatable: --configure-arg=--with-lto",
     )
     return parser
 
