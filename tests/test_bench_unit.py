@@ -9,14 +9,8 @@ import pytest
 
 from benchmarks import Prepared, Workload
 from runners import bench
-from runners.bench import (
-    UsageError,
-    default_threads,
-    median_ci_halfwidth,
-    parse_cpu_list,
-    parse_threads,
-    plan,
-)
+from runners._bench_stats import median_ci_halfwidth
+from runners.bench import UsageError, default_threads, parse_cpu_list, parse_threads, plan
 
 
 def workload(variant: str, **kw: object) -> Workload:
