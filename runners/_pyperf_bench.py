@@ -37,8 +37,18 @@ from runners.identity import (
 
 PROGRAM_ARGS = ("-m", "runners._pyperf_bench")
 
-# pyperf defaults for a full run (the master's Runner defaults, so that pyperf's own
-# --fast / --rigorous scale from them). See runners.bench for why these values.
+# pyperf defaults for a full run, as the master Runner's defaults (so that pyperf's own
+# --fast / --rigorous scale from them). Why these values:
+# - processes are the independent samples (the analysis bootstraps the median of
+#   per-process means): 8 is the floor for a usable 95% CI; runners.bench adds more
+#   while that CI is wider than +-5%;
+# - 2 warmups: the first value of a fresh worker ran 5-15% slow on average on these
+#   2-core machines (measured over 50+ benchmarks), the second one much less;
+# - 6 values: values within one process share its conditions, so more of them add time
+#   but little precision compared with more processes;
+# - a value lasts >= 20 ms (pyperf calibrates the loops): well above the harness's own
+#   cost per run (Barrier release, 0.05-0.3 ms at 2+ threads), short enough for ~50
+#   values of a benchmark within a few seconds.
 DEFAULT_PROCESSES = 8
 DEFAULT_VALUES = 6
 DEFAULT_WARMUPS = 2
