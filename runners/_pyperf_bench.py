@@ -112,6 +112,11 @@ def run_metadata(arm: Arm, workload: Workload, threads: int) -> dict[str, Any]:
         ops_per_thread=workload.ops_per_thread,
     )
     metadata.update(cpu_affinity_metadata(threads))
+    if workload.family == "thread-local":
+        # Whether new threads inherit the caller's context differs by version (3.14+).
+        from benchmarks.thread_local import context_metadata
+
+        metadata.update(context_metadata())
     # pyperf rejects empty strings as metadata values.
     return {key: value for key, value in metadata.items() if value != ""}
 

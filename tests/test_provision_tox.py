@@ -106,7 +106,12 @@ def test_bench_envs_run_on_the_right_interpreter_with_the_right_gil_state(
 ) -> None:
     # ``tox exec`` creates the environment exactly as ``tox run`` would (base_python from
     # the plugin, set_env with PYTHON_GIL) but runs only this probe, not the benchmarks.
-    probe = "import os, sys; print('STATE', sys._is_gil_enabled(), os.environ.get('PYTHON_GIL'))"
+    # bench-gil sets PYTHON_GIL empty (so a caller's value never reaches a default
+    # build): unset and empty both print None.
+    probe = (
+        "import os, sys; "
+        "print('STATE', sys._is_gil_enabled(), os.environ.get('PYTHON_GIL') or None)"
+    )
     pair_env = {
         "GILBENCH_PYTHON_GIL": str(interpreter_pair["gil"]),
         "GILBENCH_PYTHON_FT": str(interpreter_pair["ft"]),
