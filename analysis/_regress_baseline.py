@@ -124,10 +124,18 @@ def load_baseline(path: Path) -> Baseline:
 
 
 def build_baseline(
-    sets: list[ResultSet], *, measure: dict[str, Any] | None = None, version_level: str = "minor"
+    sets: list[ResultSet],
+    *,
+    measure: dict[str, Any] | None = None,
+    version_level: str = "minor",
+    max_load_factor: float = 1.0,
 ) -> Baseline:
-    """Summarise N repeated result sets into a baseline (metrics present in every set)."""
-    from analysis._regress_gate import compare_env
+    """Summarise N repeated result sets into a baseline (metrics present in every set).
+
+    Refuses fewer than 2 sets, injected runs, sets from different environments and
+    (unless ``max_load_factor`` is 0) sets measured while the machine was busy.
+    """
+    from analysis._regress_gate import busy, compare_env
 
     if len(sets) < 2:
         raise BaselineError(
@@ -138,6 +146,12 @@ def build_baseline(
             raise BaselineError(
                 f"{results.source}: made with the test-only slowdown hook "
                 f"({'; '.join(results.injected)}); it cannot be a baseline"
+            )
+        reason = busy(results.env, max_load_factor)
+        if reason:
+            raise BaselineError(
+                f"{results.source} was measured on a {reason}: take the baseline on a quiet "
+                "machine (or pass --allow-busy)"
             )
     first = sets[0]
     for results in sets[1:]:
@@ -167,6 +181,7 @@ def build_baseline(
             values=[round(v, 6) for v in values],
         )
     env = first.env
+    env.loads = [load for r in sets for load in r.env.loads]
     return Baseline(
         machine_class=machine_class(env.cpu_count),
         created=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -100,6 +100,13 @@ class Environment:
     hostname: str = ""
     platform: str = ""
     arms: dict[str, ArmEnv] = field(default_factory=dict)
+    loads: list[float] = field(default_factory=list)
+    """pyperf's load_avg_1min of every process: how busy the machine was."""
+
+    @property
+    def load(self) -> float | None:
+        """Median 1-minute load average over the processes (None: not recorded)."""
+        return statistics.median(self.loads) if self.loads else None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -107,6 +114,7 @@ class Environment:
             "cpu_model": self.cpu_model,
             "hostname": self.hostname,
             "platform": self.platform,
+            "load_avg_1min": None if self.load is None else round(self.load, 2),
             "arms": {arm: self.arms[arm].as_dict() for arm in ordered_arms(self.arms)},
         }
 
@@ -117,6 +125,7 @@ class Environment:
             cpu_model=str(data.get("cpu_model", "")),
             hostname=str(data.get("hostname", "")),
             platform=str(data.get("platform", "")),
+            loads=[] if data.get("load_avg_1min") is None else [float(data["load_avg_1min"])],
             arms={arm: ArmEnv.from_dict(env) for arm, env in data.get("arms", {}).items()},
         )
 
@@ -209,6 +218,8 @@ def load_file(path: Path, means: dict[Key, list[float]], env: Environment) -> se
             env.cpu_model = env.cpu_model or str(md.get("cpu_model_name", ""))
             env.hostname = env.hostname or str(md.get("hostname", ""))
             env.platform = env.platform or str(md.get("platform", ""))
+            if "load_avg_1min" in md:
+                env.loads.append(float(md["load_avg_1min"]))
     for arm, seen in states.items():
         env.arms[arm].gil_enabled = (
             "mixed" if len(seen) > 1 else ("enabled" if seen.pop() else "disabled")

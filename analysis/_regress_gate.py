@@ -14,7 +14,9 @@ Metrics judged regression or inconclusive are re-measured (just their benchmarks
 every arm they involve) and judged again on the original plus re-measured processes; a
 regression stands only if the re-measurement on its own is also worse than the
 tolerance, so one noisy process cannot fail CI. The run as a whole is inconclusive when
-its environment differs from the baseline's (the differing fields are named).
+its environment differs from the baseline's (the differing fields are named); a
+regression measured while the machine was busy (pyperf's 1-minute load average above
+the CPU count: another job competing for the cores) is inconclusive too.
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ class GateSettings:
     confidence: float = 0.95
     version_level: str = "minor"
     allow_missing: bool = False
+    max_load_factor: float = 1.0
+    """A run whose median 1-minute load average exceeds this x cpu count was measured on
+    a busy machine: its regressions are not trusted (0: never)."""
 
 
 @dataclass
@@ -170,6 +175,19 @@ def compare_env(
     return differences
 
 
+def busy(env: Environment, factor: float) -> str | None:
+    """Why ``env``'s machine counts as busy (more runnable tasks than CPUs), or None.
+
+    Our own benchmark threads put the load at about 1.5 on 2 CPUs; another job's push
+    it past the CPU count. Without load metadata (or with ``factor`` 0) never busy.
+    """
+    if env.load is None or not env.cpu_count or factor <= 0:
+        return None
+    if env.load <= factor * env.cpu_count:
+        return None
+    return f"machine busy (median load average {env.load:.2f} on {env.cpu_count} CPUs)"
+
+
 def _keys(rows: Iterable[Row]) -> set[Key]:
     keys: set[Key] = set()
     for row in rows:
@@ -236,6 +254,14 @@ def run_gate(
     elif flagged and remeasure is not None:
         rows = _remeasure(rows, flagged, results, remeasure, settings, judge_all, notes)
 
+    busy_now = busy(results.env, settings.max_load_factor)
+    if busy_now:
+        notes.append(f"{busy_now} during the run: its regressions are not trusted")
+        for row in rows:
+            if row.verdict == REGRESSION and not row.remeasured:
+                row.verdict = INCONCLUSIVE
+                row.notes.append("measured on a busy machine")
+
     verdict = _overall(rows, differences, results, settings)
     return GateReport(verdict, rows, differences, notes, baseline_source, results.source, settings)
 
@@ -261,6 +287,9 @@ def _remeasure(
     drift = compare_env(results.env, extra.env, version_level=settings.version_level)
     if drift:
         notes.append("re-measurement ran in another environment: " + "; ".join(drift))
+    busy_again = busy(extra.env, settings.max_load_factor)
+    if busy_again:
+        notes.append(f"{busy_again} during the re-measurement")
     combined = results.merged(extra)
     again = {row.name: row for row in judge_all(combined, (r.metric for r in flagged))}
     alone = {row.name: row for row in judge_all(extra, (r.metric for r in flagged))}
@@ -277,8 +306,9 @@ def _remeasure(
         ):
             new.verdict = INCONCLUSIVE
             new.notes.append("the re-measurement alone did not confirm the regression")
-        if drift and new.verdict == REGRESSION:
+        if (drift or busy_again) and new.verdict == REGRESSION:
             new.verdict = INCONCLUSIVE
+            new.notes.append("re-measured on a busy machine or in another environment")
         updated.append(new)
     notes.append(f"re-measured {len(again)} flagged metric(s) ({len(_keys(flagged))} benchmarks)")
     return updated

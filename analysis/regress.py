@@ -74,9 +74,12 @@ GATE_BENCHMARKS = (
 )
 """The gate's subset: the unlocked op, Lock and RLock around it, and the scaling control."""
 GATE_ARMS = ("gil", "ft")
-GATE_BENCH_ARGS = ("--threads", "1,2", "-p", "8", "-n", "3", "-w", "1", "--loops", "1")
+GATE_BENCH_ARGS = (
+    "--threads", "1,2", "-p", "8", "-n", "3", "-w", "1", "--loops", "1", "--target-ci", "0",
+)  # fmt: skip
 """runners.bench options of a gate measurement: 8 processes of 3 one-loop values each
-(the bootstrap resamples processes, so processes matter more than values)."""
+(the bootstrap resamples processes, so processes matter more than values), and no
+adaptive extra processes (--target-ci 0) so that a gate run takes a predictable time."""
 
 
 class UsageError(Exception):
@@ -204,6 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(default minor: 3.13.x matches 3.13.y)",
     )
     tol.add_argument(
+        "--max-load-factor",
+        type=float,
+        default=1.0,
+        metavar="K",
+        help="a run whose median 1-minute load average exceeds K x cpu count was measured "
+        "on a busy machine: its regressions become inconclusive (default 1; 0: off)",
+    )
+    tol.add_argument(
         "--allow-missing",
         action="store_true",
         help="a baseline metric missing from the run is reported, not inconclusive",
@@ -278,6 +289,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--filter", metavar="REGEX", help="runners.bench --filter (default: the gate subset)"
     )
     base.add_argument("--match-version", choices=("minor", "micro"), default="minor")
+    base.add_argument(
+        "--allow-busy",
+        action="store_true",
+        help="accept runs measured while the load average exceeded the cpu count",
+    )
     _add_measure_options(base)
     return parser
 
@@ -357,6 +373,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         confidence=args.confidence,
         version_level=args.match_version,
         allow_missing=args.allow_missing,
+        max_load_factor=args.max_load_factor,
     )
     explicit = parse_python_options(args.python)
     bench_args = _bench_args(args.bench_args, baseline)
@@ -472,7 +489,12 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         sources = args.sources
     sets = [load_results([path]) for path in sources]
     measure: dict[str, Any] = {"arms": arms, "filter": regex, "bench_args": bench_args}
-    baseline = build_baseline(sets, measure=measure, version_level=args.match_version)
+    baseline = build_baseline(
+        sets,
+        measure=measure,
+        version_level=args.match_version,
+        max_load_factor=0.0 if args.allow_busy else 1.0,
+    )
     out = args.out or BASELINE_DIR / f"{baseline.machine_class}.json"
     baseline.dump(out)
     print(

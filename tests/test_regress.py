@@ -110,6 +110,33 @@ def test_micro_version_is_compared_only_on_request() -> None:
     assert strict.env_differences == ["gil python version: baseline 3.13.5, now 3.13.9"]
 
 
+def test_regression_on_a_busy_machine_is_inconclusive() -> None:
+    results = load_results([DATA / "run-regression"])
+    results.env.loads = [2.6] * 10  # another job on the 2 CPUs
+    report = run_gate(load_baseline(BASELINE), results, GateSettings())
+    assert report.verdict == INCONCLUSIVE
+    assert any("machine busy (median load average 2.60 on 2 CPUs)" in n for n in report.notes)
+    assert run_gate(load_baseline(BASELINE), results, GateSettings(max_load_factor=0)).verdict == (
+        REGRESSION
+    )
+    quiet = load_results([DATA / "run-regression"])
+    quiet.env.loads = [1.5] * 10  # our own two threads
+    assert run_gate(load_baseline(BASELINE), quiet, GateSettings()).verdict == REGRESSION
+
+
+def test_busy_run_is_rechecked_on_a_quiet_remeasurement() -> None:
+    results = load_results([DATA / "run-regression"])
+    results.env.loads = [3.0] * 10
+
+    def quiet_again(keys: set) -> ResultSet:
+        again = load_results([DATA / "run-regression"])
+        again.env.loads = [1.4] * 10
+        return again
+
+    report = run_gate(load_baseline(BASELINE), results, GateSettings(), remeasure=quiet_again)
+    assert report.verdict == REGRESSION
+
+
 def test_missing_metric_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
     assert regress.main(gate("run-missing")) == EXIT_INCONCLUSIVE
     out = capsys.readouterr().out
@@ -397,6 +424,16 @@ def test_baseline_runs_measures_n_times(fake_python: tuple[Path, Path], tmp_path
     baseline = load_baseline(out)
     assert baseline.runs == 2 and baseline.measure["arms"] == ["gil", "ft"]
     assert baseline.measure["bench_args"] == list(regress.GATE_BENCH_ARGS)
+
+
+def test_baseline_refuses_a_busy_machine(tmp_path: Path) -> None:
+    from analysis._regress_baseline import BaselineError, build_baseline
+
+    sets = [load_results([DATA / f"base-{i}"]) for i in (1, 2, 3)]
+    sets[1].env.loads = [2.5] * 8
+    with pytest.raises(BaselineError, match="busy"):
+        build_baseline(sets)
+    assert build_baseline(sets, max_load_factor=0).runs == 3
 
 
 @pytest.mark.parametrize(
