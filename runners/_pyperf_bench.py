@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 import pyperf
 
 from benchmarks import Workload, all_workloads
+from runners import inject
 from runners.arms import Arm, get_arm
 from runners.harness import time_workload
 from runners.identity import (
@@ -237,6 +238,9 @@ def main() -> None:
     """Entry point: pyperf master or worker for one benchmark."""
     runner = make_runner()
     args = runner.parse_args()
+    # Test-only hook: pyperf passes workers a short list of variables, so name it.
+    if inject.inherit_environ():
+        args.inherit_environ = [*(args.inherit_environ or []), *inject.inherit_environ()]
     try:
         arm = get_arm(args.gilbench_arm)
         workload = find_workload(args.gilbench_workload, args.gilbench_workload_file)
@@ -268,9 +272,11 @@ def main() -> None:
     bench_time_func_with_task(
         runner,
         name,
-        task_func,
+        # Test-only: GILBENCH_INJECT_SLOWDOWN slows one benchmark to exercise the gate;
+        # such a run is marked in its metadata (runners.inject).
+        inject.wrap_time_func(name, task_func, arm.name),
         inner_loops=workload.count_ops(threads, ops),
-        metadata=run_metadata(arm, workload, threads),
+        metadata={**run_metadata(arm, workload, threads), **inject.metadata()},
     )
 
 
