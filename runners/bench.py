@@ -34,11 +34,11 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
 from benchmarks import Workload, all_workloads
 from runners._bench_one import Adaptive, Planned
 from runners._bench_sweep import Sweep
+from runners._cli import OneLineParser, UsageError, default_thread_counts, parse_thread_counts
 from runners._pyperf_bench import (
     DEFAULT_MIN_TIME,
     DEFAULT_PROCESSES,
@@ -79,42 +79,12 @@ RESERVED_PYPERF_OPTIONS = {
 }
 
 
-class UsageError(Exception):
-    """Bad command-line input: reported as one line, exit status 2."""
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr (no usage dump) and exit 2."""
-
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
-
-
-def default_threads(cpus: int) -> tuple[int, ...]:
-    """Powers of two from 1 to 2 x ``cpus`` (above ``cpus`` they are oversubscribed)."""
-    counts = []
-    n = 1
-    while n <= 2 * max(cpus, 1):
-        counts.append(n)
-        n *= 2
-    return tuple(counts)
+default_threads = default_thread_counts
 
 
 def parse_threads(text: str) -> tuple[int, ...]:
     """Parse ``1,2,4`` into sorted distinct positive thread counts (UsageError otherwise)."""
-    counts = set()
-    for part in text.split(","):
-        part = part.strip()
-        try:
-            value = int(part)
-        except ValueError:
-            raise UsageError(f"--threads: {part!r} is not an integer (want e.g. 1,2,4)") from None
-        if value < 1:
-            raise UsageError(f"--threads: thread counts must be >= 1, got {value}")
-        counts.add(value)
-    if not counts:
-        raise UsageError("--threads: no thread count given")
-    return tuple(sorted(counts))
+    return tuple(sorted(parse_thread_counts(text)))
 
 
 def parse_cpu_list(text: str) -> set[int]:

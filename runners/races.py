@@ -26,7 +26,6 @@ Exit status: 0 ok, 1 unexpected error (finished trials written), 2 bad input,
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import json
 import math
@@ -40,8 +39,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn, TextIO
+from typing import Any, TextIO
 
+from runners._cli import (
+    OneLineParser,
+    UsageError,
+    default_thread_counts,
+    parse_thread_counts,
+    split_list,
+)
 from runners._race_variants import VARIANTS, Variant
 from runners.arms import ARMS, Arm, get_arm
 from runners.identity import ArmMismatch, check_arm, gil_enabled, interpreter_metadata, usable_cpus
@@ -64,20 +70,6 @@ EXIT_USAGE = 2
 EXIT_ARM_MISMATCH = 3
 EXIT_SAFE_VARIANT_LOST = 4
 EXIT_INTERRUPTED = 130
-
-
-class UsageError(Exception):
-    """Bad command-line input: reported as one line, exit status 2.
-
-    Not a ValueError on purpose: argparse would swallow it into a generic message.
-    """
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but errors are one line on stderr (no usage dump) and exit status 2."""
-
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
 
 
 @dataclass(frozen=True)
@@ -118,33 +110,14 @@ class Config:
 # -- input parsing ---------------------------------------------------------------------
 
 
-def default_threads(cpus: int) -> tuple[int, ...]:
-    """Powers of two from 1 to 2 x ``cpus`` (above ``cpus`` is oversubscribed)."""
-    counts = [1]
-    while counts[-1] * 2 <= 2 * max(cpus, 1):
-        counts.append(counts[-1] * 2)
-    return tuple(counts)
-
-
-def parse_threads(text: str) -> tuple[int, ...]:
-    """``"1,2,4"`` -> (1, 2, 4); every count a positive integer, duplicates dropped."""
-    counts: list[int] = []
-    for item in _split(text, "--threads"):
-        try:
-            value = int(item)
-        except ValueError:
-            raise UsageError(f"--threads: {item!r} is not an integer") from None
-        if value < 1:
-            raise UsageError(f"--threads: thread counts must be >= 1, got {value}")
-        if value not in counts:
-            counts.append(value)
-    return tuple(counts)
+default_threads = default_thread_counts
+parse_threads = parse_thread_counts
 
 
 def parse_switch_intervals(text: str) -> tuple[float, ...]:
     """``"0.005,1e-6"`` -> (0.005, 1e-06); every interval a finite number > 0 seconds."""
     intervals: list[float] = []
-    for item in _split(text, "--switch-intervals"):
+    for item in split_list(text, "--switch-intervals"):
         try:
             value = float(item)
         except ValueError:
@@ -161,19 +134,12 @@ def parse_switch_intervals(text: str) -> tuple[float, ...]:
 def parse_variants(text: str) -> tuple[str, ...]:
     """``"inline,locked"`` -> ("inline", "locked"); unknown names are an error."""
     names: list[str] = []
-    for item in _split(text, "--variants"):
+    for item in split_list(text, "--variants"):
         if item not in VARIANTS:
             raise UsageError(f"--variants: unknown variant {item!r}; known: {', '.join(VARIANTS)}")
         if item not in names:
             names.append(item)
     return tuple(names)
-
-
-def _split(text: str, option: str) -> list[str]:
-    items = [item.strip() for item in text.split(",")]
-    if not text.strip() or any(not item for item in items):
-        raise UsageError(f"{option}: expected a comma-separated list, got {text!r}")
-    return items
 
 
 def _positive_int(option: str) -> Callable[[str], int]:
@@ -191,7 +157,7 @@ def _positive_int(option: str) -> Callable[[str], int]:
 
 def parse_args(argv: Sequence[str] | None, *, default_interval: float) -> Config:
     """Parse the command line into a Config; raise UsageError on bad input."""
-    parser = _Parser(
+    parser = OneLineParser(
         prog="python -m runners.races",
         description="Count the updates lost by unprotected shared counters on one arm.",
     )
