@@ -23,9 +23,12 @@ from runners.arms import ARMS
 from runners.provision import Pair, ProvisionError, ensure_pair
 
 ARM_ENVS: dict[str, str] = {
-    f"bench-{name}": "ft" if arm.free_threaded_build else "gil" for name, arm in ARMS.items()
+    f"{job}-{name}": "ft" if arm.free_threaded_build else "gil"
+    for job in ("bench", "perf")
+    for name, arm in ARMS.items()
 }
-"""tox environment name -> which interpreter of the pair it runs on."""
+"""tox environment name -> which interpreter of the pair it runs on (the benchmark arms
+and the pytest-benchmark fast tier's arms)."""
 
 _lock = threading.Lock()  # tox -p resolves environments from several threads
 _pair: Pair | None = None
