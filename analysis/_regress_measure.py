@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from runners.arms import ARMS
@@ -123,32 +124,84 @@ def _stream(cmd: Sequence[str], env: Mapping[str, str], timeout: float | None) -
         return proc.wait()
 
 
+@dataclass(frozen=True)
+class ArmRun:
+    """One arm's part of a measurement: interpreter, benchmark filter, runner options."""
+
+    arm: str
+    python: Path
+    filter_regex: str | None
+    bench_args: tuple[str, ...] = ()
+
+
+def _run_one(job: ArmRun, out_dir: Path, timeout: float | None) -> None:
+    cmd = [str(job.python), "-m", "runners.bench", "--arm", job.arm, "--results-dir", str(out_dir)]
+    if job.filter_regex:
+        cmd += ["--filter", job.filter_regex]
+    cmd += list(job.bench_args)
+    print(f"regress: measuring arm {job.arm}: {' '.join(cmd)}", file=sys.stderr, flush=True)
+    try:
+        code = _stream(cmd, arm_env(job.arm), timeout)
+    except FileNotFoundError:
+        raise MeasureError(f"arm {job.arm}: cannot run {job.python}") from None
+    except subprocess.TimeoutExpired:
+        raise MeasureError(f"arm {job.arm}: runners.bench took longer than {timeout} s") from None
+    if code != 0:
+        raise MeasureError(f"arm {job.arm}: runners.bench exited {code}")
+    if not (out_dir / f"bench-{job.arm}.json").exists():
+        raise MeasureError(f"arm {job.arm}: runners.bench wrote no {out_dir}/bench-{job.arm}.json")
+
+
+def measure(
+    out_dir: Path, jobs: Sequence[ArmRun], *, rounds: int = 1, timeout: float | None = None
+) -> None:
+    """Run every job ``rounds`` times, interleaved, and merge each arm into ``out_dir``.
+
+    Why rounds: on a shared machine the speed changes for seconds at a time (another
+    job, the host). A ratio whose two benchmarks ran a minute apart absorbs that change;
+    with R rounds of P/R processes each, every benchmark's processes are spread over the
+    same time windows, so a slow window weighs on both sides of a ratio alike. The arm
+    order alternates between rounds. Round files stay in ``out_dir/rounds/``; the merged
+    ``bench-<arm>.json`` (pyperf's own merge of runs) is what the gate reads.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if rounds <= 1:
+        for job in jobs:
+            _run_one(job, out_dir, timeout)
+        return
+    round_dirs = [out_dir / "rounds" / f"round-{index}" for index in range(1, rounds + 1)]
+    for index, round_dir in enumerate(round_dirs):
+        print(f"regress: round {index + 1} of {rounds}", file=sys.stderr, flush=True)
+        for job in jobs if index % 2 == 0 else list(reversed(jobs)):
+            _run_one(job, round_dir, timeout)
+    _merge_rounds(out_dir, round_dirs, [job.arm for job in jobs])
+
+
+def _merge_rounds(out_dir: Path, round_dirs: Sequence[Path], arms: Iterable[str]) -> None:
+    import io
+
+    import pyperf
+
+    from runners.results import publish
+
+    for arm in dict.fromkeys(arms):
+        merged = pyperf.BenchmarkSuite.load(str(round_dirs[0] / f"bench-{arm}.json"))
+        for round_dir in round_dirs[1:]:
+            merged.add_runs(pyperf.BenchmarkSuite.load(str(round_dir / f"bench-{arm}.json")))
+        text = io.StringIO()
+        merged.dump(text)
+        publish(out_dir / f"bench-{arm}.json", text.getvalue())
+
+
 def run_arms(
     out_dir: Path,
     pythons: Mapping[str, Path],
     *,
     filter_regex: str | None,
     bench_args: Sequence[str] = (),
+    rounds: int = 1,
     timeout: float | None = None,
 ) -> None:
-    """Run ``runners.bench`` for each arm in ``pythons`` (in order) into ``out_dir``.
-
-    The runner's output goes to stderr so that the gate's stdout stays the report.
-    """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for arm, python in pythons.items():
-        cmd = [str(python), "-m", "runners.bench", "--arm", arm, "--results-dir", str(out_dir)]
-        if filter_regex:
-            cmd += ["--filter", filter_regex]
-        cmd += list(bench_args)
-        print(f"regress: measuring arm {arm}: {' '.join(cmd)}", file=sys.stderr, flush=True)
-        try:
-            code = _stream(cmd, arm_env(arm), timeout)
-        except FileNotFoundError:
-            raise MeasureError(f"arm {arm}: cannot run {python}") from None
-        except subprocess.TimeoutExpired:
-            raise MeasureError(f"arm {arm}: runners.bench took longer than {timeout} s") from None
-        if code != 0:
-            raise MeasureError(f"arm {arm}: runners.bench exited {code}")
-        if not (out_dir / f"bench-{arm}.json").exists():
-            raise MeasureError(f"arm {arm}: runners.bench wrote no {out_dir}/bench-{arm}.json")
+    """Run ``runners.bench`` for each arm in ``pythons`` (same filter and options)."""
+    jobs = [ArmRun(arm, python, filter_regex, tuple(bench_args)) for arm, python in pythons.items()]
+    measure(out_dir, jobs, rounds=rounds, timeout=timeout)

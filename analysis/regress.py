@@ -52,10 +52,12 @@ from analysis._regress_gate import (
     run_gate,
 )
 from analysis._regress_measure import (
+    ArmRun,
     MeasureError,
     PythonOptionError,
     bench_filter,
     exact_filter,
+    measure,
     parse_python_options,
     resolve_python,
     run_arms,
@@ -75,11 +77,13 @@ GATE_BENCHMARKS = (
 """The gate's subset: the unlocked op, Lock and RLock around it, and the scaling control."""
 GATE_ARMS = ("gil", "ft")
 GATE_BENCH_ARGS = (
-    "--threads", "1,2", "-p", "8", "-n", "3", "-w", "1", "--loops", "1", "--target-ci", "0",
+    "--threads", "1,2", "-p", "2", "-n", "3", "-w", "1", "--loops", "1", "--target-ci", "0",
 )  # fmt: skip
-"""runners.bench options of a gate measurement: 8 processes of 3 one-loop values each
-(the bootstrap resamples processes, so processes matter more than values), and no
-adaptive extra processes (--target-ci 0) so that a gate run takes a predictable time."""
+GATE_ROUNDS = 4
+"""A gate measurement: 4 interleaved rounds (see _regress_measure.measure) of runners.bench
+with 2 processes of 3 one-loop values per benchmark, so 8 processes per benchmark (the
+bootstrap resamples processes, so processes matter more than values), and no adaptive
+extra processes (--target-ci 0) so that a gate run takes a predictable time."""
 
 
 class UsageError(Exception):
@@ -128,6 +132,12 @@ def _add_measure_options(parser: argparse.ArgumentParser) -> None:
         help="runners.bench / pyperf options for measurements, one string written with "
         '"=" since it starts with a dash: --bench-args="-p 8 --threads 1,2" '
         f"(default: the baseline's, else {shlex.join(GATE_BENCH_ARGS)!r})",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=_positive_int,
+        metavar="N",
+        help=f"interleaved rounds per measurement (default: the baseline's, else {GATE_ROUNDS})",
     )
     parser.add_argument(
         "--timeout", type=_positive_float, default=900.0, metavar="S", help="per arm run"
@@ -321,16 +331,32 @@ def _arms(text: str) -> list[str]:
     return arms
 
 
+def _rounds(option: int | None, baseline: Baseline | None) -> int:
+    if option is not None:
+        return option
+    if baseline is not None:
+        return int(baseline.measure.get("rounds", 1))  # older baselines: one round
+    return GATE_ROUNDS
+
+
 def _measure_once(
     out_dir: Path,
     arms: Sequence[str],
     explicit: dict[str, str],
     filter_regex: str,
     bench_args: Sequence[str],
+    rounds: int,
     timeout: float,
 ) -> None:
     pythons = {arm: resolve_python(arm, explicit) for arm in arms}
-    run_arms(out_dir, pythons, filter_regex=filter_regex, bench_args=bench_args, timeout=timeout)
+    run_arms(
+        out_dir,
+        pythons,
+        filter_regex=filter_regex,
+        bench_args=bench_args,
+        rounds=rounds,
+        timeout=timeout,
+    )
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -346,6 +372,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             filter=None,
             python=args.python,
             bench_args=args.bench_args,
+            rounds=args.rounds,
             timeout=args.timeout,
         )
         cmd_measure(measure_args)
@@ -384,16 +411,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         pythons = {arm: resolve_python(arm, explicit, recorded) for arm in arms}
         target = args.remeasure_dir or Path(tempfile.mkdtemp(prefix="gilbench-remeasure-"))
         print(f"regress: re-measuring {len(keys)} benchmarks into {target}", file=sys.stderr)
+        jobs = []
         for arm, python in pythons.items():
             mine = sorted(k for k in keys if k[0] == arm)
             threads = ",".join(str(n) for n in sorted({k[2] for k in mine}))
-            run_arms(
-                target,
-                {arm: python},
-                filter_regex=exact_filter(f"{k[1]}-t{k[2]}" for k in mine),
-                bench_args=_with_threads(bench_args, threads),
-                timeout=args.timeout,
-            )
+            regex = exact_filter(f"{k[1]}-t{k[2]}" for k in mine)
+            jobs.append(ArmRun(arm, python, regex, tuple(_with_threads(bench_args, threads))))
+        measure(target, jobs, rounds=_rounds(args.rounds, baseline), timeout=args.timeout)
         try:
             return load_results([target])
         except ResultsError as exc:
@@ -457,6 +481,7 @@ def cmd_measure(args: argparse.Namespace) -> int:
         parse_python_options(args.python),
         regex,
         _bench_args(args.bench_args, baseline),
+        _rounds(args.rounds, baseline),
         args.timeout,
     )
     print(
@@ -472,6 +497,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     arms = _arms(args.arms)
     regex = args.filter or _gate_filter()
     bench_args = _bench_args(args.bench_args, None)
+    rounds = _rounds(args.rounds, None)
     sources: list[Path]
     if args.runs is not None:
         if args.runs < 2:
@@ -483,15 +509,20 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         for index in range(1, args.runs + 1):
             target = work / f"run-{index}"
             print(f"regress: baseline run {index} of {args.runs} -> {target}", file=sys.stderr)
-            _measure_once(target, arms, explicit, regex, bench_args, args.timeout)
+            _measure_once(target, arms, explicit, regex, bench_args, rounds, args.timeout)
             sources.append(target)
     else:
         sources = args.sources
     sets = [load_results([path]) for path in sources]
-    measure: dict[str, Any] = {"arms": arms, "filter": regex, "bench_args": bench_args}
+    how: dict[str, Any] = {
+        "arms": arms,
+        "filter": regex,
+        "bench_args": bench_args,
+        "rounds": rounds,
+    }
     baseline = build_baseline(
         sets,
-        measure=measure,
+        measure=how,
         version_level=args.match_version,
         max_load_factor=0.0 if args.allow_busy else 1.0,
     )

@@ -348,15 +348,27 @@ def test_cli_remeasure_failure_is_inconclusive(
     assert regress.main(argv) == EXIT_INCONCLUSIVE
 
 
-def test_measure_command(fake_python: tuple[Path, Path], tmp_path: Path) -> None:
+def test_measure_command_interleaves_rounds(
+    fake_python: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     script, log = fake_python
+    monkeypatch.chdir(tmp_path)  # no committed baseline here: the defaults apply
     out = tmp_path / "run"
     argv = ["measure", "--results-dir", str(out), "--python", f"gil={script}"]
     assert regress.main([*argv, "--python", f"ft={script}"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["bench-ft.json", "bench-gil.json"]
-    args = calls(log)[0]["args"]
+    assert sorted(p.name for p in out.glob("bench-*.json")) == ["bench-ft.json", "bench-gil.json"]
+    made = calls(log)
+    arms = [c["args"][c["args"].index("--arm") + 1] for c in made]
+    assert regress.GATE_ROUNDS == 4
+    assert arms == ["gil", "ft", "ft", "gil", "gil", "ft", "ft", "gil"]  # order alternates
+    args = made[0]["args"]
     assert args[args.index("--filter") + 1] == regress.bench_filter(regress.GATE_BENCHMARKS)
     assert args[-len(regress.GATE_BENCH_ARGS) :] == list(regress.GATE_BENCH_ARGS)
+    # the merged file holds every round's processes (pyperf's merge of runs)
+    merged = load_results([out])
+    one_round = load_results([DATA / "run-regression"])
+    for key, values in one_round.means.items():
+        assert len(merged.means[key]) == 4 * len(values)
 
 
 def test_check_measure_then_gate(
@@ -419,11 +431,12 @@ def test_baseline_runs_measures_n_times(fake_python: tuple[Path, Path], tmp_path
         "baseline", "--runs", "2", "--python", f"gil={script}", "--python", f"ft={script}",
         "--work-dir", str(tmp_path / "work"), "--out", str(out),
     ]  # fmt: skip
-    assert regress.main(argv) == 0
-    assert len(calls(log)) == 4
+    assert regress.main([*argv, "--rounds", "1"]) == 0
+    assert len(calls(log)) == 4  # 2 runs x 2 arms x 1 round
     baseline = load_baseline(out)
     assert baseline.runs == 2 and baseline.measure["arms"] == ["gil", "ft"]
     assert baseline.measure["bench_args"] == list(regress.GATE_BENCH_ARGS)
+    assert baseline.measure["rounds"] == 1
 
 
 def test_baseline_refuses_a_busy_machine(tmp_path: Path) -> None:
