@@ -1,8 +1,9 @@
 """Baselines: each gated metric's value and spread over several repeated runs, plus the environment.
 
 A baseline is built from N >= 2 result sets measured one after the other on one machine
-class. For each metric present in every set: ``value`` is the median of the N per-set
-ratios, ``spread`` the standard deviation of their logarithms (a relative spread: 0.03
+class. For each metric present in every set (each set's ratio computed with the
+baseline's ``statistic``, see _regress_metrics.Statistic): ``value`` is the median of the
+N per-set ratios, ``spread`` the standard deviation of their logarithms (a relative spread: 0.03
 means about 3%), ``samples`` is N, ``values`` the N ratios. The gate's tolerance for the
 metric is max(fixed %, 3 x spread).
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis._regress_data import Environment, ResultSet
-from analysis._regress_metrics import MetricSpec, discover, point
+from analysis._regress_metrics import MetricSpec, Statistic, discover, point
 
 SCHEMA = "gilbench-baseline/1"
 
@@ -61,6 +62,8 @@ class Baseline:
     measure: dict[str, Any] = field(default_factory=dict)
     """How the runs were measured (filter, runner options), for the gate to repeat."""
     sources: list[str] = field(default_factory=list)
+    statistic: Statistic = field(default_factory=Statistic)
+    """How each benchmark's processes became one number; the gate uses the same."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +72,7 @@ class Baseline:
             "created": self.created,
             "runs": self.runs,
             "measure": self.measure,
+            "statistic": self.statistic.as_dict(),
             "environment": self.environment.as_dict(),
             "sources": self.sources,
             "metrics": {name: metric.as_dict() for name, metric in self.metrics.items()},
@@ -118,6 +122,7 @@ def load_baseline(path: Path) -> Baseline:
             metrics=metrics,
             measure=dict(data.get("measure", {})),
             sources=list(data.get("sources", [])),
+            statistic=Statistic.from_dict(data.get("statistic")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise BaselineError(f"{path}: malformed baseline ({type(exc).__name__}: {exc})") from None
@@ -129,6 +134,7 @@ def build_baseline(
     measure: dict[str, Any] | None = None,
     version_level: str = "minor",
     max_load_factor: float = 1.0,
+    statistic: Statistic | None = None,
 ) -> Baseline:
     """Summarise N repeated result sets into a baseline (metrics present in every set).
 
@@ -153,6 +159,7 @@ def build_baseline(
                 f"{results.source} was measured on a {reason}: take the baseline on a quiet "
                 "machine (or pass --allow-busy)"
             )
+    statistic = statistic or Statistic()
     first = sets[0]
     for results in sets[1:]:
         differences = compare_env(first.env, results.env, version_level=version_level)
@@ -161,9 +168,9 @@ def build_baseline(
                 f"{results.source} was measured in another environment than {first.source}: "
                 + "; ".join(differences)
             )
-    common = set(first.means)
+    common = set(first.processes)
     for results in sets[1:]:
-        common &= set(results.means)
+        common &= set(results.processes)
     specs = discover(common)
     if not specs:
         raise BaselineError(
@@ -171,7 +178,7 @@ def build_baseline(
         )
     metrics: dict[str, BaselineMetric] = {}
     for spec in specs:
-        values = [point(r.means[spec.num], r.means[spec.den]) for r in sets]
+        values = [point(r, spec, statistic) for r in sets]
         logs = [math.log(v) for v in values]
         metrics[spec.name] = BaselineMetric(
             spec=spec,
@@ -190,4 +197,5 @@ def build_baseline(
         metrics=metrics,
         measure=measure or {},
         sources=[r.source for r in sets],
+        statistic=statistic,
     )

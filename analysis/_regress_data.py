@@ -1,9 +1,9 @@
-"""Result sets for the regression gate: per-process means and the environment of each arm.
+"""Result sets for the regression gate: each process's values and the environment of each arm.
 
 A result set is one directory of ``bench-<arm>.json`` pyperf files written by one job.
-The gate only needs, per (arm, benchmark, threads), the mean of each pyperf process's
-values (the unit the bootstrap resamples) and, per arm, the facts that decide whether
-two runs are comparable. Files are read with pyperf's own loader.
+The gate only needs, per (arm, benchmark, threads), the values of each pyperf process
+(the process is the unit the bootstrap resamples) and, per arm, the facts that decide
+whether two runs are comparable. Files are read with pyperf's own loader.
 """
 
 from __future__ import annotations
@@ -57,6 +57,9 @@ class ResultsError(ValueError):
 
 Key = tuple[str, str, int]
 """(arm, benchmark ``family-variant``, threads)."""
+
+Process = tuple[float, ...]
+"""The values (seconds per op) of one pyperf worker process."""
 
 
 @dataclass
@@ -132,21 +135,21 @@ class Environment:
 
 @dataclass
 class ResultSet:
-    """Per-process means of every gilbench benchmark in one job's result files."""
+    """The processes of every gilbench benchmark in one job's result files."""
 
     source: str
-    means: dict[Key, list[float]]
+    processes: dict[Key, list[Process]]
     env: Environment
     injected: list[str] = field(default_factory=list)
     """Injection specs found in the metadata (test-only slowdown hook); empty if none."""
 
     def merged(self, other: ResultSet) -> ResultSet:
         """This set plus ``other``'s processes (other's benchmarks appended or added)."""
-        means = {key: list(values) for key, values in self.means.items()}
-        for key, values in other.means.items():
-            means.setdefault(key, []).extend(values)
+        processes = {key: list(runs) for key, runs in self.processes.items()}
+        for key, runs in other.processes.items():
+            processes.setdefault(key, []).extend(runs)
         injected = sorted(set(self.injected) | set(other.injected))
-        return ResultSet(f"{self.source} + {other.source}", means, self.env, injected)
+        return ResultSet(f"{self.source} + {other.source}", processes, self.env, injected)
 
 
 def truthy(value: object) -> bool:
@@ -173,8 +176,8 @@ def _arm_of(path: Path, metadata: dict[str, Any]) -> str:
     return stem[len("bench-") :] if stem.startswith("bench-") else stem
 
 
-def load_file(path: Path, means: dict[Key, list[float]], env: Environment) -> set[str]:
-    """Add one pyperf file's per-process means to ``means``; update ``env``; return injections."""
+def load_file(path: Path, processes: dict[Key, list[Process]], env: Environment) -> set[str]:
+    """Add one pyperf file's processes to ``processes``; update ``env``; return injections."""
     try:
         suite = pyperf.BenchmarkSuite.load(str(path))
     except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
@@ -198,7 +201,7 @@ def load_file(path: Path, means: dict[Key, list[float]], env: Environment) -> se
                 continue  # calibration run
             md = {**common, **run.get_metadata()}
             arm = _arm_of(path, md)
-            means.setdefault((arm, base, int(threads)), []).append(statistics.fmean(values))
+            processes.setdefault((arm, base, int(threads)), []).append(tuple(values))
             if INJECT_KEY in md:
                 injected.add(str(md[INJECT_KEY]))
             arm_env = env.arms.setdefault(arm, ArmEnv())
@@ -241,11 +244,11 @@ def load_results(paths: Iterable[Path]) -> ResultSet:
             raise ResultsError(f"{path}: no such file or directory")
     if not files:
         raise ResultsError(f"no bench-*.json result files in {', '.join(names)}")
-    means: dict[Key, list[float]] = {}
+    processes: dict[Key, list[Process]] = {}
     env = Environment()
     injected: set[str] = set()
     for file in files:
-        injected |= load_file(file, means, env)
-    if not means:
+        injected |= load_file(file, processes, env)
+    if not processes:
         raise ResultsError(f"no gilbench benchmarks (name-tN) in {', '.join(names)}")
-    return ResultSet(", ".join(names), means, env, sorted(injected))
+    return ResultSet(", ".join(names), processes, env, sorted(injected))

@@ -88,6 +88,8 @@ class GateReport:
     baseline_source: str
     results_source: str
     settings: GateSettings
+    statistic: str = ""
+    """How processes became one number (the baseline's statistic, described)."""
 
 
 def tolerance(metric: BaselineMetric, settings: GateSettings) -> float:
@@ -218,6 +220,7 @@ def run_gate(
                 estimate(
                     data,
                     m.spec,
+                    statistic=baseline.statistic,
                     n_boot=settings.n_boot,
                     seed=settings.seed,
                     confidence=settings.confidence,
@@ -263,7 +266,16 @@ def run_gate(
                 row.notes.append("measured on a busy machine")
 
     verdict = _overall(rows, differences, results, settings)
-    return GateReport(verdict, rows, differences, notes, baseline_source, results.source, settings)
+    return GateReport(
+        verdict,
+        rows,
+        differences,
+        notes,
+        baseline_source,
+        results.source,
+        settings,
+        baseline.statistic.describe(),
+    )
 
 
 def _remeasure(

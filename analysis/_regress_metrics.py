@@ -1,8 +1,9 @@
-"""The gated metrics: within-run ratios, each a ratio of two benchmarks' medians.
+"""The gated metrics: within-run ratios of two benchmarks' typical undisturbed time per op.
 
 Absolute times move between CI jobs; ratios of two benchmarks measured in the same job
-do not (much). Every metric here is median(numerator) / median(denominator) over the
-per-process means of two benchmarks of one result set:
+do not (much). Every metric here is location(numerator) / location(denominator) of two
+benchmarks of one result set, where each pyperf process contributes one number and
+the location is a quantile over processes (see ``Statistic``):
 
 - ``ft/gil``: free-threaded time per op / default-build time per op, one benchmark at
   1 thread (also ``ft-gil/gil`` when that arm ran). Higher is worse.
@@ -11,23 +12,70 @@ per-process means of two benchmarks of one result set:
 - ``lock-overhead``: a locked-increment variant's time per op / the unlocked
   per-thread increment's, same arm and thread count. Higher is worse.
 
-The confidence interval is a seeded percentile bootstrap: each side's per-process
-means are resampled with replacement and the ratio of medians recomputed.
+The confidence interval is a seeded percentile bootstrap: each side's processes are
+resampled with replacement and the ratio recomputed.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from analysis._regress_data import Key, ResultSet, ordered_arms
+from analysis._regress_data import Key, Process, ResultSet, ordered_arms
 
 UNLOCKED = "increment-per-thread"
 LOCKED_FAMILY = "locked-increment-"
 SPEEDUP_THREADS = 2
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """How processes become one number per benchmark.
+
+    Default: each process contributes its *fastest* value and the benchmark its *lower
+    quartile* over processes. Why: on a shared machine interference only ever slows a
+    value down, in bursts of seconds that can cover several processes (values 1.8x
+    slower); the median of per-process means moves with each burst, the lower quartile
+    of per-process minima does not (baseline spread about 1% instead of 3-15% on the
+    2-core machines). ``per_process="mean", quantile=0.5`` gives the analysis' plain
+    median of per-process means. A baseline records its statistic; the gate uses it.
+    """
+
+    per_process: str = "min"
+    """"min" or "mean" of a process's values."""
+    quantile: float = 0.25
+    """Quantile over processes (0.5: the median)."""
+
+    def __post_init__(self) -> None:
+        if self.per_process not in ("min", "mean") or not 0 < self.quantile < 1:
+            raise ValueError(f"bad statistic {self.per_process}/{self.quantile}")
+
+    def reduce(self, processes: list[Process]) -> np.ndarray:
+        """One number per process."""
+        pick = min if self.per_process == "min" else statistics.fmean
+        return np.asarray([pick(values) for values in processes], dtype=float)
+
+    def locate(self, samples: np.ndarray) -> np.ndarray:
+        """The quantile over the last axis."""
+        return np.quantile(samples, self.quantile, axis=-1)
+
+    def describe(self) -> str:
+        where = "median" if self.quantile == 0.5 else f"{self.quantile:g} quantile"
+        return f"{where} of per-process {'minima' if self.per_process == 'min' else 'means'}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"per_process": self.per_process, "quantile": self.quantile}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Statistic:
+        """A baseline's statistic; baselines without one used medians of means."""
+        if not data:
+            return cls("mean", 0.5)
+        return cls(str(data["per_process"]), float(data["quantile"]))
 
 
 @dataclass(frozen=True)
@@ -103,24 +151,31 @@ def discover(keys: Iterable[Key]) -> list[MetricSpec]:
     return specs
 
 
-def point(num: list[float], den: list[float]) -> float:
-    """Ratio of the medians."""
-    return float(np.median(num) / np.median(den))
+def point(results: ResultSet, spec: MetricSpec, statistic: Statistic) -> float:
+    """The metric's value in ``results`` (KeyError if a benchmark is missing)."""
+    num = statistic.reduce(results.processes[spec.num])
+    den = statistic.reduce(results.processes[spec.den])
+    return float(statistic.locate(num) / statistic.locate(den))
 
 
 def estimate(
-    results: ResultSet, spec: MetricSpec, *, n_boot: int, seed: int, confidence: float = 0.95
+    results: ResultSet,
+    spec: MetricSpec,
+    *,
+    statistic: Statistic,
+    n_boot: int,
+    seed: int,
+    confidence: float = 0.95,
 ) -> Estimate | None:
-    """The metric's ratio of medians with a seeded bootstrap CI; None if a side is missing."""
-    num = results.means.get(spec.num)
-    den = results.means.get(spec.den)
-    if not num or not den:
+    """The metric's value with a seeded bootstrap CI; None if a benchmark is missing."""
+    if not results.processes.get(spec.num) or not results.processes.get(spec.den):
         return None
+    a = statistic.reduce(results.processes[spec.num])
+    b = statistic.reduce(results.processes[spec.den])
     rng = np.random.default_rng(seed)
-    a = np.asarray(num, dtype=float)
-    b = np.asarray(den, dtype=float)
-    boot_a = np.median(rng.choice(a, size=(n_boot, a.size), replace=True), axis=1)
-    boot_b = np.median(rng.choice(b, size=(n_boot, b.size), replace=True), axis=1)
+    boot_a = statistic.locate(rng.choice(a, size=(n_boot, a.size), replace=True))
+    boot_b = statistic.locate(rng.choice(b, size=(n_boot, b.size), replace=True))
     tail = (1 - confidence) / 2 * 100
     lo, hi = np.percentile(boot_a / boot_b, [tail, 100 - tail])
-    return Estimate(point(num, den), float(lo), float(hi), min(a.size, b.size))
+    value = float(statistic.locate(a) / statistic.locate(b))
+    return Estimate(value, float(lo), float(hi), min(a.size, b.size))

@@ -43,9 +43,9 @@ def render_markdown(report: GateReport) -> str:
         f"Baseline `{report.baseline_source}`; run `{report.results_source}`. "
         f"Tolerance per metric = max({s.fixed_tolerance * 100:.0f}%, "
         f"{s.spread_factor:g} × baseline spread); a regression needs the whole "
-        f"{s.confidence * 100:.0f}% CI (bootstrap over per-process means, {s.n_boot} "
-        f"resamples, seed {s.seed}) beyond it. Ratios within one run; absolute times are "
-        "not gated.",
+        f"{s.confidence * 100:.0f}% CI (bootstrap over processes, {s.n_boot} "
+        f"resamples, seed {s.seed}) beyond it. Each value is a ratio within one run of the "
+        f"{report.statistic}; absolute times are not gated.",
         "",
         "| metric | kind | baseline | now | CI | change | tolerance | verdict | notes |",
         "|---|---|---|---|---|---|---|---|---|",

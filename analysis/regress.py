@@ -62,6 +62,7 @@ from analysis._regress_measure import (
     resolve_python,
     run_arms,
 )
+from analysis._regress_metrics import Statistic
 from analysis._regress_report import append_step_summary, render_markdown
 
 PROG = "python -m analysis.regress"
@@ -300,6 +301,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     base.add_argument("--match-version", choices=("minor", "micro"), default="minor")
     base.add_argument(
+        "--statistic",
+        default="min:0.25",
+        metavar="PER_PROCESS:Q",
+        help="how a benchmark's processes become one number: per-process min or mean, "
+        "then the quantile Q over processes (default min:0.25; mean:0.5 is the plain "
+        "median of means); the gate uses the baseline's",
+    )
+    base.add_argument(
         "--allow-busy",
         action="store_true",
         help="accept runs measured while the load average exceeded the cpu count",
@@ -492,6 +501,14 @@ def cmd_measure(args: argparse.Namespace) -> int:
     return 0
 
 
+def _statistic(text: str) -> Statistic:
+    per_process, _, quantile = text.partition(":")
+    try:
+        return Statistic(per_process, float(quantile or 0.5))
+    except ValueError:
+        raise UsageError(f"--statistic {text!r}: expected min:Q or mean:Q with 0 < Q < 1") from None
+
+
 def cmd_baseline(args: argparse.Namespace) -> int:
     """Build a baseline from N repeated runs (measured now, or existing directories)."""
     arms = _arms(args.arms)
@@ -525,6 +542,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         measure=how,
         version_level=args.match_version,
         max_load_factor=0.0 if args.allow_busy else 1.0,
+        statistic=_statistic(args.statistic),
     )
     out = args.out or BASELINE_DIR / f"{baseline.machine_class}.json"
     baseline.dump(out)

@@ -18,7 +18,7 @@ import pytest
 
 from analysis import regress
 from analysis._regress_baseline import BaselineMetric, load_baseline
-from analysis._regress_data import ResultSet, load_results
+from analysis._regress_data import Environment, ResultSet, load_results
 from analysis._regress_gate import (
     EXIT_INCONCLUSIVE,
     EXIT_PASS,
@@ -33,7 +33,7 @@ from analysis._regress_gate import (
     run_gate,
 )
 from analysis._regress_measure import MeasureError
-from analysis._regress_metrics import Estimate, MetricSpec, discover, estimate
+from analysis._regress_metrics import Estimate, MetricSpec, Statistic, discover, estimate
 
 DATA = Path(__file__).resolve().parent / "data" / "regress"
 BASELINE = DATA / "baseline.json"
@@ -195,13 +195,42 @@ def test_judge_missing() -> None:
 def test_bootstrap_is_seeded() -> None:
     results = load_results([DATA / "run-wide"])
     spec = load_baseline(BASELINE).metrics["ft/gil increment-per-thread t1"].spec
-    first = estimate(results, spec, n_boot=500, seed=7)
-    assert first == estimate(results, spec, n_boot=500, seed=7)
+    first = estimate(results, spec, statistic=Statistic(), n_boot=500, seed=7)
+    assert first == estimate(results, spec, statistic=Statistic(), n_boot=500, seed=7)
     assert first is not None and first.lo <= first.value <= first.hi
 
 
+def test_lower_quartile_of_minima_ignores_a_slow_burst() -> None:
+    """Interference only slows values down; a burst over half the processes must not count."""
+    fast = [(1.00, 1.01, 1.02)] * 8
+    burst = [(1.8, 1.8, 1.81)] * 4 + [(1.00, 1.01, 1.02)] * 4
+    results = ResultSet("hand-made", {("ft", "b", 1): burst, ("gil", "b", 1): fast}, Environment())
+    spec = MetricSpec("m", "ft/gil", ("ft", "b", 1), ("gil", "b", 1), True)
+    robust = estimate(results, spec, statistic=Statistic(), n_boot=200, seed=1)
+    plain = estimate(results, spec, statistic=Statistic("mean", 0.5), n_boot=200, seed=1)
+    assert robust is not None and plain is not None
+    assert robust.value == pytest.approx(1.0)
+    assert plain.value == pytest.approx((1.8033 + 1.01) / 2 / 1.01, rel=1e-3)
+
+
+def test_statistic_of_old_baselines_is_the_median_of_means() -> None:
+    assert Statistic.from_dict(None) == Statistic("mean", 0.5)
+    assert Statistic.from_dict({"per_process": "min", "quantile": 0.25}) == Statistic()
+    with pytest.raises(ValueError):
+        Statistic("max", 0.5)
+
+
+def test_baseline_statistic_option(tmp_path: Path) -> None:
+    out = tmp_path / "b.json"
+    sources = [str(DATA / f"base-{i}") for i in (1, 2, 3)]
+    argv = ["baseline", "--from", *sources, "--out", str(out), "--statistic", "mean:0.5"]
+    assert regress.main(argv) == 0
+    assert load_baseline(out).statistic == Statistic("mean", 0.5)
+    assert regress.main([*argv[:-1], "median"]) == EXIT_USAGE
+
+
 def test_discover_names_the_three_kinds() -> None:
-    keys = load_results([DATA / "run-pass"]).means
+    keys = load_results([DATA / "run-pass"]).processes
     names = {spec.name for spec in discover(keys)}
     assert "ft/gil increment-per-thread t1" in names
     assert "speedup t2 gil cpu-control-sum-squares" in names
@@ -367,8 +396,8 @@ def test_measure_command_interleaves_rounds(
     # the merged file holds every round's processes (pyperf's merge of runs)
     merged = load_results([out])
     one_round = load_results([DATA / "run-regression"])
-    for key, values in one_round.means.items():
-        assert len(merged.means[key]) == 4 * len(values)
+    for key, runs in one_round.processes.items():
+        assert len(merged.processes[key]) == 4 * len(runs)
 
 
 def test_check_measure_then_gate(
