@@ -59,7 +59,8 @@ Key = tuple[str, str, int]
 """(arm, benchmark ``family-variant``, threads)."""
 
 Process = tuple[float, ...]
-"""The values (seconds per op) of one pyperf worker process."""
+"""The values (seconds per op) of one pyperf worker process. A result set keeps each
+benchmark's processes in the order they ran."""
 
 
 @dataclass
@@ -176,8 +177,10 @@ def _arm_of(path: Path, metadata: dict[str, Any]) -> str:
     return stem[len("bench-") :] if stem.startswith("bench-") else stem
 
 
-def load_file(path: Path, processes: dict[Key, list[Process]], env: Environment) -> set[str]:
-    """Add one pyperf file's processes to ``processes``; update ``env``; return injections."""
+def load_file(
+    path: Path, processes: dict[Key, list[tuple[str, Process]]], env: Environment
+) -> set[str]:
+    """Add one pyperf file's (start date, values) per process; update ``env``; return injections."""
     try:
         suite = pyperf.BenchmarkSuite.load(str(path))
     except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
@@ -201,7 +204,8 @@ def load_file(path: Path, processes: dict[Key, list[Process]], env: Environment)
                 continue  # calibration run
             md = {**common, **run.get_metadata()}
             arm = _arm_of(path, md)
-            processes.setdefault((arm, base, int(threads)), []).append(tuple(values))
+            dated = (str(md.get("date", "")), tuple(values))
+            processes.setdefault((arm, base, int(threads)), []).append(dated)
             if INJECT_KEY in md:
                 injected.add(str(md[INJECT_KEY]))
             arm_env = env.arms.setdefault(arm, ArmEnv())
@@ -244,11 +248,18 @@ def load_results(paths: Iterable[Path]) -> ResultSet:
             raise ResultsError(f"{path}: no such file or directory")
     if not files:
         raise ResultsError(f"no bench-*.json result files in {', '.join(names)}")
-    processes: dict[Key, list[Process]] = {}
+    dated: dict[Key, list[tuple[str, Process]]] = {}
     env = Environment()
     injected: set[str] = set()
     for file in files:
-        injected |= load_file(file, processes, env)
-    if not processes:
+        injected |= load_file(file, dated, env)
+    if not dated:
         raise ResultsError(f"no gilbench benchmarks (name-tN) in {', '.join(names)}")
+    # Chronological order (pyperf's ISO dates sort as text; a stable sort keeps file
+    # order where dates are missing): the paired statistic pairs the k-th process of
+    # one benchmark with the k-th of another, measured in the same interleaved round.
+    processes = {
+        key: [values for _, values in sorted(runs, key=lambda run: run[0])]
+        for key, runs in dated.items()
+    }
     return ResultSet(", ".join(names), processes, env, sorted(injected))

@@ -57,6 +57,8 @@ class GateSettings:
     max_load_factor: float = 1.0
     """A run whose median 1-minute load average exceeds this x cpu count was measured on
     a busy machine: its regressions are not trusted (0: never)."""
+    min_processes: int = 3
+    """Fewer undisturbed processes than this on either side of a ratio: inconclusive."""
 
 
 @dataclass
@@ -105,16 +107,27 @@ def judge(metric: BaselineMetric, now: Estimate | None, settings: GateSettings) 
         row.verdict = MISSING
         row.notes.append("a benchmark of this metric is not in the run")
         return row
+    if now.dropped:
+        row.notes.append(f"{now.dropped} disturbed process(es) dropped")
     ends = sorted((row.worse(now.lo), row.worse(now.hi)))
-    if ends[1] - ends[0] > settings.max_ci_factor * tol:
-        # Checked first: a wide interval from a few bad processes must not fail CI.
+    if now.processes < settings.min_processes:
+        row.verdict = INCONCLUSIVE
+        row.notes.append(
+            f"only {now.processes} undisturbed process(es) on one side "
+            f"(< {settings.min_processes}): unstable data"
+        )
+    elif ends[0] > 1 + tol:
+        # The whole interval is beyond the tolerance: a regression, however wide the
+        # interval (interference only slows runs down, so a wide interval that still
+        # clears the tolerance is no weaker evidence). Re-measured before it counts.
+        row.verdict = REGRESSION
+    elif ends[1] - ends[0] > settings.max_ci_factor * tol:
+        # Too wide to call a pass: unstable data, not a failure.
         row.verdict = INCONCLUSIVE
         row.notes.append(
             f"CI too wide ({(ends[1] - ends[0]) * 100:.0f}% > "
             f"{settings.max_ci_factor * tol * 100:.0f}%): unstable data"
         )
-    elif ends[0] > 1 + tol:
-        row.verdict = REGRESSION
     elif ends[1] < 1 - tol:
         row.notes.append("improved beyond the tolerance: consider refreshing the baseline")
     return row

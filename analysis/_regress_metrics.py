@@ -3,7 +3,7 @@
 Absolute times move between CI jobs; ratios of two benchmarks measured in the same job
 do not (much). Every metric here is location(numerator) / location(denominator) of two
 benchmarks of one result set, where each pyperf process contributes one number and
-the location is a quantile over processes (see ``Statistic``):
+the location is a quantile over the undisturbed processes (see ``Statistic``):
 
 - ``ft/gil``: free-threaded time per op / default-build time per op, one benchmark at
   1 thread (also ``ft-gil/gil`` when that arm ran). Higher is worse.
@@ -36,46 +36,109 @@ SPEEDUP_THREADS = 2
 class Statistic:
     """How processes become one number per benchmark.
 
-    Default: each process contributes its *fastest* value and the benchmark its *lower
-    quartile* over processes. Why: on a shared machine interference only ever slows a
-    value down, in bursts of seconds that can cover several processes (values 1.8x
-    slower); the median of per-process means moves with each burst, the lower quartile
-    of per-process minima does not (baseline spread about 1% instead of 3-15% on the
-    2-core machines). ``per_process="mean", quantile=0.5`` gives the analysis' plain
-    median of per-process means. A baseline records its statistic; the gate uses it.
+    Default: each process contributes its *fastest* value; processes more than ``trim``
+    (30%) slower than the benchmark's fastest process are dropped as disturbed; the
+    benchmark's number is the *median* of the processes kept. Why: on the shared 2-core
+    machines interference only ever slows a value down, and it comes in bursts of
+    seconds during which a whole process runs 1.5-2x slower (the virtual CPU gets half
+    a physical core); undisturbed processes agree within a few percent. A median over
+    a mix of the two modes jumps between them (bootstrap intervals 40-100% wide); the
+    median of the undisturbed processes does not. A real slowdown of the code moves every
+    process, the fastest included, so dropping is relative to the same benchmark's
+    fastest process and cannot hide it; a regression that slows only some processes
+    (a bimodal one) is what this statistic gives up. ``per_process="mean", quantile=0.5,
+    trim=0`` gives the analysis' plain median of per-process means. A baseline records
+    its statistic; the gate uses it.
     """
 
     per_process: str = "min"
     """"min" or "mean" of a process's values."""
-    quantile: float = 0.25
-    """Quantile over processes (0.5: the median)."""
+    quantile: float = 0.5
+    """Quantile over the processes kept (0.5: the median)."""
+    trim: float = 0.3
+    """Drop processes slower than (1 + trim) x the fastest one (0: keep all; unpaired only)."""
+    paired: bool = False
+    """Pair the k-th process of the numerator with the k-th of the denominator (the
+    same interleaved round, seconds apart) and take the quantile of the pair ratios."""
 
     def __post_init__(self) -> None:
         if self.per_process not in ("min", "mean") or not 0 < self.quantile < 1:
             raise ValueError(f"bad statistic {self.per_process}/{self.quantile}")
+        if not self.trim >= 0:  # also refuses NaN
+            raise ValueError(f"bad trim {self.trim}")
 
     def reduce(self, processes: list[Process]) -> np.ndarray:
-        """One number per process."""
-        pick = min if self.per_process == "min" else statistics.fmean
-        return np.asarray([pick(values) for values in processes], dtype=float)
+        """One number per process kept (disturbed processes dropped, see ``trim``)."""
+        values = self.each_process(processes)
+        if self.trim > 0 and values.size:
+            values = values[values <= (1 + self.trim) * values.min()]
+        return values
 
     def locate(self, samples: np.ndarray) -> np.ndarray:
         """The quantile over the last axis."""
         return np.quantile(samples, self.quantile, axis=-1)
 
+    def each_process(self, processes: list[Process]) -> np.ndarray:
+        """One number per process, nothing dropped."""
+        pick = min if self.per_process == "min" else statistics.fmean
+        return np.asarray([pick(values) for values in processes], dtype=float)
+
+    def sides(self, num: list[Process], den: list[Process]) -> tuple[np.ndarray, np.ndarray]:
+        """The per-process numbers each side contributes (kept processes / paired ones)."""
+        if self.paired:
+            n = min(len(num), len(den))
+            return self.each_process(num[:n]), self.each_process(den[:n])
+        return self.reduce(num), self.reduce(den)
+
+    def ratio(self, a: np.ndarray, b: np.ndarray) -> float:
+        """The metric's value from the two sides' per-process numbers (``sides``)."""
+        if self.paired:
+            return float(self.locate(a / b))
+        return float(self.locate(a) / self.locate(b))
+
+    def bootstrap(
+        self, a: np.ndarray, b: np.ndarray, rng: np.random.Generator, n_boot: int
+    ) -> np.ndarray:
+        """``n_boot`` resampled values of ``ratio`` (pairs, or each side, with replacement)."""
+        if self.paired:
+            ratios = a / b
+            return self.locate(rng.choice(ratios, size=(n_boot, ratios.size), replace=True))
+        boot_a = self.locate(rng.choice(a, size=(n_boot, a.size), replace=True))
+        boot_b = self.locate(rng.choice(b, size=(n_boot, b.size), replace=True))
+        return np.asarray(boot_a / boot_b)
+
     def describe(self) -> str:
         where = "median" if self.quantile == 0.5 else f"{self.quantile:g} quantile"
-        return f"{where} of per-process {'minima' if self.per_process == 'min' else 'means'}"
+        kind = "minima" if self.per_process == "min" else "means"
+        if self.paired:
+            return (
+                f"{where} over interleaved rounds of the ratio of per-process {kind} "
+                "measured in the same round"
+            )
+        text = f"{where} of per-process {kind}"
+        if self.trim > 0:
+            text += f" (processes over {1 + self.trim:g}x the fastest dropped as disturbed)"
+        return text
 
     def as_dict(self) -> dict[str, Any]:
-        return {"per_process": self.per_process, "quantile": self.quantile}
+        return {
+            "per_process": self.per_process,
+            "quantile": self.quantile,
+            "trim": self.trim,
+            "paired": self.paired,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Statistic:
         """A baseline's statistic; baselines without one used medians of means."""
         if not data:
-            return cls("mean", 0.5)
-        return cls(str(data["per_process"]), float(data["quantile"]))
+            return cls("mean", 0.5, 0.0)
+        return cls(
+            str(data["per_process"]),
+            float(data["quantile"]),
+            float(data.get("trim", 0)),
+            bool(data.get("paired", False)),
+        )
 
 
 @dataclass(frozen=True)
@@ -119,7 +182,9 @@ class Estimate:
     lo: float
     hi: float
     processes: int
-    """Fewest processes on either side of the ratio."""
+    """Fewest processes kept on either side of the ratio."""
+    dropped: int = 0
+    """Processes dropped as disturbed, both sides together (``Statistic.trim``)."""
 
 
 def discover(keys: Iterable[Key]) -> list[MetricSpec]:
@@ -153,9 +218,8 @@ def discover(keys: Iterable[Key]) -> list[MetricSpec]:
 
 def point(results: ResultSet, spec: MetricSpec, statistic: Statistic) -> float:
     """The metric's value in ``results`` (KeyError if a benchmark is missing)."""
-    num = statistic.reduce(results.processes[spec.num])
-    den = statistic.reduce(results.processes[spec.den])
-    return float(statistic.locate(num) / statistic.locate(den))
+    a, b = statistic.sides(results.processes[spec.num], results.processes[spec.den])
+    return statistic.ratio(a, b)
 
 
 def estimate(
@@ -168,14 +232,17 @@ def estimate(
     confidence: float = 0.95,
 ) -> Estimate | None:
     """The metric's value with a seeded bootstrap CI; None if a benchmark is missing."""
-    if not results.processes.get(spec.num) or not results.processes.get(spec.den):
+    num, den = results.processes.get(spec.num), results.processes.get(spec.den)
+    if not num or not den:
         return None
-    a = statistic.reduce(results.processes[spec.num])
-    b = statistic.reduce(results.processes[spec.den])
-    rng = np.random.default_rng(seed)
-    boot_a = statistic.locate(rng.choice(a, size=(n_boot, a.size), replace=True))
-    boot_b = statistic.locate(rng.choice(b, size=(n_boot, b.size), replace=True))
+    a, b = statistic.sides(num, den)
+    draws = statistic.bootstrap(a, b, np.random.default_rng(seed), n_boot)
     tail = (1 - confidence) / 2 * 100
-    lo, hi = np.percentile(boot_a / boot_b, [tail, 100 - tail])
-    value = float(statistic.locate(a) / statistic.locate(b))
-    return Estimate(value, float(lo), float(hi), min(a.size, b.size))
+    lo, hi = np.percentile(draws, [tail, 100 - tail])
+    return Estimate(
+        statistic.ratio(a, b),
+        float(lo),
+        float(hi),
+        min(a.size, b.size),
+        len(num) + len(den) - a.size - b.size,
+    )

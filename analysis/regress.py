@@ -226,6 +226,14 @@ def build_parser() -> argparse.ArgumentParser:
         "on a busy machine: its regressions become inconclusive (default 1; 0: off)",
     )
     tol.add_argument(
+        "--min-processes",
+        type=_positive_int,
+        default=3,
+        metavar="N",
+        help="fewer undisturbed processes than N on either side of a ratio is "
+        "inconclusive (default 3)",
+    )
+    tol.add_argument(
         "--allow-missing",
         action="store_true",
         help="a baseline metric missing from the run is reported, not inconclusive",
@@ -302,11 +310,13 @@ def build_parser() -> argparse.ArgumentParser:
     base.add_argument("--match-version", choices=("minor", "micro"), default="minor")
     base.add_argument(
         "--statistic",
-        default="min:0.25",
-        metavar="PER_PROCESS:Q",
-        help="how a benchmark's processes become one number: per-process min or mean, "
-        "then the quantile Q over processes (default min:0.25; mean:0.5 is the plain "
-        "median of means); the gate uses the baseline's",
+        default="min:0.5:0.3",
+        metavar="[paired:]PER_PROCESS:Q[:TRIM]",
+        help="how a benchmark's processes become one number: per-process min or mean; "
+        "processes slower than (1 + TRIM) x the fastest dropped as disturbed; then the "
+        "quantile Q over the rest (default min:0.5:0.3; mean:0.5 is the plain median of "
+        "means; paired: the quantile of ratios of processes of the same round); the gate "
+        "uses the baseline's",
     )
     base.add_argument(
         "--allow-busy",
@@ -410,6 +420,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         version_level=args.match_version,
         allow_missing=args.allow_missing,
         max_load_factor=args.max_load_factor,
+        min_processes=args.min_processes,
     )
     explicit = parse_python_options(args.python)
     bench_args = _bench_args(args.bench_args, baseline)
@@ -502,11 +513,16 @@ def cmd_measure(args: argparse.Namespace) -> int:
 
 
 def _statistic(text: str) -> Statistic:
-    per_process, _, quantile = text.partition(":")
+    paired = text.startswith("paired:")
+    per_process, _, rest = text.removeprefix("paired:").partition(":")
+    quantile, _, trim = rest.partition(":")
     try:
-        return Statistic(per_process, float(quantile or 0.5))
+        return Statistic(per_process, float(quantile or 0.5), float(trim or 0), paired)
     except ValueError:
-        raise UsageError(f"--statistic {text!r}: expected min:Q or mean:Q with 0 < Q < 1") from None
+        raise UsageError(
+            f"--statistic {text!r}: expected [paired:]min:Q[:TRIM] or [paired:]mean:Q[:TRIM] "
+            "with 0 < Q < 1 and TRIM >= 0"
+        ) from None
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:

@@ -180,7 +180,8 @@ class BenchRun:
         if code == 124:
             return (
                 "hung",
-                f"benchmark {item.name} hung: no result within {self.timeout:g} s (deadlock?)",
+                f"benchmark {item.name} hung: no result within {self.timeout:g} s "
+                "(deadlocked, or too slow for --timeout)",
             )
         if code != 0:
             cause = _error_line(text)

@@ -170,6 +170,8 @@ def metric(value: float = 1.0, spread: float = 0.0, higher_is_worse: bool = True
         (Estimate(1.12, 1.08, 1.16, 8), 0.0, True, PASS),  # CI straddles 10%
         (Estimate(1.05, 1.00, 1.10, 8), 0.0, True, PASS),
         (Estimate(1.20, 0.90, 1.50, 8), 0.0, True, INCONCLUSIVE),  # width 60% > 2 x 10%
+        (Estimate(1.40, 1.15, 1.70, 8), 0.0, True, REGRESSION),  # wide, but all beyond 10%
+        (Estimate(1.25, 1.20, 1.30, 2), 0.0, True, INCONCLUSIVE),  # 2 undisturbed processes
         (Estimate(1.20, 1.18, 1.22, 8), 0.05, True, REGRESSION),  # tol 15%
         (Estimate(1.14, 1.12, 1.16, 8), 0.05, True, PASS),  # beyond 10%, within 3 x 5%
         (Estimate(0.75, 0.72, 0.78, 8), 0.0, False, REGRESSION),  # a speedup fell 25%
@@ -200,24 +202,73 @@ def test_bootstrap_is_seeded() -> None:
     assert first is not None and first.lo <= first.value <= first.hi
 
 
-def test_lower_quartile_of_minima_ignores_a_slow_burst() -> None:
+def test_dropping_disturbed_processes_ignores_a_slow_burst() -> None:
     """Interference only slows values down; a burst over half the processes must not count."""
     fast = [(1.00, 1.01, 1.02)] * 8
     burst = [(1.8, 1.8, 1.81)] * 4 + [(1.00, 1.01, 1.02)] * 4
     results = ResultSet("hand-made", {("ft", "b", 1): burst, ("gil", "b", 1): fast}, Environment())
     spec = MetricSpec("m", "ft/gil", ("ft", "b", 1), ("gil", "b", 1), True)
     robust = estimate(results, spec, statistic=Statistic(), n_boot=200, seed=1)
-    plain = estimate(results, spec, statistic=Statistic("mean", 0.5), n_boot=200, seed=1)
+    plain = estimate(results, spec, statistic=Statistic("mean", 0.5, 0.0), n_boot=200, seed=1)
     assert robust is not None and plain is not None
     assert robust.value == pytest.approx(1.0)
+    assert (robust.lo, robust.hi) == (pytest.approx(1.0), pytest.approx(1.0))
+    assert robust.dropped == 4 and robust.processes == 4
     assert plain.value == pytest.approx((1.8033 + 1.01) / 2 / 1.01, rel=1e-3)
+    assert plain.dropped == 0
 
 
-def test_statistic_of_old_baselines_is_the_median_of_means() -> None:
-    assert Statistic.from_dict(None) == Statistic("mean", 0.5)
-    assert Statistic.from_dict({"per_process": "min", "quantile": 0.25}) == Statistic()
+def test_dropping_cannot_hide_a_slowdown_of_every_process() -> None:
+    """The cut is relative to the same benchmark's fastest process: a uniform +25% stays."""
+    base = [(1.00 + i / 100, 1.01 + i / 100) for i in range(8)]
+    slowed = [tuple(v * 1.25 for v in values) for values in base]
+    processes = {("gil", "a", 1): slowed, ("gil", "b", 1): base}
+    results = ResultSet("hand-made", processes, Environment())
+    spec = MetricSpec("m", "lock-overhead", ("gil", "a", 1), ("gil", "b", 1), True)
+    got = estimate(results, spec, statistic=Statistic(), n_boot=200, seed=1)
+    assert got is not None and got.dropped == 0
+    assert got.value == pytest.approx(1.25)
+
+
+def test_paired_statistic_pairs_processes_of_the_same_round() -> None:
+    # Round k ran both benchmarks at the machine's speed of that moment (x1 or x2).
+    speed = [1, 2, 1, 2, 2, 1]
+    num = [(3.0 * s,) for s in speed]
+    den = [(1.0 * s,) for s in speed]
+    results = ResultSet("hand-made", {("gil", "a", 1): num, ("gil", "b", 1): den}, Environment())
+    spec = MetricSpec("m", "lock-overhead", ("gil", "a", 1), ("gil", "b", 1), True)
+    paired = Statistic("min", 0.5, 0.0, paired=True)
+    got = estimate(results, spec, statistic=paired, n_boot=200, seed=1)
+    assert got is not None
+    assert (got.value, got.lo, got.hi) == (pytest.approx(3.0),) * 3
+
+
+def test_processes_are_kept_in_the_order_they_ran(tmp_path: Path) -> None:
+    """Files of later rounds may sort first by name; pairing needs the time order."""
+    suite = json.loads((DATA / "run-pass" / "bench-gil.json").read_text())
+    bench = suite["benchmarks"][0]
+    early, late = bench["runs"][0], bench["runs"][1]
+    # The later process goes into the file that loads first (a-... before b-...).
+    for name, run, date in (
+        ("bench-a.json", late, "2026-01-01 10:00:09"),
+        ("bench-b.json", early, "2026-01-01 10:00:01"),
+    ):
+        one = {**suite, "benchmarks": [{**bench, "runs": [{**run, "metadata": {"date": date}}]}]}
+        (tmp_path / name).write_text(json.dumps(one))
+    processes = load_results([tmp_path]).processes
+    assert list(processes.values()) == [[tuple(early["values"]), tuple(late["values"])]]
+
+
+def test_statistic_of_old_baselines() -> None:
+    assert Statistic.from_dict(None) == Statistic("mean", 0.5, 0.0)
+    assert Statistic.from_dict({"per_process": "min", "quantile": 0.25}) == Statistic(
+        "min", 0.25, 0.0
+    )
+    assert Statistic.from_dict(Statistic().as_dict()) == Statistic()
     with pytest.raises(ValueError):
         Statistic("max", 0.5)
+    with pytest.raises(ValueError):
+        Statistic("min", 0.5, -0.1)
 
 
 def test_baseline_statistic_option(tmp_path: Path) -> None:
@@ -225,7 +276,11 @@ def test_baseline_statistic_option(tmp_path: Path) -> None:
     sources = [str(DATA / f"base-{i}") for i in (1, 2, 3)]
     argv = ["baseline", "--from", *sources, "--out", str(out), "--statistic", "mean:0.5"]
     assert regress.main(argv) == 0
-    assert load_baseline(out).statistic == Statistic("mean", 0.5)
+    assert load_baseline(out).statistic == Statistic("mean", 0.5, 0.0)
+    assert regress.main([*argv[:-1], "paired:min:0.5"]) == 0
+    assert load_baseline(out).statistic == Statistic("min", 0.5, 0.0, paired=True)
+    assert regress.main([*argv[:-1], "min:0.5:0.2"]) == 0
+    assert load_baseline(out).statistic == Statistic("min", 0.5, 0.2)
     assert regress.main([*argv[:-1], "median"]) == EXIT_USAGE
 
 
