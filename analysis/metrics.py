@@ -791,11 +791,13 @@ def family_summary(
     """One row per (group, family): the report's summary table.
 
     Benchmarks in :data:`NOT_AN_OPERATION` are left out. Columns: group, family,
-    variants, threads_cores (N used "at the core count"), ft_gil_1t / _lo / _hi and
-    ft_gil_cores / _lo / _hi (:func:`family_ratios`), speedup_cores_<arm> (geometric
-    mean of the variants' speedups at N; arm with ``_`` for ``-``), crossover (family
-    level, :func:`crossover`), loss_gil / loss_ft (median loss rate over all trials of
-    the family's race variant at N; increment and locked-increment only).
+    variants, variants_cores (variants measured at N in every arm of the family; the
+    figures at N cover only these), threads_cores (N used "at the core count"),
+    ft_gil_1t / _lo / _hi and ft_gil_cores / _lo / _hi (:func:`family_ratios`),
+    speedup_cores_<arm> (geometric mean of the variants' speedups at N; arm with ``_``
+    for ``-``), crossover (family level, :func:`crossover`), loss_gil / loss_ft (median
+    loss rate over all trials of the family's race variant at N; increment and
+    locked-increment only).
     """
     cells = samples(bench)
     cores = group_cores(bench)
@@ -814,10 +816,17 @@ def family_summary(
             {k[4] for k in cells if k[0] == group and k[2] == family and k[3] in variants}
         )
         n_c = at_cores(threads_all, cores.get(group, 1))
+        # Variants measured at N in every arm that ran the family: the figures at N
+        # average over these only (a benchmark that timed out at N drops out).
+        arms_of_family = {k[1] for k in cells if k[0] == group and k[2] == family}
+        complete_at_n = set(variants)
+        for arm in arms_of_family:
+            complete_at_n &= {k[3] for k in cells if k[:3] == (group, arm, family) and k[4] == n_c}
         record: dict[str, object] = {
             "group": group,
             "family": family,
             "variants": len(variants),
+            "variants_cores": len(complete_at_n),
             "threads_cores": n_c,
         }
         for label, threads in (("1t", 1), ("cores", n_c)):

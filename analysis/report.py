@@ -409,7 +409,7 @@ def _summary_rows(data: GroupData) -> tuple[list[str], list[list[str]]]:
         rows.append(
             [
                 str(r.family),
-                str(r.variants),
+                _variants_text(r.variants, getattr(r, "variants_cores", r.variants), n_c),
                 fmt_ratio(r.ft_gil_1t, r.ft_gil_1t_lo, r.ft_gil_1t_hi),
                 fmt_ratio(r.ft_gil_cores, r.ft_gil_cores_lo, r.ft_gil_cores_hi),
                 speedups,
@@ -418,6 +418,13 @@ def _summary_rows(data: GroupData) -> tuple[list[str], list[list[str]]]:
             ]
         )
     return header, rows
+
+
+def _variants_text(total: object, at_n: object, n_c: object) -> str:
+    """ "2", or "2 (1 at 16 threads)" when some variants are missing at N."""
+    if not _finite(at_n) or int(num(at_n)) >= int(num(total)) or not _finite(n_c):
+        return str(total)
+    return f"{total} ({int(num(at_n))} at {int(num(n_c))} threads)"
 
 
 def _race_table(loss: pd.DataFrame) -> str:
@@ -709,7 +716,10 @@ def render_group(
         parts.append(md_table(header, rows) + "\n")
         parts.append(
             "Ratios are time per op (above 1: ft slower than gil), geometric means over the "
-            "family's variants, with 95% bootstrap CIs. Loss rates: the race variant doing "
+            "family's variants, with 95% bootstrap CIs; where some variants were not "
+            "measured at the higher thread count (a benchmark that timed out, say), the "
+            "variants column says how many were, and the figures there cover only those. "
+            "Loss rates: the race variant doing "
             "the family's operation (`inline` for increment, `locked` for locked-increment).\n"
         )
     for stem, heading, png in drawn:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import metrics
+from analysis import metrics, report
 from analysis.load import load_bench, load_races, load_results
 
 DATA = Path(__file__).resolve().parent / "data" / "analysis"
@@ -280,6 +280,19 @@ def test_family_summary(bench: pd.DataFrame, races: pd.DataFrame) -> None:
     assert increment["loss_gil"] == pytest.approx(0.0)
     assert pd.isna(increment["crossover"])
     assert math.isnan(_one(fam, family="semaphore")["loss_ft"])
+
+
+def test_family_summary_counts_the_variants_measured_at_n(bench: pd.DataFrame) -> None:
+    """A variant missing at N (timed out there) is named: the figures at N skip it."""
+    full = _one(metrics.family_summary(bench, pd.DataFrame(), n_boot=50), family="increment")
+    assert full["variants_cores"] == full["variants"] == 2
+    gone = (bench["arm"] == "ft") & (bench["family"] == "increment") & (bench["threads"] == 2)
+    gone &= bench["variant"] == bench.loc[bench["family"] == "increment", "variant"].min()
+    fam = metrics.family_summary(bench[~gone], pd.DataFrame(), n_boot=50)
+    increment = _one(fam, family="increment")
+    assert (increment["variants"], increment["variants_cores"]) == (2, 1)
+    assert report._variants_text(2, 1, 2) == "2 (1 at 2 threads)"
+    assert report._variants_text(2, 2, 2) == "2"
 
 
 def test_harness_only_benchmark_is_not_averaged_in(tmp_path: Path) -> None:
