@@ -244,5 +244,6 @@ def estimate(
         float(lo),
         float(hi),
         min(a.size, b.size),
-        len(num) + len(den) - a.size - b.size,
+        # Paired mode leaves unmatched processes out; they were not judged disturbed.
+        0 if statistic.paired else len(num) + len(den) - a.size - b.size,
     )
