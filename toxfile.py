@@ -1,17 +1,29 @@
 """Inline tox plugin (tox >= 4.26 loads ``toxfile.py`` by itself): run each ``bench-*`` arm
-on the right interpreter of the matched pair, provisioning the pair on first use.
+on the right interpreter of the matched pair, provisioning the pair on first use, and
+measure the arms of one invocation in one interleaved sweep.
 
 ``bench-gil`` gets the default build (python3.13), ``bench-ft`` and ``bench-ft-gil`` the
 free-threaded build (python3.13t), found or built by ``runners.provision.ensure_pair``
 (so GILBENCH_PYTHON_GIL / GILBENCH_PYTHON_FT / GILBENCH_PYTHON_VERSION apply). The
 interpreter is looked up lazily, when tox first needs the environment's
 ``base_python``: ``tox -e tests``, ``lint`` or ``analysis`` never provision anything.
+
+Interleaving: ``tox -e bench-gil,bench-ft`` must not measure one arm a quarter of an
+hour after the other (the machine's own speed drifts by more than the GIL changes).
+Every bench env of one invocation gets the same ``GILBENCH_SESSION``. The benchmarks of
+all of them run once, in the last one: by then every named arm's environment exists
+(the plugin sets up any that does not yet), and ``GILBENCH_INTERLEAVE`` hands
+runners.arm_job every arm's interpreter; the earlier envs run only their race trials
+(``GILBENCH_BENCH_IN`` names the env that measures them). A lone arm runs alone as
+before. ``tox -p`` runs environments at the same time, which no measurement survives:
+the arms are then not interleaved, and a warning says so.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +44,9 @@ and the pytest-benchmark fast tier's arms)."""
 
 _lock = threading.Lock()  # tox -p resolves environments from several threads
 _pair: Pair | None = None
+_state: Any = None  # tox's State, kept from tox_add_env_config for the run-time hooks
+SESSION = uuid.uuid4().hex[:12]
+"""The session id of this tox invocation: the same in every bench env it runs."""
 
 
 def interpreter_for(kind: str) -> Path:
@@ -76,6 +91,49 @@ class ArmBasePython(MemoryLoader):
 @impl
 def tox_add_env_config(env_conf: Any, state: Any) -> None:
     """Put the arm's interpreter in front of every other source of ``base_python``."""
+    global _state
+    _state = state
     kind = ARM_ENVS.get(env_conf.name)
     if kind is not None:
         env_conf.loaders.insert(0, ArmBasePython(kind))
+
+
+def selected_bench_envs(state: Any) -> list[str]:
+    """The ``bench-<arm>`` environments this invocation runs, in tox's order."""
+    return [
+        name
+        for name in state.envs.iter(only_active=True)
+        if name.startswith("bench-") and name in ARM_ENVS
+    ]
+
+
+def _parallel(state: Any) -> bool:
+    value = getattr(state.conf.options, "parallel", 0)
+    return value not in (0, None, "0")
+
+
+@impl
+def tox_before_run_commands(tox_env: Any) -> None:
+    """Give a bench env its session, and its part in the invocation's interleaved sweep."""
+    if tox_env.name not in ARM_ENVS or not tox_env.name.startswith("bench-") or _state is None:
+        return
+    extra = {"GILBENCH_SESSION": SESSION}
+    selected = selected_bench_envs(_state)
+    if len(selected) > 1 and _parallel(_state):
+        print(
+            "gilbench: WARNING: tox -p runs the arms at the same time; they are measured "
+            "separately, not interleaved, and disturb each other",
+            file=sys.stderr,
+        )
+    elif len(selected) > 1 and tox_env.name in selected:
+        last = selected[-1]
+        if tox_env.name != last:
+            extra["GILBENCH_BENCH_IN"] = last
+        else:
+            arms = []
+            for name in selected:
+                env = tox_env if name == tox_env.name else _state.envs[name]
+                env.setup()  # idempotent: an env that tox already set up is left alone
+                arms.append(f"{name.removeprefix('bench-')}={env.env_python()}")
+            extra["GILBENCH_INTERLEAVE"] = ",".join(arms)
+    tox_env.conf["set_env"].update(extra)

@@ -7,10 +7,21 @@ with ``@workload`` on import; ``all_workloads()`` imports them all (see _registr
 from benchmarks._registry import (
     FAMILY_ORDER,
     Prepared,
+    Stop,
+    ThreadSetup,
     Workload,
     WorkloadError,
     all_workloads,
     workload,
 )
 
-__all__ = ["FAMILY_ORDER", "Prepared", "Workload", "WorkloadError", "all_workloads", "workload"]
+__all__ = [
+    "FAMILY_ORDER",
+    "Prepared",
+    "Stop",
+    "ThreadSetup",
+    "Workload",
+    "WorkloadError",
+    "all_workloads",
+    "workload",
+]

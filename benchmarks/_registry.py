@@ -18,12 +18,47 @@ class WorkloadError(AssertionError):
     """A workload produced a wrong result: the benchmark fails instead of giving a number."""
 
 
+@dataclass(frozen=True)
+class ThreadSetup:
+    """A worker whose state is created by its own thread, before the Barrier (untimed).
+
+    ``make()`` runs in the worker thread itself and returns the callable that thread then
+    runs inside the timed region. On a free-threaded build an object's reference count is
+    cheap only for the thread that created it (biased reference counting), so per-thread
+    state built by the preparing (main) thread would make a no-sharing control pay for
+    sharing; everything a thread uses alone is created here.
+    """
+
+    make: Callable[[], Callable[..., object]]
+
+
+Worker = Callable[..., object] | ThreadSetup
+"""What ``Prepared.workers`` holds: the timed callable itself (it uses state that the
+preparing thread created and shares on purpose), or a ThreadSetup."""
+
+
+class Stop:
+    """The flag of a fixed-duration run: the harness sets ``stop.now`` when time is up.
+
+    Workers poll ``stop.now`` between small batches of operations (a plain attribute
+    read, so polling costs next to nothing) and return how many operations they did.
+    """
+
+    __slots__ = ("now",)
+
+    def __init__(self) -> None:
+        self.now = False
+
+
 @dataclass
 class Prepared:
     """The state of one timed run, as returned by a workload's ``prepare``."""
 
-    workers: Sequence[Callable[[], object]]
-    """One callable per thread, run concurrently inside the timed region."""
+    workers: Sequence[Worker]
+    """One entry per thread, run concurrently inside the timed region. In a fixed-work
+    workload the timed callable takes no argument; in a fixed-duration workload
+    (``Workload.duration``) it is called as ``work(stop)`` and returns its operation
+    count."""
     total_ops: int
     """Operations the run performs, summed over threads (pyperf's ``inner_loops``)."""
     check: Callable[[], None] | None = None
@@ -54,6 +89,15 @@ class Workload:
     """Returns why this workload cannot run on this interpreter, or None when it can."""
     count_ops: Callable[[int, int], int] = field(default=lambda threads, ops: threads * ops)
     """Operations in one run for (threads, ops_per_thread); must equal Prepared.total_ops."""
+    duration: float | None = None
+    """Seconds of one fixed-duration run (threads run until a Stop flag and count their
+    own operations); None for fixed-work workloads, where every thread does
+    ``ops_per_thread`` operations and the run ends with the last one."""
+
+    @property
+    def mode(self) -> str:
+        """``duration`` (fixed-duration runs) or ``work`` (fixed work per thread)."""
+        return "work" if self.duration is None else "duration"
 
     @property
     def name(self) -> str:
@@ -88,12 +132,15 @@ def workload(
     thread_counts: tuple[int, ...] | None = None,
     skip_reason: Callable[[], str | None] | None = None,
     count_ops: Callable[[int, int], int] | None = None,
+    duration: float | None = None,
 ) -> Callable[[Prepare], Prepare]:
     """Register the decorated ``prepare`` function as workload ``family-variant``.
 
     The first line of the function's docstring is the workload's description.
     ``count_ops`` is needed only when a run's operation count is not threads * ops
-    (pyperf must know it, as ``inner_loops``, before the first run).
+    (pyperf must know it, as ``inner_loops``, before the first run). ``duration`` makes
+    it a fixed-duration workload (see ``Workload.duration``); its ``total_ops`` is unknown
+    in advance and not checked.
     """
     if family not in FAMILY_ORDER:
         raise ValueError(f"unknown family {family!r}: add it to FAMILY_ORDER")
@@ -112,6 +159,7 @@ def workload(
             thread_counts=thread_counts,
             skip_reason=skip_reason or (lambda: None),
             count_ops=count_ops or (lambda threads, ops: threads * ops),
+            duration=duration,
         )
         if entry.name in _REGISTRY:
             raise ValueError(f"duplicate workload {entry.name}")

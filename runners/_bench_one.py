@@ -1,9 +1,10 @@
-"""One benchmark of a runners.bench sweep: its pyperf master process(es), checked.
+"""One arm's pyperf master processes for one benchmark, each checked before it counts.
 
-A benchmark (a workload at a thread count) runs as a pyperf master in its own process
-group (so a hang is killed with all its workers), then, in default mode, more worker
-processes are added while the 95% confidence interval of its median is too wide. Every
-run's GIL metadata is checked against the arm before the benchmark is accepted.
+A benchmark (a workload at a thread count) is measured in rounds (runners._bench_rounds);
+in each round every arm of the sweep runs one pyperf master (``ArmRunner.attempt``) in
+its own process group, on that arm's interpreter with that arm's PYTHON_GIL, so a hang
+is killed with all its workers. Every run's GIL metadata is checked against the arm
+before the result is accepted.
 """
 
 from __future__ import annotations
@@ -13,24 +14,32 @@ import math
 import os
 import signal
 import subprocess
-import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from benchmarks import Workload
-from runners._bench_stats import EMPTY_WORKLOAD, median_ci_halfwidth, process_means, summarize
+from runners._bench_stats import EMPTY_WORKLOAD
 from runners._pyperf_bench import ERROR_PREFIX, benchmark_name
 from runners.arms import Arm
+from runners.pyperf_hook import HOOK_NAME
 
 REPO = Path(__file__).resolve().parent.parent
 
-FIXED_LOOPS = {EMPTY_WORKLOAD: ["--loops", "1"]}
-"""Workloads that skip pyperf's loop calibration. The empty workload's timed span is a
-microsecond, so calibrating it to --min-time would take ~10^4 untimed thread start-ups
-per value (minutes per benchmark); one run per value is what it measures anyway."""
+
+def fixed_loops(workload: Workload) -> list[str]:
+    """pyperf options for workloads that skip loop calibration (one run per value).
+
+    The empty workload's timed span is a microsecond, so calibrating it to --min-time
+    would take ~10^4 untimed thread start-ups per value (minutes per benchmark); one run
+    per value is what it measures anyway. A fixed-duration run already lasts its
+    duration, and its time function returns seconds per operation, which loop
+    calibration would misread as a run far too short.
+    """
+    if workload.name == EMPTY_WORKLOAD or workload.duration is not None:
+        return ["--loops", "1"]
+    return []
 
 
 @dataclass(frozen=True)
@@ -48,7 +57,7 @@ class Planned:
 
 @dataclass
 class Outcome:
-    """What happened to one benchmark."""
+    """What happened to one benchmark on one arm."""
 
     name: str
     status: str  # ok | skipped | failed | hung | refused
@@ -57,10 +66,13 @@ class Outcome:
     summary: str = ""
     bench: Any = field(default=None, repr=False)  # pyperf.Benchmark when status == ok
     processes: int = 0
+    rounds: int = 0
     ci_halfwidth: float | None = None
-    """Relative half-width of the median's 95% CI over process means (None below 2)."""
+    """Relative half-width of the 95% CI of what this arm's precision is judged on: its
+    ratio to the sweep's first arm (interleaved sweeps), else its own estimate (None
+    below 2 processes)."""
     first_seconds: float = 0.0
-    """Wall time of the first pyperf run (before any added processes)."""
+    """Wall time of the first round (before any added rounds)."""
 
 
 def verify_gil(bench: Any, arm: Arm) -> str | None:
@@ -99,34 +111,28 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-@dataclass(frozen=True)
-class Adaptive:
-    """Adding worker processes until the median is precise enough (default mode only)."""
-
-    target: float
-    """Wanted relative half-width of the 95% CI of the median of process means."""
-    max_processes: int
-    seconds_per_benchmark: float
-    """Time budget of the whole run, per benchmark on average: added processes only
-    spend what the first processes of every benchmark leave of it."""
-    step: int = 4
+ProcessResult = Any
+"""A verified pyperf.Benchmark, or a (status, message) tuple when the attempt failed."""
 
 
 @dataclass
-class BenchRun:
-    """Settings shared by every benchmark of one invocation."""
+class ArmRunner:
+    """Runs pyperf masters of one arm: its interpreter, its PYTHON_GIL, its options."""
 
     arm: Arm
+    python: str
+    """The arm's interpreter (with pyperf and the gilbench hook installed)."""
     pyperf_args: list[str]
     timeout: float
     workload_files: list[str]
     workdir: Path
     verbose: bool
-    adaptive: Adaptive | None = None
+    attempts: int = 0
 
     def command(self, item: Planned, output: Path, extra: Sequence[str] = ()) -> list[str]:
+        """The pyperf master's command line for ``item`` (results to ``output``)."""
         cmd = [
-            sys.executable,
+            self.python,
             "-m",
             "runners._pyperf_bench",
             "--gilbench-arm",
@@ -135,25 +141,34 @@ class BenchRun:
             item.workload.name,
             "--gilbench-threads",
             str(item.threads),
+            "--hook",
+            HOOK_NAME,
         ]
         for path in self.workload_files:
             cmd += ["--gilbench-workload-file", path]
-        cmd += FIXED_LOOPS.get(item.workload.name, [])  # before the user's: theirs win
+        cmd += fixed_loops(item.workload)  # before the user's: theirs win
         cmd += self.pyperf_args
         cmd += extra
         cmd += ["--timeout", str(math.ceil(self.timeout)), "--output", str(output)]
         return cmd
 
+    def environment(self) -> dict[str, str]:
+        """os.environ with this arm's PYTHON_GIL (removed for the default build)."""
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+        env.pop("PYTHON_GIL", None)
+        if self.arm.python_gil is not None:
+            env["PYTHON_GIL"] = self.arm.python_gil
+        return env
+
     def _master(self, item: Planned, output: Path, extra: Sequence[str] = ()) -> tuple[int, str]:
         """Run one pyperf master (and its workers) in its own process group."""
         log_path = output.with_suffix(".log")
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
                 self.command(item, output, extra),
                 cwd=REPO,
-                env=env,
+                env=self.environment(),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -172,21 +187,25 @@ class BenchRun:
             print("\n" + text.rstrip())
         return code, text
 
-    def _attempt(self, item: Planned, output: Path, extra: Sequence[str] = ()) -> Any:
-        """One pyperf master's verified Benchmark, or an (status, message) tuple on failure."""
+    def attempt(self, item: Planned, extra: Sequence[str] = ()) -> ProcessResult:
+        """One pyperf master's verified Benchmark, or a (status, message) tuple on failure."""
         import pyperf
 
+        self.attempts += 1
+        output = self.workdir / f"{item.name}.{self.arm.name}.{self.attempts}.json"
         code, text = self._master(item, output, extra)
         if code == 124:
             return (
                 "hung",
-                f"benchmark {item.name} hung: no result within {self.timeout:g} s "
-                "(deadlocked, or too slow for --timeout)",
+                f"benchmark {item.name} hung on arm {self.arm.name}: no result within "
+                f"{self.timeout:g} s (deadlocked, or too slow for --timeout)",
             )
         if code != 0:
             cause = _error_line(text)
-            return "failed", f"benchmark {item.name} failed (exit {code}): " + (
-                cause or "no error line; output ends with:\n" + _tail(text)
+            return (
+                "failed",
+                f"benchmark {item.name} failed on arm {self.arm.name} (exit {code}): "
+                + (cause or "no error line; output ends with:\n" + _tail(text)),
             )
         try:
             bench = pyperf.Benchmark.load(str(output))
@@ -201,58 +220,3 @@ class BenchRun:
                 f"benchmark {item.name} refused, GIL state wrong for arm {self.arm.name}: {refusal}"
             )
         return bench
-
-    def run(self, item: Planned, allowance: Callable[[float], float] | None = None) -> Outcome:
-        """Run one benchmark: pyperf's processes, then more while its median is imprecise.
-
-        ``allowance(first_seconds)`` says how many seconds the added processes may take,
-        given that the first ones took ``first_seconds``.
-        """
-        start = time.monotonic()
-        result = self._attempt(item, self.workdir / f"{item.name}.json")
-        first_seconds = time.monotonic() - start
-        if isinstance(result, tuple):
-            status, message = result
-            return Outcome(item.name, status, message, first_seconds, first_seconds=first_seconds)
-        bench = result
-        extension = 0
-        spare = allowance(first_seconds) if allowance is not None else math.inf
-        per_process = first_seconds / max(1, len(bench.get_runs()))
-        while self.adaptive is not None:
-            means = process_means(bench)
-            if len(means) >= self.adaptive.max_processes:
-                break
-            if median_ci_halfwidth(means) <= self.adaptive.target:
-                break
-            count = min(self.adaptive.step, self.adaptive.max_processes - len(means))
-            if time.monotonic() - start - first_seconds + count * per_process > spare:
-                break  # out of the run's time budget
-            # Same values, warmups and loops as the first processes (no recalibration).
-            last = [run for run in bench.get_runs() if run.values][-1]
-            extra = [
-                "--processes", str(count),
-                "--values", str(len(last.values)),
-                "--warmups", str(len(last.warmups)),
-                "--loops", str(last.get_loops()),
-            ]  # fmt: skip
-            extension += 1
-            more = self._attempt(item, self.workdir / f"{item.name}.more{extension}.json", extra)
-            if isinstance(more, tuple):
-                status, message = more
-                seconds = time.monotonic() - start
-                return Outcome(item.name, status, message, seconds, first_seconds=first_seconds)
-            bench.add_runs(more)
-        seconds = time.monotonic() - start
-        means = process_means(bench)
-        half = median_ci_halfwidth(means) if len(means) >= 2 else None
-        return Outcome(
-            item.name,
-            "ok",
-            "",
-            seconds,
-            summarize(bench),
-            bench,
-            len(means),
-            half,
-            first_seconds,
-        )

@@ -6,10 +6,16 @@ Standard library only (the measurement environments have pyperf and nothing else
 from __future__ import annotations
 
 import math
-import random
-import statistics
 from collections.abc import Sequence
 from typing import Any
+
+from concepts.stats import (
+    bootstrap_location,
+    interval_basis,
+    location,
+    process_value,
+    relative_halfwidth,
+)
 
 PRECISION_REPORT = 0.05
 """The CI half-width the end-of-run summary counts benchmarks against."""
@@ -25,43 +31,16 @@ def format_seconds(value: float) -> str:
     return f"{value / 1e-9:.3g} ns"
 
 
-def process_means(bench: Any) -> list[float]:
-    """The mean value of each worker process (calibration-only runs have no values)."""
-    return [statistics.fmean(run.values) for run in bench.get_runs() if run.values]
-
-
-def median_ci_halfwidth(
-    samples: Sequence[float], confidence: float = 0.95, n_boot: int = 2000, seed: int = 0
-) -> float:
-    """Relative half-width of the percentile-bootstrap CI of the median of ``samples``.
-
-    The larger of (median - low) and (high - median), over the median: the same
-    statistic as the analysis (bootstrap over per-process means), seeded. Infinite
-    below two samples.
-    """
-    if len(samples) < 2:
-        return math.inf
-    rng = random.Random(seed)
-    count = len(samples)
-    medians = sorted(statistics.median(rng.choices(samples, k=count)) for _ in range(n_boot))
-    alpha = (1 - confidence) / 2
-    low = medians[int(alpha * (n_boot - 1))]
-    high = medians[math.ceil((1 - alpha) * (n_boot - 1))]
-    median = statistics.median(samples)
-    return max(median - low, high - median) / median
-
-
 def summarize(bench: Any) -> str:
-    """Median per operation and its precision: the 95% CI over processes when there are
-    several, else the relative standard deviation of the values."""
-    median = bench.median()
-    text = f"{format_seconds(median)}/op"
-    means = process_means(bench)
-    if len(means) >= 2:
-        half = median_ci_halfwidth(means)
-        text += f" +- {100 * half:.1f}% (95% CI, {len(means)} processes)"
-    elif bench.get_nvalue() >= 2:
-        text += f" +- {100 * bench.stdev() / median:.0f}% (stdev)"
+    """The benchmark's estimate per operation and its precision (concepts.stats): a 95% CI
+    over processes when there are enough of them, else what the interval's basis is."""
+    values = [process_value(run.values) for run in bench.get_runs() if run.values]
+    point, low, high = bootstrap_location(values, n_boot=500)
+    text = f"{format_seconds(point)}/op"
+    half = relative_halfwidth(point, low, high)
+    if math.isfinite(half):
+        text += f" +- {100 * half:.1f}% ({interval_basis([len(values)]).split(' (')[0]},"
+        text += f" {len(values)} processes)"
     return text
 
 
@@ -79,9 +58,9 @@ def harness_overhead(benches: Sequence[Any]) -> list[dict[str, Any]]:
         metadata = bench.get_metadata()
         threads = int(metadata["threads"])
         if f"{metadata['family']}-{metadata['variant']}" == EMPTY_WORKLOAD:
-            empty[threads] = bench.median()
+            empty[threads] = _estimate(bench)
         else:
-            span = bench.median() * int(metadata.get("inner_loops", 1))
+            span = _estimate(bench) * int(metadata.get("inner_loops", 1))
             runs.setdefault(threads, []).append((span, bench.get_name()))
     rows = []
     for threads, empty_span in sorted(empty.items()):
@@ -98,3 +77,7 @@ def harness_overhead(benches: Sequence[Any]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _estimate(bench: Any) -> float:
+    return location([process_value(run.values) for run in bench.get_runs() if run.values])

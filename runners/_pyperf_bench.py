@@ -15,10 +15,10 @@ environment variables.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import importlib.util
 import sys
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -28,31 +28,26 @@ from benchmarks import Workload, all_workloads
 from runners import inject
 from runners.arms import Arm, get_arm
 from runners.harness import time_workload
-from runners.identity import (
-    ArmMismatch,
-    check_arm,
-    cpu_affinity,
-    gil_enabled,
-    interpreter_metadata,
-)
+from runners.identity import ArmMismatch, check_arm, interpreter_metadata
+from runners.pyperf_hook import CONTEXT, HOOK_NAME
 
 PROGRAM_ARGS = ("-m", "runners._pyperf_bench")
 
-# pyperf defaults for a full run, as the master Runner's defaults (so that pyperf's own
-# --fast / --rigorous scale from them). Why these values:
-# - processes are the independent samples (the analysis bootstraps the median of
-#   per-process means): 8 is the floor for a usable 95% CI; runners.bench adds more
-#   while that CI is wider than +-5%;
-# - 2 warmups: the first value of a fresh worker ran 5-15% slow on average on these
-#   2-core machines (measured over 50+ benchmarks), the second one much less;
-# - 6 values: values within one process share its conditions, so more of them add time
-#   but little precision compared with more processes;
-# - a value lasts >= 20 ms (pyperf calibrates the loops): well above the harness's own
-#   cost per run (Barrier release, 0.05-0.3 ms at 2+ threads), short enough for ~50
-#   values of a benchmark within a few seconds.
-DEFAULT_PROCESSES = 8
-DEFAULT_VALUES = 6
-DEFAULT_WARMUPS = 2
+# pyperf defaults of one master (one arm's share of one round: runners._bench_rounds),
+# as the master Runner's defaults (so that pyperf's own --fast / --rigorous scale from
+# them). Why these values:
+# - processes are the independent samples: a benchmark gets 3+ rounds of 2 per arm, so
+#   at least 6 per arm (5 are needed before an interval is called a 95% CI), spread
+#   over the sweep's rounds so that every arm sees the same stretches of time;
+# - each process contributes its fastest value (concepts.stats): 5 values make that
+#   robust to a short burst inside the process, and they cost little next to the
+#   start-up of a process;
+# - 1 warmup: the first value of a fresh worker ran 5-15% slow on these 2-core machines;
+# - a value lasts >= 20 ms (pyperf calibrates the loops in the first round): well above
+#   the harness's own cost per run (Barrier release, 0.05-0.3 ms at 2+ threads).
+DEFAULT_PROCESSES = 2
+DEFAULT_VALUES = 5
+DEFAULT_WARMUPS = 1
 DEFAULT_MIN_TIME = 0.02
 """Seconds: pyperf calibrates loops per value so that a value lasts at least this long."""
 
@@ -64,13 +59,11 @@ KEEP_METADATA = (
     "gil_enabled_at_start",
     "py_gil_disabled",
     "switch_interval",
-    "cpu_affinity",
-    "cpu_count",
-    "python_version",
     "python_config_args",
     "python_gil_env",
 )
-"""Fields of runners.identity.interpreter_metadata recorded with every run."""
+"""Fields of runners.identity.interpreter_metadata recorded with every run (pyperf records
+the CPU count and affinity, the Python version and peak memory itself: never overwritten)."""
 
 
 def benchmark_name(workload: Workload, threads: int) -> str:
@@ -111,8 +104,10 @@ def run_metadata(arm: Arm, workload: Workload, threads: int) -> dict[str, Any]:
         # operation unit gets its own key.
         op_unit=workload.unit,
         ops_per_thread=workload.ops_per_thread,
+        mode=workload.mode,
     )
-    metadata.update(cpu_affinity_metadata(threads))
+    if workload.duration is not None:
+        metadata["run_seconds"] = workload.duration
     if workload.family == "thread-local":
         # Whether new threads inherit the caller's context differs by version (3.14+).
         from benchmarks.thread_local import context_metadata
@@ -120,67 +115,6 @@ def run_metadata(arm: Arm, workload: Workload, threads: int) -> dict[str, Any]:
         metadata.update(context_metadata())
     # pyperf rejects empty strings as metadata values.
     return {key: value for key, value in metadata.items() if value != ""}
-
-
-def cpu_affinity_metadata(threads: int) -> dict[str, Any]:
-    """The process's CPU affinity now, and whether ``threads`` oversubscribes it."""
-    cpus = cpu_affinity()
-    return {"cpu_affinity": ",".join(map(str, cpus)), "oversubscribed": threads > len(cpus)}
-
-
-def record_gil_at_end(metadata: dict[str, Any], arm: Arm) -> None:
-    """Store the GIL state observed now as ``gil_enabled_at_end`` (and any mismatch's cause).
-
-    Called after every timed region. A state that differs from the arm's expectation is
-    sticky: one bad observation is never overwritten by a later one.
-    """
-    previous = metadata.get("gil_enabled_at_end")
-    if previous is not None and previous != arm.expect_gil_enabled:
-        return
-    metadata["gil_enabled_at_end"] = gil_enabled()
-    try:
-        check_arm(arm, when="after the timed region")
-    except ArmMismatch as exc:
-        metadata["arm_mismatch"] = str(exc)
-
-
-TaskTimeFunc = Callable[[Any, int], float]
-
-
-def bench_time_func_with_task(
-    runner: pyperf.Runner,
-    name: str,
-    time_func: TaskTimeFunc,
-    *,
-    inner_loops: int,
-    metadata: dict[str, Any],
-) -> pyperf.Benchmark | None:
-    """``runner.bench_time_func``, except that ``time_func(task, loops)`` gets pyperf's task.
-
-    Why private API: the worker must record the GIL state observed *after* the timed
-    region in the run's metadata, and ``Runner.bench_time_func`` hides its WorkerTask
-    (whose ``metadata`` dict becomes the run's metadata) from the time function. So this
-    repeats bench_time_func's three lines with ``pyperf._worker.WorkerProcessTask``,
-    whose task function is called as ``task_func(task, loops)``. pyperf's hooks, the
-    public extension point, are found through installed entry points only.
-    tests/test_harness.py fails loudly if a pyperf release changes any of this.
-    """
-    try:
-        from pyperf._worker import WorkerProcessTask
-    except ImportError as exc:  # pragma: no cover - only on an incompatible pyperf
-        raise RuntimeError(f"pyperf {pyperf.__version__} lacks WorkerProcessTask: {exc}") from exc
-    for attribute in ("_check_worker_task", "_main"):
-        if not callable(getattr(runner, attribute, None)):
-            raise RuntimeError(f"pyperf {pyperf.__version__}: Runner.{attribute} is gone")
-    if runner.args is None:
-        runner.parse_args()
-    if runner.args.profile:
-        raise ValueError("--profile is not supported by gilbench benchmarks")
-    if not runner._check_worker_task():
-        return None
-    task = WorkerProcessTask(runner, name, time_func, metadata)
-    task.inner_loops = inner_loops
-    return runner._main(task)
 
 
 def _forward_options(cmd: list[str], args: argparse.Namespace) -> None:
@@ -204,6 +138,12 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise ValueError(text)
     return value
+
+
+def hook_installed() -> bool:
+    """Whether the gilbench pyperf hook's entry point is installed in this environment."""
+    group = importlib.metadata.entry_points(group="pyperf.hook")
+    return any(entry.name == HOOK_NAME for entry in group)
 
 
 def make_runner() -> pyperf.Runner:
@@ -236,6 +176,13 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 def main() -> None:
     """Entry point: pyperf master or worker for one benchmark."""
+    if not hook_installed():
+        _fail(
+            f"the {HOOK_NAME!r} pyperf hook is not installed in {sys.prefix}: install "
+            f"gilbench there (pip install -e {Path(__file__).resolve().parent.parent}); "
+            "the bench-* tox environments do",
+            2,
+        )
     runner = make_runner()
     args = runner.parse_args()
     # Test-only hook: pyperf passes workers a short list of variables, so name it.
@@ -255,27 +202,31 @@ def main() -> None:
     except ArmMismatch as exc:
         _fail(f"{name}: {exc}", 3)
 
+    if HOOK_NAME not in (args.hook or []):
+        _fail(
+            f"{name}: run with --hook {HOOK_NAME} (runners.bench does): without it no run "
+            "records its GIL state after the timed region",
+            2,
+        )
+    CONTEXT.arm = arm
     ops = workload.ops_per_thread
 
-    def task_func(task: Any, loops: int) -> float:
+    def task_func(loops: int) -> float:
         try:
-            raw = time_workload(workload, threads, ops, loops)
+            return time_workload(workload, threads, ops, loops)
         except Exception as exc:
             traceback.print_exc()
             _fail(f"{name}: {type(exc).__name__}: {exc}")
-        record_gil_at_end(task.metadata, arm)
-        # pyperf pins a worker (--affinity) after main() built the metadata: record the
-        # CPUs the timed region really had.
-        task.metadata.update(cpu_affinity_metadata(threads))
-        return raw
 
-    bench_time_func_with_task(
-        runner,
+    # A fixed-duration run's operation count is not known in advance: its time function
+    # returns seconds per operation already (inner_loops 1).
+    inner_loops = 1 if workload.duration is not None else workload.count_ops(threads, ops)
+    runner.bench_time_func(
         name,
         # Test-only: GILBENCH_INJECT_SLOWDOWN slows one benchmark to exercise the gate;
         # such a run is marked in its metadata (runners.inject).
         inject.wrap_time_func(name, task_func, arm.name),
-        inner_loops=workload.count_ops(threads, ops),
+        inner_loops=inner_loops,
         metadata={**run_metadata(arm, workload, threads), **inject.metadata()},
     )
 

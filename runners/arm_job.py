@@ -10,11 +10,17 @@ the race-loss trials (``runners.races``), each in its own process.
 ``--quick``, ``--threads`` and ``--results-dir`` go to both runners; every other option
 goes to the benchmarks only. The races run even when some benchmarks failed (they are
 an independent experiment); the exit status is the first non-zero one.
+
+When tox runs several arms (toxfile.py), their benchmarks are measured in one
+interleaved sweep: ``GILBENCH_INTERLEAVE=gil=PYTHON,ft=PYTHON`` makes this job measure
+them all (each arm on its own interpreter), ``GILBENCH_BENCH_IN=bench-ft`` makes it
+leave its benchmarks to that environment and run its race trials only.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import subprocess
 import sys
@@ -45,6 +51,20 @@ def split_options(argv: Sequence[str]) -> tuple[str, list[str], list[str]]:
     if args.results_dir is not None:
         shared += ["--results-dir", args.results_dir]
     return args.arm, [*shared, *rest], shared
+
+
+def interleaved_options(bench_options: list[str], spec: str) -> list[str]:
+    """Replace ``--arm NAME`` with one ``--arm NAME=PYTHON`` per arm of ``spec``.
+
+    ``spec`` is ``gil=PYTHON,ft=PYTHON``; the arms are put in the arms table's order, so
+    that the first one (the reference of the ratios) is ``gil`` whenever it is there.
+    """
+    arms = dict(part.split("=", 1) for part in spec.split(",") if "=" in part)
+    options = list(bench_options)
+    index = options.index("--arm")
+    del options[index : index + 2]
+    named = [f"--arm={name}={arms[name]}" for name in ARMS if name in arms]
+    return named + options
 
 
 INTERRUPT_GRACE = 2.0
@@ -94,7 +114,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  GIL state as expected for arm {arm.name}", flush=True)
 
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    bench_status = _run("runners.bench", bench_options)
+    deferred_to = os.environ.get("GILBENCH_BENCH_IN", "")
+    interleave = os.environ.get("GILBENCH_INTERLEAVE", "")
+    if deferred_to:
+        print(
+            f"\nbenchmarks of arm {arm.name}: measured in {deferred_to}, interleaved with the"
+            " other arms of this run",
+            flush=True,
+        )
+        bench_status = 0
+    else:
+        if interleave:
+            bench_options = interleaved_options(bench_options, interleave)
+        bench_status = _run("runners.bench", bench_options)
     if bench_status in STOP_STATUSES:
         print(f"arm_job: runners.bench exited with status {bench_status}", file=sys.stderr)
         return bench_status

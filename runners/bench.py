@@ -1,26 +1,34 @@
-"""Run gilbench's benchmarks on one arm and write ``results/bench-<arm>.json``.
+"""Run gilbench's benchmarks on one or more arms; write ``results/bench-<arm>.json`` each.
 
-    python -m runners.bench --arm ft [--threads 1,2,4] [--filter REGEX] [--list]
-        [--quick] [--results-dir results] [--timeout S] [--target-ci PCT]
-        [--max-processes N] [--seconds-per-benchmark S] [pyperf options]
+    python -m runners.bench --arm ft [--arm gil=PYTHON ...] [--threads 1,2,4]
+        [--filter REGEX] [--list] [--quick] [--results-dir results] [--timeout S]
+        [--rounds N] [--max-rounds N] [--target-ci PCT] [--seconds-per-benchmark S]
+        [pyperf options]
 
-A benchmark is one workload at one thread count, named ``family-variant-tN``. Each one
-runs as its own pyperf master process (runners._pyperf_bench), which spawns pyperf's
-worker processes; a benchmark that hangs (deadlock) is killed with its workers after
-``--timeout`` seconds and the sweep goes on. Options this command does not know
-(``--fast``, ``--rigorous``, ``-p N``, ``-n N``, ``--affinity``, ``-v``...) go to pyperf.
+A benchmark is one workload at one thread count, named ``family-variant-tN``. With
+several ``--arm`` options the arms are measured in one interleaved sweep: each
+benchmark runs in rounds, and in every round each arm runs one pyperf master on its
+own interpreter (``NAME=PYTHON``; a bare ``NAME`` is this interpreter) with its own
+PYTHON_GIL, the arms' order alternating between rounds (runners._bench_rounds). Every
+result file records the sweep's ``session``. A benchmark that hangs (deadlock) is killed
+with its workers after ``--timeout`` seconds and the sweep goes on. Options this command
+does not know (``--fast``, ``-p N``, ``-n N``, ``--affinity``, ``-v``...) go to pyperf;
+``-p`` is the processes per arm per round.
 
-Default mode: 8 worker processes x (2 warmups + 6 values), pyperf calibrating the loops
-so that a value lasts >= 20 ms; then 4 processes more at a time, up to 20, while the
-95% confidence interval of the median of process means is wider than +-5%, within a
-time budget of about 10 s per benchmark on average (runners._bench_one). ``--quick``:
-threads 1 and 2, one process of 1 warmup + 3 values of one run: a smoke test.
+Default mode: 3 rounds of 2 worker processes x (1 warmup + 5 values) per arm, pyperf
+calibrating the loops in the first round so that a value lasts >= 20 ms; then more
+rounds, up to 8, while the 95% CI of a benchmark's ratio to the first arm (or of its
+estimate, for a lone arm) is wider than +-5%, within a time budget of about 4 s per
+benchmark and arm on average. The estimator (concepts.stats): each process's fastest
+value; processes over 1.3x the fastest dropped as disturbed; the median of the rest.
+``--quick``: threads 1 and 2, one round of one process of 1 warmup + 3 values of one
+run: a smoke test.
 
-The interpreter must match the arm before anything runs (``runners.identity``, exit 3);
-every run's recorded GIL state (after imports and after the timed region) must match
-too, or that benchmark is refused and not written. Results: ``bench-<arm>.json`` (a
-pyperf suite; the previous one kept in ``history/``) and ``run-bench-<arm>.json`` (each
-benchmark's status, precision and time), both published even after Ctrl-C
+Every arm's interpreter must match the arm before anything runs (``runners.identity``,
+exit 3); every run's recorded GIL state (after imports and after the timed region) must
+match too, or that benchmark is refused and not written. Results: ``bench-<arm>.json``
+(a pyperf suite; the previous one kept in ``history/``) and ``run-bench-<arm>.json``
+(each benchmark's status, precision and time), both published even after Ctrl-C
 (runners._bench_sweep).
 
 Exit status: 0 all ran (skips allowed), 1 a benchmark failed, hung or was refused,
@@ -30,14 +38,17 @@ Exit status: 0 all ran (skips allowed), 1 a benchmark failed, hung or was refuse
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from benchmarks import Workload, all_workloads
-from runners._bench_one import Adaptive, Planned
-from runners._bench_sweep import Sweep
+from runners._bench_one import Planned
+from runners._bench_rounds import RoundPlan
+from runners._bench_sweep import ArmSetup, Sweep
 from runners._cli import OneLineParser, UsageError, default_thread_counts, parse_thread_counts
 from runners._pyperf_bench import (
     DEFAULT_MIN_TIME,
@@ -49,6 +60,8 @@ from runners._pyperf_bench import (
 from runners.arms import ARMS, get_arm
 from runners.identity import ArmMismatch, check_arm, usable_cpus
 
+REPO = Path(__file__).resolve().parent.parent
+
 PROG = "python -m runners.bench"
 
 QUICK_THREADS = (1, 2)
@@ -57,9 +70,12 @@ QUICK_PYPERF_ARGS = ("--processes", "1", "--values", "3", "--warmups", "1", "--l
 loop calibration: a smoke test of every benchmark, not a measurement."""
 DEFAULT_TIMEOUT = 300.0
 DEFAULT_TARGET_CI = 5.0
-"""Percent: default mode adds processes until the median's 95% CI is within this."""
-DEFAULT_MAX_PROCESSES = 20
-DEFAULT_SECONDS_PER_BENCHMARK = 10.0
+"""Percent: default mode adds rounds until the ratios' 95% CI is within this."""
+DEFAULT_ROUNDS = 3
+DEFAULT_MAX_ROUNDS = 8
+DEFAULT_SECONDS_PER_BENCHMARK = 4.0
+"""Seconds per benchmark and arm, on average, that a sweep may take (first rounds
+included); added rounds spend what the first rounds leave of it."""
 QUICK_TIMEOUT = 60.0
 
 # pyperf options this command sets itself, or that make no sense per benchmark.
@@ -166,7 +182,14 @@ def check_pyperf_args(args: Sequence[str]) -> argparse.Namespace:
 def build_parser() -> OneLineParser:
     """The command-line parser (unknown options are left for pyperf)."""
     parser = OneLineParser(prog=PROG, description=__doc__, allow_abbrev=False)
-    parser.add_argument("--arm", choices=sorted(ARMS), help="the arm this interpreter runs")
+    parser.add_argument(
+        "--arm",
+        action="append",
+        default=[],
+        metavar="NAME[=PYTHON]",
+        help="an arm to measure (gil, ft, ft-gil), on PYTHON (default: this interpreter); "
+        "repeat it to measure several arms in one interleaved sweep",
+    )
     parser.add_argument(
         "--threads",
         metavar="N,N,...",
@@ -186,29 +209,35 @@ def build_parser() -> OneLineParser:
         "also pyperf's per-worker timeout",
     )
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=DEFAULT_ROUNDS,
+        metavar="N",
+        help=f"rounds every benchmark gets (default {DEFAULT_ROUNDS}; quick: 1)",
+    )
+    parser.add_argument(
+        "--max-rounds",
+        type=int,
+        default=DEFAULT_MAX_ROUNDS,
+        metavar="N",
+        help=f"stop adding rounds at N (default {DEFAULT_MAX_ROUNDS})",
+    )
+    parser.add_argument(
         "--target-ci",
         type=float,
         default=DEFAULT_TARGET_CI,
         metavar="PERCENT",
-        help="add worker processes (4 at a time) until the 95%% CI of the median of "
-        f"process means is within +-PERCENT (default {DEFAULT_TARGET_CI:g}; 0: off; off "
+        help="add rounds until the 95%% CI of each ratio to the first arm (a lone arm: of "
+        f"its estimate) is within +-PERCENT (default {DEFAULT_TARGET_CI:g}; 0: off; off "
         "with --quick, --fast, --rigorous)",
-    )
-    parser.add_argument(
-        "--max-processes",
-        type=int,
-        default=DEFAULT_MAX_PROCESSES,
-        metavar="N",
-        help=f"stop adding processes at N per benchmark (default {DEFAULT_MAX_PROCESSES})",
     )
     parser.add_argument(
         "--seconds-per-benchmark",
         type=float,
         default=DEFAULT_SECONDS_PER_BENCHMARK,
         metavar="S",
-        help="time budget for added processes: the run may take S seconds per benchmark "
-        f"on average (default {DEFAULT_SECONDS_PER_BENCHMARK:g}); the first processes of "
-        "every benchmark always run",
+        help="time budget: the sweep may take S seconds per benchmark and arm on average "
+        f"(default {DEFAULT_SECONDS_PER_BENCHMARK:g}); the first rounds always run",
     )
     parser.add_argument(
         "--workload-file",
@@ -268,22 +297,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError(
                 f"--seconds-per-benchmark must be > 0, got {options.seconds_per_benchmark:g}"
             )
-        if options.max_processes < 1:
-            raise UsageError(f"--max-processes must be >= 1, got {options.max_processes}")
-        adaptive = None
-        if options.target_ci > 0 and not (
+        adaptive = options.target_ci > 0 and not (
             options.quick
             or pyperf_options.fast
             or pyperf_options.rigorous
             or pyperf_options.debug_single_value
-        ):
-            adaptive = Adaptive(
-                options.target_ci / 100,
-                max(options.max_processes, pyperf_options.processes),
-                options.seconds_per_benchmark,
-            )
-        if options.arm is None and not options.list:
+        )
+        if options.rounds < 1 or options.max_rounds < 1:
+            raise UsageError("--rounds and --max-rounds must be >= 1")
+        first_rounds = 1 if options.quick else options.rounds
+        round_plan = RoundPlan(
+            processes=pyperf_options.processes,
+            first_rounds=first_rounds,
+            max_rounds=max(first_rounds, options.max_rounds) if adaptive else first_rounds,
+            target=options.target_ci / 100 if adaptive else None,
+        )
+        if not options.arm and not options.list:
             raise UsageError("--arm is required (gil, ft or ft-gil)")
+        arms = parse_arms(options.arm)
         for path in options.workload_file:
             if not Path(path).is_file():
                 raise UsageError(f"--workload-file: no such file {path}")
@@ -291,12 +322,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
 
-    arm = get_arm(options.arm) if options.arm else None
-    if arm is not None:
-        try:
-            check_arm(arm)
-        except ArmMismatch as exc:
-            print(f"{PROG}: error: {exc}", file=sys.stderr)
+    for setup in arms:
+        problem = verify_arm_python(setup)
+        if problem is not None:
+            print(f"{PROG}: error: {problem}", file=sys.stderr)
             return 3
 
     for path in options.workload_file:
@@ -309,24 +338,78 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.list:
         _list(matrix, cpus or usable_cpus())
         return 0
-    assert arm is not None
+    own = [setup.arm for setup in arms if setup.python == sys.executable]
     try:
         # Importing the family modules must not have turned the GIL back on.
-        check_arm(arm, when="after importing the benchmarks")
+        for arm in own:
+            check_arm(arm, when="after importing the benchmarks")
     except ArmMismatch as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 3
     sweep = Sweep(
-        arm,
+        arms,
         matrix,
         pyperf_args,
         options.results_dir.resolve(),
         options.timeout or (QUICK_TIMEOUT if options.quick else DEFAULT_TIMEOUT),
         options.quick,
         [str(Path(path).resolve()) for path in options.workload_file],
-        adaptive,
+        round_plan,
+        options.seconds_per_benchmark if adaptive else None,
     )
     return sweep.run()
+
+
+def parse_arms(specs: Sequence[str]) -> list[ArmSetup]:
+    """``["gil=/p/python", "ft"]`` -> arms with their interpreters (UsageError if bad)."""
+    arms: list[ArmSetup] = []
+    for spec in specs:
+        name, sep, python = spec.partition("=")
+        if name not in ARMS:
+            raise UsageError(f"--arm: unknown arm {name!r} (known: {', '.join(ARMS)})")
+        if any(setup.arm.name == name for setup in arms):
+            raise UsageError(f"--arm {name} given twice")
+        if sep and not python:
+            raise UsageError(f"--arm {spec}: no interpreter after '='")
+        if python and not (Path(python).is_file() and os.access(python, os.X_OK)):
+            raise UsageError(f"--arm {spec}: no such interpreter {python}")
+        arms.append(ArmSetup(get_arm(name), python or sys.executable))
+    return arms
+
+
+def verify_arm_python(setup: ArmSetup) -> str | None:
+    """Why ``setup``'s interpreter cannot run its arm (wrong build or GIL state), or None.
+
+    This interpreter is checked in-process; another one is run once with the arm's
+    PYTHON_GIL, exactly as its pyperf masters will be.
+    """
+    if setup.python == sys.executable:
+        try:
+            check_arm(setup.arm)
+        except ArmMismatch as exc:
+            return str(exc)
+        return None
+    env = dict(os.environ)
+    env.pop("PYTHON_GIL", None)
+    if setup.arm.python_gil is not None:
+        env["PYTHON_GIL"] = setup.arm.python_gil
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    probe = (
+        "import sys; from runners.arms import get_arm; from runners.identity import check_arm,"
+        f" ArmMismatch\ntry: check_arm(get_arm({setup.arm.name!r}))\n"
+        "except ArmMismatch as e: print(e); sys.exit(3)"
+    )
+    try:
+        done = subprocess.run(
+            [setup.python, "-c", probe], env=env, capture_output=True, text=True, timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"arm {setup.arm.name}: cannot run {setup.python}: {exc}"
+    if done.returncode != 0:
+        lines = (done.stdout + done.stderr).strip().splitlines()
+        why = lines[-1] if lines else f"exit {done.returncode}"
+        return f"arm {setup.arm.name} ({setup.python}): {why}"
+    return None
 
 
 if __name__ == "__main__":
