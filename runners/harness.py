@@ -53,18 +53,15 @@ RECORDS: list[RunRecord] = []
 """The runs timed in this process since the hook last cleared it (runners.pyperf_hook)."""
 
 
-def run_timed(
-    workers: Sequence[Worker],
-    duration: float | None = None,
-) -> tuple[float, list[int] | None]:
-    """Run each worker in its own thread, released together; return (span, ops per thread).
+def run_timed(workers: Sequence[Worker], duration: float | None = None) -> float:
+    """Run each worker in its own thread, released together; return the timed span.
 
     A ThreadSetup's ``make`` runs in its thread before the Barrier. The span runs from
     the earliest start (just after the Barrier releases) to the latest finish, so thread
     creation, setup and join are outside it. With ``duration``, each timed callable gets
     a Stop flag that is set ``duration`` seconds after the release, and returns its
-    operation count (the second item); otherwise that item is None. An exception in a
-    worker (or its setup) is re-raised here after every thread has ended.
+    operation count (in the run's record: ``RECORDS[-1].ops``). An exception in a worker
+    (or its setup) is re-raised here after every thread has ended.
     """
     count = len(workers)
     if count == 0:
@@ -143,7 +140,7 @@ def run_timed(
             ops=None if duration is None else tuple(ops),
         )
     )
-    return span, (None if duration is None else ops)
+    return span
 
 
 def time_workload(workload: Workload, threads: int, ops_per_thread: int, loops: int) -> float:
@@ -163,7 +160,8 @@ def time_workload(workload: Workload, threads: int, ops_per_thread: int, loops: 
                     f"count_ops says {expected_ops}"
                 )
         try:
-            span, done = run_timed(prepared.workers, workload.duration)
+            span = run_timed(prepared.workers, workload.duration)
+            done = RECORDS[-1].ops
             if done is None:
                 total += span
             else:

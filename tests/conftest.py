@@ -2,7 +2,7 @@
 
 Tests that exercise benchmarks run them on the real python3.13 / python3.13t, as
 subprocesses of this (GIL) test interpreter, exactly as tox would: each arm gets a
-virtual environment with pyperf only, and PYTHON_GIL is set only in the ``t`` arms.
+virtual environment with pyperf and gilbench (for its pyperf hook), and PYTHON_GIL is set only in the ``t`` arms.
 """
 
 from __future__ import annotations
@@ -80,8 +80,19 @@ def arm_python(
             venv = tmp_path_factory.mktemp(f"venv-{kind}")
             base = str(interpreter_pair[kind])
             subprocess.run([base, "-m", "venv", str(venv)], check=True, env=_no_gil_env())
+            # gilbench itself too (editable, no dependencies): its pyperf hook is found
+            # through the package's entry point, as in the bench-* tox environments.
             subprocess.run(
-                [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "pyperf>=2.8,<3"],
+                [
+                    str(venv / "bin" / "python"),
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "pyperf>=2.8,<3",
+                    "-e",
+                    str(REPO),
+                ],
                 check=True,
                 env=_no_gil_env(),
             )

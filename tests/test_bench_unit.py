@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-import statistics
 
 import pytest
 
 from benchmarks import Prepared, Workload
 from runners import bench
-from runners._bench_stats import median_ci_halfwidth
 from runners.bench import UsageError, default_threads, parse_cpu_list, parse_threads, plan
 
 
@@ -57,26 +55,17 @@ def test_plan_filters_by_name_and_honours_fixed_thread_counts() -> None:
     assert [(p.name, p.skip_reason) for p in matched] == [("cpu-control-skip-t2", "needs 3.14")]
 
 
-def test_median_ci_halfwidth_shrinks_with_more_samples_and_is_seeded() -> None:
-    import random
-
-    rng = random.Random(1)
-    small = [1 + rng.gauss(0, 0.1) for _ in range(8)]
-    large = small + [1 + rng.gauss(0, 0.1) for _ in range(56)]
-    assert median_ci_halfwidth(small) == median_ci_halfwidth(small)
-    assert 0 < median_ci_halfwidth(large) < median_ci_halfwidth(small)
-    assert median_ci_halfwidth([2.0] * 5) == 0
-    assert median_ci_halfwidth([1.0]) == float("inf")
-    # Resampled medians never leave the sample's range.
-    spread = (max(small) - min(small)) / statistics.median(small)
-    assert median_ci_halfwidth(small) <= spread
-
-
 def test_bad_options_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert bench.main(["--arm", "gil", "--target-ci", "-1"]) == 2
     assert "--target-ci must be >= 0" in capsys.readouterr().err
-    assert bench.main(["--arm", "gil", "--max-processes", "0"]) == 2
-    assert "--max-processes must be >= 1" in capsys.readouterr().err
+    assert bench.main(["--arm", "gil", "--rounds", "0"]) == 2
+    assert "--rounds and --max-rounds must be >= 1" in capsys.readouterr().err
+    assert bench.main(["--arm", "nogil"]) == 2
+    assert "unknown arm 'nogil'" in capsys.readouterr().err
+    assert bench.main(["--arm", "gil", "--arm", "gil"]) == 2
+    assert "given twice" in capsys.readouterr().err
+    assert bench.main(["--arm", "ft=/no/such/python"]) == 2
+    assert "no such interpreter" in capsys.readouterr().err
     assert bench.main(["--arm", "gil", "--seconds-per-benchmark", "0"]) == 2
     assert "--seconds-per-benchmark must be > 0" in capsys.readouterr().err
     assert bench.main(["--arm", "gil", "--affinity", "zz"]) == 2

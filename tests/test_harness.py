@@ -1,7 +1,7 @@
-"""The timed region (runners.harness) and the pyperf task hook of runners._pyperf_bench.
+"""The timed region (runners.harness) and gilbench's pyperf hook (runners.pyperf_hook).
 
-These run in the test interpreter itself (a GIL build): the harness is plain threading,
-and the pyperf hook test runs one pyperf worker process as the ``gil`` arm.
+The harness tests run in the test interpreter itself (a GIL build: the harness is plain
+threading); the hook tests run one pyperf worker process on the real gil interpreter.
 """
 
 from __future__ import annotations
@@ -11,14 +11,16 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pyperf
 import pytest
 
-from benchmarks import Prepared, Workload, WorkloadError, all_workloads
+from benchmarks import Prepared, Stop, ThreadSetup, Workload, WorkloadError, all_workloads
 from runners import harness
 from runners.harness import run_timed, time_workload
+from tests.conftest import ArmPython
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -50,6 +52,7 @@ def test_run_timed_needs_workers() -> None:
 def test_a_sleeping_worker_is_timed_to_the_last_finish() -> None:
     span = run_timed([lambda: time.sleep(0.02), lambda: time.sleep(0.1)])
     assert span >= 0.1
+    assert harness.RECORDS[-1].ops is None  # fixed work: no per-thread operation counts
 
 
 def test_thread_creation_is_outside_the_timed_region(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,27 +118,132 @@ def test_the_empty_workload_counts_one_operation_per_run() -> None:
     assert time_workload(empty, 2, empty.ops_per_thread, 5) > 0
 
 
-def test_pyperf_task_hook_records_gil_state_after_the_timed_region(tmp_path: Path) -> None:
-    """Fails loudly if a pyperf release breaks the private API _pyperf_bench relies on.
+def test_a_thread_setup_runs_in_its_own_worker_thread_before_the_release() -> None:
+    made_in: list[int] = []
+    timed_in: list[int] = []
 
-    One pyperf worker process (the ``gil`` arm, on this GIL interpreter) must produce a
-    run whose metadata holds gil_enabled_at_end, set by the time function through the
-    task object pyperf passes it.
+    def make() -> Callable[[], None]:
+        made_in.append(threading.get_ident())
+        state = [0]  # created by this worker thread
+
+        def work() -> None:
+            timed_in.append(threading.get_ident())
+            state[0] += 1
+
+        return work
+
+    span = run_timed([ThreadSetup(make), ThreadSetup(make)])
+    assert span > 0
+    assert sorted(made_in) == sorted(timed_in)
+    assert threading.get_ident() not in made_in, "setup ran in the calling thread"
+
+
+def test_a_failing_thread_setup_breaks_the_barrier_instead_of_hanging() -> None:
+    def broken() -> Callable[[], None]:
+        raise RuntimeError("setup failed")
+
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="setup failed"):
+        run_timed([ThreadSetup(broken), lambda: None, lambda: None])
+    assert time.monotonic() - started < 5
+
+
+def test_a_slow_thread_setup_is_not_timed() -> None:
+    def make() -> Callable[[], None]:
+        time.sleep(0.3)
+        return lambda: None
+
+    span = run_timed([ThreadSetup(make), ThreadSetup(make)])
+    assert span < 0.2
+
+
+def test_fixed_duration_runs_until_the_stop_flag_and_counts_each_thread() -> None:
+    def work(stop: Stop) -> int:
+        done = 0
+        while not stop.now:
+            time.sleep(0.001)
+            done += 1
+        return done
+
+    span = run_timed([work, work, work], duration=0.1)
+    ops = harness.RECORDS[-1].ops
+    assert ops is not None and len(ops) == 3 and all(n > 10 for n in ops)
+    assert 0.1 <= span < 1.0
+
+
+def test_a_duration_workload_reports_seconds_per_operation() -> None:
+    def prepare(threads: int, ops: int) -> Prepared:
+        def work(stop: Stop) -> int:
+            done = 0
+            while not stop.now:
+                time.sleep(0.001)
+                done += 1
+            return done
+
+        return Prepared([work] * threads, 0)
+
+    workload = Workload("cpu-control", "duration", "test", prepare, 1, duration=0.05)
+    assert workload.mode == "duration"
+    per_op = time_workload(workload, 2, 1, 1)
+    assert 0.0005 < per_op < 0.01  # about a millisecond per sleep
+
+
+def test_jain_index_known_answers() -> None:
+    assert harness.jain_index([1.0, 1.0, 1.0, 1.0]) == pytest.approx(1.0)
+    assert harness.jain_index([1.0, 0.0, 0.0, 0.0]) == pytest.approx(0.25)
+    assert harness.jain_index([2.0, 1.0]) == pytest.approx(9 / 10)
+
+
+def test_records_become_parallelism_spread_and_fairness() -> None:
+    record = harness.RunRecord(
+        span=1.0,
+        cpu=1.5,
+        threads_alive=2,
+        starts=(0.0, 0.0),
+        ends=(1.0, 0.5),
+        ops=None,
+    )
+    summary = harness.summarize_records([record, record])
+    assert summary["cpu_per_wall"] == pytest.approx(1.5)
+    assert summary["threads_total"] == 2
+    assert summary["thread_finish_spread"] == pytest.approx(0.5)
+    # Equal work in 1 s and 0.5 s: throughputs 1 and 2, Jain = 9 / 10.
+    assert summary["fairness_jain"] == pytest.approx(0.9)
+    one_thread = harness.RunRecord(1.0, 1.0, 1, (0.0,), (1.0,), None)
+    assert "fairness_jain" not in harness.summarize_records([one_thread])
+
+
+def test_cpu_per_wall_sees_both_threads_of_a_cpu_bound_run() -> None:
+    def spin() -> None:
+        end = time.perf_counter() + 0.05
+        while time.perf_counter() < end:
+            pass
+
+    harness.RECORDS.clear()
+    run_timed([spin])
+    (record,) = harness.RECORDS
+    assert 0.5 < record.cpu / record.span < 1.5
+    assert record.threads_alive == 1
+
+
+@pytest.mark.interpreters
+def test_pyperf_hook_records_what_the_runs_got(
+    arm_python: Callable[[str], ArmPython], tmp_path: Path
+) -> None:
+    """One pyperf worker process with ``--hook gilbench``, on the real gil interpreter.
+
+    Its run must carry the hook's metadata (GIL state after the timed region, achieved
+    parallelism, threads, fairness) beside pyperf's own, unchanged (mem_max_rss,
+    python_version in pyperf's format).
     """
-    from pyperf._worker import WorkerProcessTask  # the class the hook instantiates
-
-    assert callable(getattr(pyperf.Runner, "_check_worker_task", None))
-    assert callable(getattr(pyperf.Runner, "_main", None))
-    assert "task_func" in WorkerProcessTask.__init__.__code__.co_varnames
-
+    gil = arm_python("gil")
     output = tmp_path / "worker.json"
-    env = {k: v for k, v in os.environ.items() if k != "PYTHON_GIL"}
-    env["PYTHONPATH"] = str(REPO)
-    command = [
-        sys.executable,
+    done = gil.run(
         "-m",
         "runners._pyperf_bench",
         "--worker",
+        "--hook",
+        "gilbench",
         "--loops",
         "1",
         "--warmups",
@@ -145,19 +253,40 @@ def test_pyperf_task_hook_records_gil_state_after_the_timed_region(tmp_path: Pat
         "--gilbench-arm",
         "gil",
         "--gilbench-workload",
-        "cpu-control-empty",
+        "increment-per-thread",
         "--gilbench-threads",
         "2",
         "--output",
         str(output),
-    ]
-    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     bench = pyperf.Benchmark.load(str(output))
     (run,) = bench.get_runs()
     metadata = run.get_metadata()
     assert metadata["gil_enabled_at_end"] is True
     assert metadata["gil_enabled_at_start"] is True
-    assert metadata["inner_loops"] == 1
     assert metadata["threads"] == 2
+    assert metadata["threads_total"] == 2
+    assert metadata["hooks"] == "gilbench"
+    assert 0 < metadata["cpu_per_wall"] < 2.5
+    assert 0 < metadata["fairness_jain"] <= 1
+    assert 0 <= metadata["thread_finish_spread"] <= 1
+    assert metadata["timed_runs"] == 2  # the values' runs only (warmups are another batch)
+    assert metadata["mem_max_rss"] > 0  # pyperf's own, kept
+    assert str(metadata["python_version"]).startswith("3.13")
     assert len(run.values) == 2 and all(v > 0 for v in run.values)
+
+
+@pytest.mark.interpreters
+def test_a_worker_without_the_hook_is_refused(
+    arm_python: Callable[[str], ArmPython], tmp_path: Path
+) -> None:
+    gil = arm_python("gil")
+    done = gil.run(
+        "-m", "runners._pyperf_bench", "--worker", "--loops", "1", "--values", "1",
+        "--gilbench-arm", "gil", "--gilbench-workload", "cpu-control-empty",
+        "--gilbench-threads", "1", "--output", str(tmp_path / "x.json"),
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "--hook gilbench" in done.stderr
