@@ -35,14 +35,25 @@ METADATA_KEYS = (
     "gil_enabled_at_end",
     "py_gil_disabled",
     "switch_interval",
-    "cpu_affinity",
     "description",
     "op_unit",
     "ops_per_thread",
-    "oversubscribed",
+    "mode",
     "cpu_count",
     "python_version",
+    # the gilbench pyperf hook's (what the run really got) and pyperf's peak memory
+    "cpu_per_wall",
+    "threads_total",
+    "oversubscribed",
+    "usable_cpus",
+    "mem_max_rss",
+    # the sweep's
+    "session",
+    "session_start",
+    "session_end",
 )
+THREADED_KEYS = ("thread_finish_spread", "fairness_jain")
+"""Run metadata of every run with 2+ threads."""
 
 ArmPythonFactory = Callable[[str], Any]
 
@@ -100,6 +111,11 @@ def test_quick_sweep_writes_a_pyperf_suite_with_the_arm_metadata(
             assert metadata["py_gil_disabled"] is ARMS[arm].free_threaded_build
             assert metadata["unit"] == "second"
             assert all(value > 0 for value in run.values)
+            if common["threads"] >= 2 and run.values:
+                assert all(key in metadata for key in THREADED_KEYS), bench_.get_name()
+                assert 0 < metadata["fairness_jain"] <= 1
+            assert metadata["threads_total"] >= common["threads"]
+            assert metadata["cpu_per_wall"] > 0
         assert bench_.get_nvalue() >= 3
     status = json.loads((results / f"run-bench-{arm}.json").read_text())
     assert [b["status"] for b in status["benchmarks"]] == ["ok"] * 4
@@ -186,7 +202,7 @@ def test_a_workload_error_fails_the_benchmark_and_keeps_the_others(
         "--filter", "^gilbench-test-(wrong|noop)-",
     )  # fmt: skip
     assert done.returncode == 1
-    assert "benchmark gilbench-test-wrong-t2 failed" in done.stdout
+    assert "benchmark gilbench-test-wrong-t2 failed on arm gil" in done.stdout
     assert "WorkloadError: deliberately wrong result" in done.stdout
     names = pyperf.BenchmarkSuite.load(str(tmp_path / "bench-gil.json")).get_benchmark_names()
     assert names == ["gilbench-test-noop-t2"]
@@ -216,7 +232,7 @@ def test_a_hanging_benchmark_is_stopped_and_the_others_are_kept(
         timeout=120,
     )  # fmt: skip
     assert done.returncode == 1
-    assert "benchmark gilbench-test-hang-t2 hung: no result within 5 s" in done.stdout
+    assert "benchmark gilbench-test-hang-t2 hung on arm ft: no result within 5 s" in done.stdout
     assert "(deadlocked, or too slow for --timeout)" in done.stdout
     names = pyperf.BenchmarkSuite.load(str(tmp_path / "bench-ft.json")).get_benchmark_names()
     assert names == ["gilbench-test-noop-t2"]
@@ -276,7 +292,7 @@ def test_bad_input_is_one_line_and_exit_2(
 def test_unknown_arm_is_one_line_and_exit_2(arm_python: ArmPythonFactory) -> None:
     done = arm_python("gil").run("-m", "runners.bench", "--arm", "nogil")
     assert done.returncode == 2
-    assert "invalid choice: 'nogil'" in one_line_error(done)
+    assert "unknown arm 'nogil'" in one_line_error(done)
 
 
 def test_list_prints_the_matrix_without_running(
@@ -332,20 +348,103 @@ def test_arm_job_runs_the_benchmarks_then_the_races(
     [("0.001", "10", 3), ("0", "10", 2), ("0.001", "0.01", 2)],
     ids=["imprecise", "target-off", "out-of-time"],
 )
-def test_default_mode_adds_processes_until_the_median_is_precise(
+def test_default_mode_adds_rounds_until_the_estimate_is_precise(
     arm_python: ArmPythonFactory, tmp_path: Path, target: str, budget: str, processes: int
 ) -> None:
     done = bench(
         arm_python("gil"), tmp_path, "--threads", "1", "--workload-file", TEST_WORKLOADS,
-        "--filter", "^gilbench-test-noop-", "-p", "2", "-n", "2", "--min-time", "0.001",
-        "--target-ci", target, "--max-processes", "3", "--seconds-per-benchmark", budget,
+        "--filter", "^gilbench-test-noop-", "-p", "1", "-n", "2", "--min-time", "0.001",
+        "--rounds", "2", "--max-rounds", "3", "--target-ci", target,
+        "--seconds-per-benchmark", budget,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     (bench_,) = pyperf.BenchmarkSuite.load(str(tmp_path / "bench-gil.json")).get_benchmarks()
     with_values = [run for run in bench_.get_runs() if run.values]
     assert len(with_values) == processes
-    # Added processes reuse the calibrated loops: one calibration run in all.
+    # Later rounds reuse the calibrated loops: one calibration run in all.
     assert len(bench_.get_runs()) - len(with_values) == 1
     assert len({run.get_loops() for run in with_values}) == 1
     status = json.loads((tmp_path / "run-bench-gil.json").read_text())
     assert status["benchmarks"][0]["processes"] == processes
+    assert status["benchmarks"][0]["rounds"] == processes
+
+
+@pytest.fixture(scope="module")
+def interleaved_sweep(
+    arm_python: ArmPythonFactory, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """One sweep of both arms, each on its own interpreter, started from the gil one."""
+    results = tmp_path_factory.mktemp("results-interleaved")
+    gil, ft = arm_python("gil"), arm_python("ft")
+    done = gil.run(
+        "-m", "runners.bench", f"--arm=gil={gil.python}", f"--arm=ft={ft.python}",
+        "--results-dir", str(results), "--threads", "1,2", "--filter", SMALL,
+        "-p", "1", "-n", "3", "-w", "1", "--loops", "1", "--rounds", "2", "--target-ci", "0",
+        timeout=600,
+    )  # fmt: skip
+    return results, done
+
+
+def test_an_interleaved_sweep_alternates_the_arms_and_shares_one_session(
+    interleaved_sweep: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    results, done = interleaved_sweep
+    assert done.returncode == 0, done.stdout + done.stderr
+    sessions = set()
+    for arm in ("gil", "ft"):
+        suite = pyperf.BenchmarkSuite.load(str(results / f"bench-{arm}.json"))
+        assert len(suite.get_benchmark_names()) == 4
+        for bench_ in suite.get_benchmarks():
+            metadata = bench_.get_metadata()
+            sessions.add(metadata["session"])
+            assert metadata["interleaved"] is True
+            assert metadata["session_arms"] == "gil,ft"
+            assert metadata["arm"] == arm
+            assert metadata["gil_enabled_at_end"] is ARMS[arm].expect_gil_enabled
+            assert len([run for run in bench_.get_runs() if run.values]) == 2  # 2 rounds
+        status = json.loads((results / f"run-bench-{arm}.json").read_text())
+        assert status["session"] in sessions
+        assert status["session_start"] <= status["session_end"]
+    assert len(sessions) == 1
+    # The masters ran gil, ft (round 1), then ft, gil (round 2), benchmark by benchmark:
+    # every run's start date says when its worker ran.
+    suites = {
+        arm: pyperf.BenchmarkSuite.load(str(results / f"bench-{arm}.json")) for arm in ("gil", "ft")
+    }
+    for name in suites["gil"].get_benchmark_names():
+        runs = sorted(
+            (run.get_metadata()["date"], arm)
+            for arm, suite in suites.items()
+            for run in suite.get_benchmark(name).get_runs()
+        )
+        assert [arm for _, arm in runs] == ["gil", "ft", "ft", "gil"], (name, runs)
+
+
+def test_an_interleaved_sweep_refuses_a_wrong_gil_state_on_one_arm(
+    arm_python: ArmPythonFactory, tmp_path: Path
+) -> None:
+    gil, ft = arm_python("gil"), arm_python("ft")
+    done = gil.run(
+        "-m", "runners.bench", f"--arm=gil={gil.python}", f"--arm=ft={ft.python}",
+        "--results-dir", str(tmp_path), "--quick", "--threads", "1",
+        "--workload-file", TEST_WORKLOADS, "--filter", "^gilbench-test-(gil-flip|noop)-",
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "benchmark gilbench-test-gil-flip-t1 refused, GIL state wrong for arm" in done.stdout
+    for arm in ("gil", "ft"):
+        suite = pyperf.BenchmarkSuite.load(str(tmp_path / f"bench-{arm}.json"))
+        assert "gilbench-test-gil-flip-t1" not in suite.get_benchmark_names()
+        assert "gilbench-test-noop-t1" in suite.get_benchmark_names()
+
+
+def test_an_arm_whose_interpreter_is_the_wrong_build_is_refused_before_anything_runs(
+    arm_python: ArmPythonFactory, tmp_path: Path
+) -> None:
+    gil = arm_python("gil")
+    done = gil.run(
+        "-m", "runners.bench", "--arm=gil", f"--arm=ft={gil.python}",
+        "--results-dir", str(tmp_path), "--quick", "--filter", SMALL,
+    )  # fmt: skip
+    assert done.returncode == 3
+    assert "arm ft" in one_line_error(done)
+    assert not list(tmp_path.glob("bench-*.json"))
