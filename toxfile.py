@@ -36,11 +36,11 @@ from runners.provision import Pair, ProvisionError, ensure_pair
 
 ARM_ENVS: dict[str, str] = {
     f"{job}-{name}": "ft" if arm.free_threaded_build else "gil"
-    for job in ("bench", "perf")
+    for job in ("bench", "perf", "calibrate")
     for name, arm in ARMS.items()
 }
-"""tox environment name -> which interpreter of the pair it runs on (the benchmark arms
-and the pytest-benchmark fast tier's arms)."""
+"""tox environment name -> which interpreter of the pair it runs on (the benchmark arms,
+the pytest-benchmark fast tier's arms and the A/A calibration's)."""
 
 _lock = threading.Lock()  # tox -p resolves environments from several threads
 _pair: Pair | None = None

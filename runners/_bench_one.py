@@ -127,7 +127,12 @@ class ArmRunner:
     workload_files: list[str]
     workdir: Path
     verbose: bool
+    side: str = ""
+    """The side's name (the arm's, unless two sides share an arm)."""
     attempts: int = 0
+
+    def __post_init__(self) -> None:
+        self.side = self.side or self.arm.name
 
     def command(self, item: Planned, output: Path, extra: Sequence[str] = ()) -> list[str]:
         """The pyperf master's command line for ``item`` (results to ``output``)."""
@@ -192,7 +197,7 @@ class ArmRunner:
         import pyperf
 
         self.attempts += 1
-        output = self.workdir / f"{item.name}.{self.arm.name}.{self.attempts}.json"
+        output = self.workdir / f"{item.name}.{self.side}.{self.attempts}.json"
         code, text = self._master(item, output, extra)
         if code == 124:
             return (

@@ -95,7 +95,7 @@ def measure(
     first_seconds = 0.0
     spare = math.inf
     failure: tuple[str, str, str] | None = None  # (arm, status, message)
-    reference = runners[0].arm.name
+    reference = runners[0].side
     while rounds < plan.max_rounds and failure is None:
         if rounds >= plan.first_rounds:
             if plan.target is None:
@@ -108,7 +108,7 @@ def measure(
                 break  # out of the sweep's time budget
         order = runners if rounds % 2 == 0 else list(reversed(runners))
         for runner in order:
-            name = runner.arm.name
+            name = runner.side
             extra = ["--processes", str(plan.processes)]
             if name in benches:
                 extra += _same_shape(benches[name])
@@ -129,7 +129,7 @@ def measure(
     widths = precision(benches, reference, plan.n_boot) if benches else {}
     outcomes = []
     for runner in runners:
-        name = runner.arm.name
+        name = runner.side
         if failure is not None and failure[0] == name:
             outcomes.append(
                 Outcome(item.name, failure[1], failure[2], seconds, first_seconds=first_seconds)

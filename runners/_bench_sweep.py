@@ -53,10 +53,17 @@ def _now() -> _dt.datetime:
 
 @dataclass(frozen=True)
 class ArmSetup:
-    """An arm of the sweep and the interpreter that runs it."""
+    """An arm of the sweep, the interpreter that runs it, and the name of its side."""
 
     arm: Arm
     python: str
+    label: str = ""
+    """The side's name in file names and output (default: the arm's name). Two sides of
+    one arm (an A/A calibration: runners.calibrate) differ only by label."""
+
+    @property
+    def side(self) -> str:
+        return self.label or self.arm.name
 
 
 @dataclass
@@ -95,7 +102,8 @@ class Sweep:
 
     @property
     def arm_names(self) -> list[str]:
-        return [setup.arm.name for setup in self.arms]
+        """The sides' names (an arm's name unless a label was given)."""
+        return [setup.side for setup in self.arms]
 
     def finished(self, arm: str) -> list[Any]:
         return [o.bench for o in self.outcomes.get(arm, []) if o.status == "ok"]
@@ -111,6 +119,11 @@ class Sweep:
             "interleaved": len(self.arms) > 1,
         }
 
+    def side_metadata(self, side: str) -> dict[str, Any]:
+        """The session's metadata, plus ``side`` where a side is not named after its arm."""
+        setup = next(s for s in self.arms if s.side == side)
+        return {**self.session_metadata(), **({"side": side} if setup.label else {})}
+
     def run(self) -> int:
         """Run the matrix, keep what finishes, publish it; return the exit status."""
         for name in self.arm_names:
@@ -123,7 +136,7 @@ class Sweep:
             f" {' '.join(self.pyperf_args) or '(defaults)'}; timeout {self.timeout:g} s each"
         )
         for setup in self.arms:
-            print(f"  {setup.arm.name}: {setup.python}")
+            print(f"  {setup.side}: {setup.python} (arm {setup.arm.name})")
         plan = self.plan
         print(
             f"each benchmark: {plan.first_rounds} round(s) of {plan.processes} process(es)"
@@ -186,6 +199,7 @@ class Sweep:
                     self.workload_files,
                     Path(workdir),
                     verbose,
+                    setup.side,
                 )
                 for setup in self.arms
             ]
@@ -220,9 +234,10 @@ class Sweep:
 
     def _status_record(self, name: str, overhead: list[dict[str, Any]]) -> dict[str, Any]:
         plan = self.plan
-        setup = next(s for s in self.arms if s.arm.name == name)
+        setup = next(s for s in self.arms if s.side == name)
         return {
-            "arm": name,
+            "arm": setup.arm.name,
+            "side": name,
             "python_executable": setup.python,
             **self.session_metadata(),
             "started": self.started.isoformat(timespec="seconds"),
@@ -258,14 +273,13 @@ class Sweep:
         """Write the status records, publish the finished benchmarks; return the exit status."""
         failed = 0
         any_finished = False
-        session = self.session_metadata()
         first = self.outcomes.get(self.arm_names[0], [])
         print(f"\n{len(first)} of {len(self.matrix)} benchmarks done in {self.wall:.0f} s")
         for name in self.arm_names:
             outcomes = self.outcomes.get(name, [])
             finished = self.finished(name)
             for bench in finished:
-                bench.update_metadata(session)
+                bench.update_metadata(self.side_metadata(name))
             overhead = harness_overhead(finished)
             publish(
                 self.status_file(name),

@@ -360,20 +360,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     return sweep.run()
 
 
+LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
 def parse_arms(specs: Sequence[str]) -> list[ArmSetup]:
-    """``["gil=/p/python", "ft"]`` -> arms with their interpreters (UsageError if bad)."""
+    """``["gil=/p/python", "ft", "gil@B=/p/python"]`` -> the sweep's sides (UsageError if bad).
+
+    ``NAME@LABEL`` names a second side of one arm (an A/A calibration); its files are
+    ``bench-LABEL.json``.
+    """
     arms: list[ArmSetup] = []
     for spec in specs:
-        name, sep, python = spec.partition("=")
+        head, sep, python = spec.partition("=")
+        name, _, label = head.partition("@")
         if name not in ARMS:
             raise UsageError(f"--arm: unknown arm {name!r} (known: {', '.join(ARMS)})")
-        if any(setup.arm.name == name for setup in arms):
-            raise UsageError(f"--arm {name} given twice")
+        if label and not LABEL.match(label):
+            raise UsageError(f"--arm {spec}: a side's label is letters, digits, '.', '_', '-'")
+        side = label or name
+        if any(setup.side == side for setup in arms):
+            raise UsageError(f"--arm {side} given twice")
         if sep and not python:
             raise UsageError(f"--arm {spec}: no interpreter after '='")
         if python and not (Path(python).is_file() and os.access(python, os.X_OK)):
             raise UsageError(f"--arm {spec}: no such interpreter {python}")
-        arms.append(ArmSetup(get_arm(name), python or sys.executable))
+        arms.append(ArmSetup(get_arm(name), python or sys.executable, label))
     return arms
 
 

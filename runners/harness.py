@@ -102,7 +102,7 @@ def run_timed(workers: Sequence[Worker], duration: float | None = None) -> float
             if duration is None:
                 work()
             else:
-                ops[index] = int(work(stop))
+                ops[index] = int(work(stop))  # type: ignore[call-overload]
         except BaseException as exc:  # re-raised in the calling thread
             errors.append(exc)
         ends[index] = clock()

@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import os
 import platform
 import signal
 import statistics
@@ -422,6 +423,9 @@ def build_document(
             "command": sys.argv,
         }
     )
+    if os.environ.get("GILBENCH_SESSION"):
+        # The session of the tox invocation that ran this arm with others (toxfile.py).
+        meta["session"] = os.environ["GILBENCH_SESSION"]
     meta.update(config.as_metadata())
     return {"schema": SCHEMA, "metadata": meta, "trials": state.trials}
 

@@ -2,7 +2,8 @@
 
 Tests that exercise benchmarks run them on the real python3.13 / python3.13t, as
 subprocesses of this (GIL) test interpreter, exactly as tox would: each arm gets a
-virtual environment with pyperf and gilbench (for its pyperf hook), and PYTHON_GIL is set only in the ``t`` arms.
+virtual environment with pyperf and gilbench (for its pyperf hook), and PYTHON_GIL is
+set only in the ``t`` arms.
 """
 
 from __future__ import annotations

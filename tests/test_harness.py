@@ -6,9 +6,6 @@ threading); the hook tests run one pyperf worker process on the real gil interpr
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
