@@ -79,12 +79,14 @@ GATE_BENCHMARKS = (
 GATE_ARMS = ("gil", "ft")
 GATE_BENCH_ARGS = (
     "--threads", "1,2", "-p", "2", "-n", "3", "-w", "1", "--loops", "1", "--target-ci", "0",
+    "--rounds", "1",
 )  # fmt: skip
 GATE_ROUNDS = 4
 """A gate measurement: 4 interleaved rounds (see _regress_measure.measure) of runners.bench
 with 2 processes of 3 one-loop values per benchmark, so 8 processes per benchmark (the
 bootstrap resamples processes, so processes matter more than values), and no adaptive
-extra processes (--target-ci 0) so that a gate run takes a predictable time."""
+extra processes (--target-ci 0, one runners.bench round per gate round) so that a gate
+run takes a predictable time."""
 
 
 class UsageError(Exception):

@@ -7,13 +7,13 @@ busy-wait guarantees (it spins until the clock has advanced by the requested tim
 from __future__ import annotations
 
 import subprocess
-import sys
-import sysconfig
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from runners import inject
+from tests.conftest import ArmPython
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -87,22 +87,18 @@ def _wired() -> bool:
 @pytest.mark.interpreters
 @pytest.mark.slow
 @pytest.mark.skipif(not _wired(), reason="runners._pyperf_bench does not call the hook yet")
-def test_hook_reaches_pyperf_workers_and_marks_the_result(tmp_path: Path) -> None:
-    """End to end on this interpreter: the worker sees the variable and records it."""
-    pytest.importorskip("pyperf")
+def test_hook_reaches_pyperf_workers_and_marks_the_result(
+    tmp_path: Path, arm_python: Callable[[str], ArmPython]
+) -> None:
+    """End to end on the real gil interpreter: the worker sees the variable and records it."""
+    gil = arm_python("gil")
     out = tmp_path / "out.json"
-    env = {
-        "PATH": "/usr/bin:/bin",
-        inject.ENV_VAR: "increment-per-thread:0.25",
-        "PYTHONPATH": str(REPO),
-    }
+    env = gil.env(**{inject.ENV_VAR: "increment-per-thread:0.25", "PYTHONPATH": str(REPO)})
     cmd = [
-        sys.executable, "-m", "runners._pyperf_bench", "--gilbench-arm", "gil",
+        str(gil.python), "-m", "runners._pyperf_bench", "--gilbench-arm", "gil",
         "--gilbench-workload", "increment-per-thread", "--gilbench-threads", "1",
-        "-p", "1", "-n", "1", "-w", "0", "--loops", "1", "-o", str(out),
+        "-p", "1", "-n", "1", "-w", "0", "--loops", "1", "--hook", "gilbench", "-o", str(out),
     ]  # fmt: skip
-    if sysconfig.get_config_var("Py_GIL_DISABLED"):
-        pytest.skip("needs a default (GIL) build to run the gil arm")
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     import pyperf
