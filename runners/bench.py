@@ -73,7 +73,7 @@ DEFAULT_TARGET_CI = 5.0
 """Percent: default mode adds rounds until the ratios' 95% CI is within this."""
 DEFAULT_ROUNDS = 3
 DEFAULT_MAX_ROUNDS = 8
-DEFAULT_SECONDS_PER_BENCHMARK = 4.0
+DEFAULT_SECONDS_PER_BENCHMARK = 4.5
 """Seconds per benchmark and arm, on average, that a sweep may take (first rounds
 included); added rounds spend what the first rounds leave of it."""
 QUICK_TIMEOUT = 60.0

@@ -26,16 +26,21 @@ from runners.provision.cache import (
     PROVENANCE_FORMAT,
     STAGING_PREFIX,
     CachedBuild,
+    build_dirname,
     build_prefix,
     builds_dir,
     executable,
     format_seconds,
     write_json_atomic,
 )
-from runners.provision.model import ARM_KINDS, ProvisionError, parse_version
+from runners.provision.model import ARM_KINDS, DEFAULT_PROFILE, ProvisionError, parse_version
 from runners.provision.source import VerifiedSource
 
 HEARTBEAT_S = 60.0
+PGO_PROFILE_TASK = "-m test --pgo --timeout=1200 -j2"
+"""The PGO profile task of both arms: CPython's own PGO test selection (``--pgo``), run
+two tests at a time so that it fits a 2-core machine's patience; recorded in the
+provenance."""
 
 Log = Callable[[str], None]
 
@@ -146,8 +151,15 @@ def build_pair(
     configure_args: Sequence[str] = (),
     jobs: int | None = None,
     log_dir: Path | None = None,
+    profile: str = DEFAULT_PROFILE,
 ) -> CachedBuild:
-    """Build and install both arms of ``source`` into the cache (call with the lock held)."""
+    """Build and install both arms of ``source`` into the cache (call with the lock held).
+
+    ``configure_args`` already hold the profile's flags. An ``optimized`` (PGO) build
+    runs its three stages separately, each with its own log and progress: the
+    instrumented build, the profile task (``PGO_PROFILE_TASK``, the same for both arms,
+    recorded in the provenance), and the final build.
+    """
     started = time.monotonic()
     version = source.version
     request = parse_version(version)
@@ -155,12 +167,17 @@ def build_pair(
     stamp = _dt.datetime.now().strftime("%Y%m%dT%H%M%S")
     log_dir = log_dir or root / "logs" / f"{version}-{stamp}"
     log_dir.mkdir(parents=True, exist_ok=True)
-    log(f"building CPython {version} twice (default, then free-threaded) with make -j{jobs};")
+    log(
+        f"building CPython {version} ({profile}) twice (default, then free-threaded) with"
+        f" make -j{jobs};"
+    )
     log(f"logs in {log_dir}")
     clean_stale_staging(root, log)
     builds_dir(root).mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{version}-", dir=builds_dir(root)))
-    final_dir = builds_dir(root) / version
+    dirname = build_dirname(version, profile)
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{dirname}-", dir=builds_dir(root)))
+    final_dir = builds_dir(root) / dirname
+    pgo = "--enable-optimizations" in configure_args
     try:
         log(f"unpacking {source.path}")
         src = _unpack(source.path, staging / "src")
@@ -168,7 +185,7 @@ def build_pair(
         dest = staging / "dest"
         flags: dict[str, list[str]] = {}
         for kind in ARM_KINDS:
-            prefix = build_prefix(root, version, kind)
+            prefix = build_prefix(root, version, kind, profile)
             flags[kind] = [
                 f"--prefix={prefix}",
                 *(["--disable-gil"] if kind == "ft" else []),
@@ -179,8 +196,19 @@ def build_pair(
             stage = f"[{kind}]"
             run_stage(f"{stage} configure", [str(src / "configure"), *flags[kind]], work,
                       log_dir / f"configure-{kind}.log", log, started)  # fmt: skip
-            run_stage(f"{stage} make", ["make", f"-j{jobs}"], work,
-                      log_dir / f"make-{kind}.log", log, started)  # fmt: skip
+            if pgo:
+                run_stage(f"{stage} PGO 1/3 instrumented build",
+                          ["make", f"-j{jobs}", "profile-gen-stamp"], work,
+                          log_dir / f"make-{kind}-1-instrumented.log", log, started)  # fmt: skip
+                run_stage(f"{stage} PGO 2/3 profile run ({PGO_PROFILE_TASK})",
+                          ["make", f"-j{jobs}", "profile-run-stamp",
+                           f"PROFILE_TASK={PGO_PROFILE_TASK}"], work,
+                          log_dir / f"make-{kind}-2-profile.log", log, started)  # fmt: skip
+                run_stage(f"{stage} PGO 3/3 final build", ["make", f"-j{jobs}"], work,
+                          log_dir / f"make-{kind}-3-final.log", log, started)  # fmt: skip
+            else:
+                run_stage(f"{stage} make", ["make", f"-j{jobs}"], work,
+                          log_dir / f"make-{kind}.log", log, started)  # fmt: skip
             run_stage(f"{stage} install", ["make", "install", f"DESTDIR={dest}"], work,
                       log_dir / f"install-{kind}.log", log, started)  # fmt: skip
         # Both arms built: move them into place, then publish the provenance file last.
@@ -188,12 +216,14 @@ def build_pair(
             shutil.rmtree(final_dir)  # an incomplete earlier attempt (no provenance)
         final_dir.mkdir(parents=True)
         for kind in ARM_KINDS:
-            os.rename(Path(f"{dest}{build_prefix(root, version, kind)}"), final_dir / kind)
+            os.rename(Path(f"{dest}{build_prefix(root, version, kind, profile)}"), final_dir / kind)
         provenance = {
             "format": PROVENANCE_FORMAT,
             "version": version,
             "source": {"origin": source.origin, "sha256": source.sha256, "file": str(source.path)},
             "configure_args": flags,
+            "profile": profile,
+            "profile_task": PGO_PROFILE_TASK if pgo else None,
             "arms": {kind: str(executable(final_dir / kind, request, kind)) for kind in ARM_KINDS},
             "logs": str(log_dir),
             "built_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),

@@ -2,9 +2,11 @@
 
 Layout under ``$GILBENCH_CACHE_DIR`` or ``${XDG_CACHE_HOME:-~/.cache}/gilbench``::
 
-    cpython/<version>/gil/          default build (prefix of python<X.Y>)
-    cpython/<version>/ft/           free-threaded build (python<X.Y>t)
+    cpython/<version>/gil/          default build (prefix of python<X.Y>), plain profile
+    cpython/<version>/ft/           free-threaded build (python<X.Y>t), plain profile
     cpython/<version>/provenance.json   written last: only then is the pair discoverable
+    cpython/<version>-<profile>/    a pair of another build profile (e.g. 3.13.5-optimized):
+                                    never mixed with the plain pair
     cpython/.staging-*/             builds in progress (ignored by discovery)
     cpython/.provision.lock         serialises concurrent provisionings
     sources/Python-<version>.tar.xz checksum-verified source tarballs
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runners.provision.model import VersionRequest, version_key
+from runners.provision.model import DEFAULT_PROFILE, VersionRequest, version_key
 
 PROVENANCE = "provenance.json"
 PROVENANCE_FORMAT = 1
@@ -48,9 +50,14 @@ def builds_dir(root: Path) -> Path:
     return root / "cpython"
 
 
-def build_prefix(root: Path, version: str, kind: str) -> Path:
-    """Install prefix of one arm of the paired build of ``version``."""
-    return builds_dir(root) / version / kind
+def build_dirname(version: str, profile: str = DEFAULT_PROFILE) -> str:
+    """The cache directory name of a pair: ``3.13.5`` (plain) or ``3.13.5-optimized``."""
+    return version if profile == DEFAULT_PROFILE else f"{version}-{profile}"
+
+
+def build_prefix(root: Path, version: str, kind: str, profile: str = DEFAULT_PROFILE) -> Path:
+    """Install prefix of one arm of the paired build of ``version`` in ``profile``."""
+    return builds_dir(root) / build_dirname(version, profile) / kind
 
 
 def executable(prefix: Path, request: VersionRequest, kind: str) -> Path:
@@ -68,8 +75,10 @@ class CachedBuild:
     provenance: dict[str, Any]
 
 
-def cached_builds(root: Path, request: VersionRequest) -> list[CachedBuild]:
-    """Complete builds satisfying ``request``, newest version first.
+def cached_builds(
+    root: Path, request: VersionRequest, profile: str = DEFAULT_PROFILE
+) -> list[CachedBuild]:
+    """Complete builds of ``profile`` satisfying ``request``, newest version first.
 
     A build counts only when its provenance file (written last) is present and names
     both interpreters: a build that failed or was interrupted is invisible here.
@@ -79,7 +88,10 @@ def cached_builds(root: Path, request: VersionRequest) -> list[CachedBuild]:
     if not base.is_dir():
         return found
     for entry in base.iterdir():
-        if entry.name.startswith(".") or not request.accepts(entry.name):
+        version, _, suffix = entry.name.partition("-")
+        if entry.name.startswith(".") or not request.accepts(version):
+            continue
+        if (suffix or DEFAULT_PROFILE) != profile:
             continue
         try:
             provenance = json.loads((entry / PROVENANCE).read_text(encoding="utf-8"))
@@ -88,13 +100,14 @@ def cached_builds(root: Path, request: VersionRequest) -> list[CachedBuild]:
         if (
             not isinstance(provenance, dict)
             or provenance.get("format") != PROVENANCE_FORMAT
-            or provenance.get("version") != entry.name
+            or provenance.get("version") != version
+            or provenance.get("profile", DEFAULT_PROFILE) != profile
         ):
             continue
         gil = executable(entry / "gil", request, "gil")
         ft = executable(entry / "ft", request, "ft")
         if gil.is_file() and ft.is_file():
-            found.append(CachedBuild(entry.name, gil, ft, provenance))
+            found.append(CachedBuild(version, gil, ft, provenance))
     found.sort(key=lambda build: version_key(build.version), reverse=True)
     return found
 

@@ -21,7 +21,14 @@ from runners.provision.ensure import (
     mismatch_warning,
     missing_guidance,
 )
-from runners.provision.model import ARM_KINDS, BadInput, Interpreter, Pair, ProvisionError
+from runners.provision.model import (
+    ARM_KINDS,
+    PROFILES,
+    BadInput,
+    Interpreter,
+    Pair,
+    ProvisionError,
+)
 
 EXIT_OK, EXIT_MISSING, EXIT_BAD_INPUT, EXIT_MISMATCH = 0, 1, 2, 3
 
@@ -34,6 +41,7 @@ environment variables (options win over them):
   GILBENCH_TARBALL, GILBENCH_TARBALL_SHA256   same as --tarball, --sha256
   GILBENCH_CACHE_DIR        cache (default ${XDG_CACHE_HOME:-~/.cache}/gilbench)
   GILBENCH_CONFIGURE_ARGS   extra configure flags for both builds
+  GILBENCH_PROFILE          same as --profile
 
 discovery order: explicit paths, python3.13/python3.13t on PATH, uv-managed
 interpreters, the build cache; without a verified matched pair, the pair is built
@@ -51,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", help="CPython version: 3.13 (default), 3.14, 3.13.5, ...")
+    parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        help="build profile: plain (default; about 10 minutes for a pair on 2 cores) or"
+        " optimized (--enable-optimizations --with-lto, as published figures and installed"
+        " interpreters use), each in a cache of its own",
+    )
     parser.add_argument("--python-gil", metavar="PATH", help="use this default-build interpreter")
     parser.add_argument("--python-ft", metavar="PATH", help="use this free-threaded interpreter")
     parser.add_argument(
@@ -98,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             sha256=args.sha256,
             cache_dir=args.cache_dir,
             configure_args=args.configure_arg,
+            profile=args.profile,
         )
         if args.check:
             return _check(settings, args)
@@ -110,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             sha256=args.sha256,
             cache_dir=settings.cache_dir,
             configure_args=settings.configure_args,
+            profile=settings.profile,
         )
     except ProvisionError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -176,6 +193,8 @@ def _report(
     return {
         "status": status,
         "version_request": settings.request.text,
+        "profile_request": settings.profile,
+        "set": pair.label if pair else None,
         "cache_dir": str(settings.cache_dir),
         "gil": gil.to_dict() if gil else None,
         "ft": ft.to_dict() if ft else None,
@@ -189,7 +208,10 @@ def _text(
     settings: Settings, gil: Interpreter | None, ft: Interpreter | None, found: Discovery | None
 ) -> list[str]:
     request = settings.request
-    lines = [f"gilbench interpreters for Python {request.text} (cache {settings.cache_dir})"]
+    lines = [
+        f"gilbench interpreters for Python {request.text}, {settings.profile} profile"
+        f" (cache {settings.cache_dir})"
+    ]
     for kind, interp in (("gil", gil), ("ft", ft)):
         name = request.executable_name(kind)
         if interp is None:
@@ -206,7 +228,7 @@ def _text(
         if pair.matched:
             lines.append(
                 "  pair: matched (same version, same configure flags apart from"
-                " --disable-gil and --prefix)"
+                f" --disable-gil and --prefix); interpreter set {pair.label}"
             )
         else:
             lines.append("  pair: NOT MATCHED")

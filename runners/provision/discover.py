@@ -20,6 +20,8 @@ from pathlib import Path
 from runners.provision.cache import cached_builds
 from runners.provision.model import (
     ARM_KINDS,
+    DEFAULT_PROFILE,
+    PROFILES,
     BadInput,
     Interpreter,
     Rejected,
@@ -192,11 +194,14 @@ def discover(
     explicit: dict[str, tuple[Path, str]] | None = None,
     *,
     search_path: str | None = None,
+    profile: str = DEFAULT_PROFILE,
 ) -> Discovery:
     """Find and verify candidates for both kinds.
 
     ``explicit`` maps a kind to (path, where the path came from). An explicit path is
     the only candidate for its kind, and a bad one is an error (the user asked for it).
+    Only the cache entries of ``profile`` are candidates; for a profile other than the
+    default, a found interpreter must have been built with that profile's flags.
     """
     result = Discovery(request, cache_dir)
     explicit = explicit or {}
@@ -209,7 +214,7 @@ def discover(
     pending = [kind for kind in ARM_KINDS if kind not in explicit]
     if not pending:
         return result
-    caches = cached_builds(cache_dir, request)
+    caches = cached_builds(cache_dir, request, profile)
     for kind in pending:
         name = request.executable_name(kind)
         candidates: list[Candidate] = [
@@ -219,6 +224,12 @@ def discover(
         ]
         for path, source in _unique(candidates):
             verdict = probe(path, source, kind, request)
+            wrong_profile = (
+                profile != DEFAULT_PROFILE and getattr(verdict, "profile", "") != profile
+            )
+            if isinstance(verdict, Interpreter) and wrong_profile:
+                wanted = " ".join(PROFILES[profile])
+                verdict = Rejected(kind, path, source, f"is not a {profile} build ({wanted})")
             if isinstance(verdict, Rejected):
                 result.rejected.append(verdict)
             else:

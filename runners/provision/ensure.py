@@ -8,6 +8,7 @@ Settings come from arguments first, then environment variables:
 - ``GILBENCH_TARBALL`` / ``GILBENCH_TARBALL_SHA256``  source tarball for a build
 - ``GILBENCH_CACHE_DIR``  cache directory (default ``${XDG_CACHE_HOME:-~/.cache}/gilbench``)
 - ``GILBENCH_CONFIGURE_ARGS``  extra configure flags, given to both builds
+- ``GILBENCH_PROFILE``  build profile: ``plain`` (default) or ``optimized`` (PGO + LTO)
 """
 
 from __future__ import annotations
@@ -26,13 +27,16 @@ from runners.provision.cache import cache_root, cached_builds, provision_lock
 from runners.provision.discover import Discovery, discover, probe
 from runners.provision.model import (
     ARM_KINDS,
+    DEFAULT_PROFILE,
     DEFAULT_VERSION,
+    PROFILES,
     BadInput,
     Interpreter,
     Pair,
     ProvisionError,
     Rejected,
     VersionRequest,
+    parse_profile,
     parse_version,
 )
 
@@ -59,6 +63,8 @@ class Settings:
     tarball: Path | None
     sha256: str | None
     configure_args: tuple[str, ...]
+    """The profile's flags, then the user's."""
+    profile: str = DEFAULT_PROFILE
 
     @classmethod
     def resolve(
@@ -72,9 +78,11 @@ class Settings:
         sha256: str | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
         configure_args: Sequence[str] | None = None,
+        profile: str | None = None,
     ) -> Settings:
         """Arguments win over environment variables; ProvisionError on bad input."""
         env = os.environ
+        profile = parse_profile(profile or env.get("GILBENCH_PROFILE") or DEFAULT_PROFILE)
         request = parse_version(version or env.get("GILBENCH_PYTHON_VERSION") or DEFAULT_VERSION)
         explicit: dict[str, tuple[Path, str]] = {}
         for kind, given in (("gil", gil_path), ("ft", ft_path)):
@@ -96,6 +104,8 @@ class Settings:
         bad = [arg for arg in configure_args if arg.startswith(("--prefix", "--disable-gil"))]
         if bad:
             raise BadInput(f"configure flag {bad[0]} is set by provisioning itself")
+        profile_flags = PROFILES[profile]
+        configure_args = [*profile_flags, *(a for a in configure_args if a not in profile_flags)]
         return cls(
             request=request,
             cache_dir=cache_root(cache_dir),
@@ -104,13 +114,18 @@ class Settings:
             tarball=Path(tarball).expanduser() if tarball else None,
             sha256=sha256 or env.get("GILBENCH_TARBALL_SHA256") or None,
             configure_args=tuple(configure_args),
+            profile=profile,
         )
 
 
 def discover_pair(settings: Settings, *, search_path: str | None = None) -> Discovery:
     """Run discovery only (never builds)."""
     return discover(
-        settings.request, settings.cache_dir, settings.explicit, search_path=search_path
+        settings.request,
+        settings.cache_dir,
+        settings.explicit,
+        search_path=search_path,
+        profile=settings.profile,
     )
 
 
@@ -132,11 +147,17 @@ def missing_guidance(settings: Settings, kinds: Sequence[str]) -> list[str]:
     request = settings.request
     names = " and ".join(request.executable_name(kind) for kind in kinds)
     version = "" if request.text == DEFAULT_VERSION else f" --version {request.text}"
+    if settings.profile != DEFAULT_PROFILE:
+        version += f" --profile {settings.profile}"
     lines = [
         f"to get {names}:",
         f"  - build the matched pair into {settings.cache_dir}:"
-        f" python -m runners.provision{version} (about 10 minutes on 2 cores;"
-        " tox -e bench-gil,bench-ft does this by itself)",
+        f" python -m runners.provision{version} ("
+        + (
+            "about 10 minutes on 2 cores; tox -e bench-gil,bench-ft does this by itself)"
+            if settings.profile == DEFAULT_PROFILE
+            else "PGO + LTO: several times longer than a plain build)"
+        ),
     ]
     for kind in kinds:
         lines.append(
@@ -163,6 +184,7 @@ def ensure_pair(
     configure_args: Sequence[str] | None = None,
     log: Log | None = None,
     search_path: str | None = None,
+    profile: str | None = None,
 ) -> Pair:
     """Return the verified interpreter pair for ``version``, building it when needed.
 
@@ -182,6 +204,7 @@ def ensure_pair(
         sha256=sha256,
         cache_dir=cache_dir,
         configure_args=configure_args,
+        profile=profile,
     )
     found = discover_pair(settings, search_path=search_path)
     gil, ft = found.select()
@@ -253,6 +276,7 @@ def build_into_cache(settings: Settings, log: Log) -> Pair:
             log,
             configure_args=settings.configure_args,
             log_dir=log_dir,
+            profile=settings.profile,
         )
         interpreters = []
         for kind, path in (("gil", built.gil), ("ft", built.ft)):
@@ -267,7 +291,7 @@ def build_into_cache(settings: Settings, log: Log) -> Pair:
 
 
 def _cached_pair(settings: Settings) -> Pair | None:
-    for build in cached_builds(settings.cache_dir, settings.request):
+    for build in cached_builds(settings.cache_dir, settings.request, settings.profile):
         gil = probe(build.gil, "build-cache", "gil", settings.request)
         ft = probe(build.ft, "build-cache", "ft", settings.request)
         if isinstance(gil, Interpreter) and isinstance(ft, Interpreter):

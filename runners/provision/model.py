@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,33 @@ def version_key(version: str) -> tuple[int, int, int, str]:
     return (int(match[1]), int(match[2]), int(match[3] or 0), match[4] or "~")
 
 
+PROFILES: dict[str, tuple[str, ...]] = {
+    "plain": (),
+    "optimized": ("--enable-optimizations", "--with-lto"),
+}
+"""Build profiles: the configure flags a profile adds to both builds of a pair. Every
+published free-threading figure (and every interpreter users install from a
+distribution, uv or setup-python) comes from ``optimized`` builds; ``plain`` builds in
+a third of the time."""
+DEFAULT_PROFILE = "plain"
+
+
+def parse_profile(text: str) -> str:
+    """A known profile name; BadInput otherwise."""
+    name = text.strip().lower()
+    if name not in PROFILES:
+        raise BadInput(f"unknown build profile {text!r}; known: {', '.join(PROFILES)}")
+    return name
+
+
+def profile_of(flags: Sequence[str]) -> str:
+    """The profile a build's configure flags amount to: ``optimized`` when they hold PGO and
+    LTO (``--enable-optimizations`` and ``--with-lto``, any LTO flavour), else ``plain``."""
+    pgo = "--enable-optimizations" in flags
+    lto = any(flag == "--with-lto" or flag.startswith("--with-lto=") for flag in flags)
+    return "optimized" if pgo and lto else "plain"
+
+
 def kind_label(free_threaded: bool) -> str:
     """Human name of a build kind."""
     return "free-threaded" if free_threaded else "default (GIL)"
@@ -123,6 +151,11 @@ class Interpreter:
         except ValueError:
             return [self.config_args]
 
+    @property
+    def profile(self) -> str:
+        """The build profile its configure flags amount to (``plain`` / ``optimized``)."""
+        return profile_of(self.configure_flags())
+
     def comparable_flags(self) -> list[str]:
         """Configure flags without those that differ by design between the two builds.
 
@@ -145,6 +178,7 @@ class Interpreter:
             "free_threaded": self.free_threaded,
             "build_kind": self.build_kind,
             "config_args": self.config_args,
+            "profile": self.profile,
             "source": self.source,
         }
 
@@ -188,6 +222,16 @@ class Pair:
         """Same version and same configure flags apart from --disable-gil."""
         return not self.mismatches
 
+    @property
+    def profile(self) -> str:
+        """The pair's build profile (the gil build's; a matched pair's builds agree)."""
+        return self.gil.profile
+
+    @property
+    def label(self) -> str:
+        """The interpreter set's name: version and profile, e.g. ``3.13.5-optimized``."""
+        return f"{self.gil.version}-{self.profile}"
+
     def get(self, kind: str) -> Interpreter:
         """The ``gil`` or ``ft`` interpreter."""
         if kind not in ARM_KINDS:
@@ -201,6 +245,8 @@ class Pair:
             "ft": self.ft.to_dict(),
             "matched": self.matched,
             "mismatches": self.mismatches,
+            "profile": self.profile,
+            "label": self.label,
         }
 
 
