@@ -32,6 +32,8 @@ from runners.provision import (
     parse_version,
 )
 from runners.provision import build as build_mod
+from runners.provision import model
+from runners.provision.ensure import Settings, discover_pair
 from runners.provision import cache as cache_mod
 from runners.provision import discover as discover_mod
 from runners.provision import source as source_mod
@@ -663,3 +665,75 @@ def test_main_in_process_prints_a_path(
     monkeypatch.setenv("PATH", str(bindir))
     assert cli.main(["--print-path", "gil"]) == 0
     assert capsys.readouterr().out.strip() == str(gil)
+
+
+# --- build profiles ----------------------------------------------------------------------
+
+
+def test_profiles_name_their_flags_and_are_recognised_from_a_builds_flags() -> None:
+    assert model.PROFILES["optimized"] == ("--enable-optimizations", "--with-lto")
+    assert model.profile_of(["--prefix=/x", "--enable-optimizations", "--with-lto"]) == "optimized"
+    assert model.profile_of(["--enable-optimizations", "--with-lto=thin"]) == "optimized"
+    assert model.profile_of(["--enable-optimizations"]) == "plain"  # PGO without LTO
+    assert model.profile_of([]) == "plain"
+    with pytest.raises(model.BadInput, match="unknown build profile 'fast'"):
+        model.parse_profile("fast")
+
+
+def test_an_optimized_pair_builds_into_its_own_cache_with_the_pgo_stages(
+    env: Path, bindir: Path, tmp_path: Path
+) -> None:
+    tarball = fake_tarball(tmp_path)
+    digest = source_mod.sha256_file(tarball)
+    plain = ensure_pair(tarball=tarball, sha256=digest, log=Messages(), search_path=str(bindir))
+    messages = Messages()
+    optimized = ensure_pair(
+        tarball=tarball, sha256=digest, log=messages, search_path=str(bindir), profile="optimized"
+    )
+    base = env / "cpython" / "3.13.99-optimized"
+    assert optimized.gil.path == base / "gil" / "bin" / "python3.13"
+    assert optimized.profile == "optimized" and optimized.label == "3.13.99-optimized"
+    assert plain.profile == "plain" and plain.label == "3.13.99-plain"
+    # Identical flags apart from --disable-gil and the prefix; the plain pair's minus the
+    # optimization flags.
+    gil_flags = optimized.gil.configure_flags()
+    assert gil_flags == [f"--prefix={base / 'gil'}", "--enable-optimizations", "--with-lto"]
+    assert optimized.ft.configure_flags() == [
+        f"--prefix={base / 'ft'}",
+        "--disable-gil",
+        "--enable-optimizations",
+        "--with-lto",
+    ]
+    assert optimized.matched
+    provenance = json.loads((base / "provenance.json").read_text())
+    assert provenance["profile"] == "optimized"
+    assert provenance["profile_task"] == build_mod.PGO_PROFILE_TASK
+    logs = Path(provenance["logs"])
+    for kind in ("gil", "ft"):
+        for stage in ("1-instrumented", "2-profile", "3-final"):
+            assert (logs / f"make-{kind}-{stage}.log").is_file()
+        assert (
+            "profile task: " + build_mod.PGO_PROFILE_TASK
+            in (logs / f"make-{kind}-2-profile.log").read_text()
+        )
+        assert f"[{kind}] PGO 2/3 profile run" in messages.text()
+    # The two caches never mix: each profile finds its own pair.
+    assert ensure_pair(search_path=str(bindir), log=Messages()) == plain
+    assert ensure_pair(search_path=str(bindir), log=Messages(), profile="optimized") == optimized
+
+
+def test_the_profile_comes_from_the_environment_and_filters_found_interpreters(
+    env: Path, bindir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_python(bindir / "python3.13")
+    fake_python(bindir / "python3.13t", ft=True)
+    monkeypatch.setenv("GILBENCH_PROFILE", "optimized")
+    found = discover_pair(Settings.resolve(), search_path=str(bindir))
+    assert found.select() == (None, None)
+    assert any("not built with the optimized profile" in r.reason for r in found.rejected)
+    monkeypatch.setenv("GILBENCH_PROFILE", "plain")
+    gil, ft = discover_pair(Settings.resolve(), search_path=str(bindir)).select()
+    assert gil is not None and ft is not None
+    monkeypatch.setenv("GILBENCH_PROFILE", "turbo")
+    with pytest.raises(model.BadInput, match="unknown build profile"):
+        Settings.resolve()

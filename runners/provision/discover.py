@@ -229,7 +229,9 @@ def discover(
             )
             if isinstance(verdict, Interpreter) and wrong_profile:
                 wanted = " ".join(PROFILES[profile])
-                verdict = Rejected(kind, path, source, f"is not a {profile} build ({wanted})")
+                verdict = Rejected(
+                    kind, path, source, f"was not built with the {profile} profile ({wanted})"
+                )
             if isinstance(verdict, Rejected):
                 result.rejected.append(verdict)
             else:

@@ -28,6 +28,6 @@ name="python$minor"
     echo "{\"implementation\": \"cpython\", \"version\": \"$version\", \"py_gil_disabled\": $ft, \"config_args\": \"$args\", \"executable\": \"$prefix/bin/$name\"}"
     echo "JSON"
 } > fakepython
-printf 'all:\n\t@echo compiling %s\ninstall:\n\tmkdir -p $(DESTDIR)%s/bin\n\tcp fakepython $(DESTDIR)%s/bin/%s\n\tchmod +x $(DESTDIR)%s/bin/%s\n' \
+printf 'all:\n\t@echo compiling %s\nprofile-gen-stamp:\n\t@echo instrumented build\nprofile-run-stamp:\n\t@echo profile task: $(PROFILE_TASK)\ninstall:\n\tmkdir -p $(DESTDIR)%s/bin\n\tcp fakepython $(DESTDIR)%s/bin/%s\n\tchmod +x $(DESTDIR)%s/bin/%s\n' \
     "$name" "$prefix" "$prefix" "$name" "$prefix" "$name" > Makefile
 echo "configured $name in $prefix"
