@@ -28,15 +28,15 @@ from runners.provision import (
     Rejected,
     cli,
     ensure_pair,
+    model,
     pair_mismatches,
     parse_version,
 )
 from runners.provision import build as build_mod
-from runners.provision import model
-from runners.provision.ensure import Settings, discover_pair
 from runners.provision import cache as cache_mod
 from runners.provision import discover as discover_mod
 from runners.provision import source as source_mod
+from runners.provision.ensure import Settings, discover_pair
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "provision"
