@@ -17,10 +17,18 @@ runners.arm_job every arm's interpreter; the earlier envs run only their race tr
 (``GILBENCH_BENCH_IN`` names the env that measures them). A lone arm runs alone as
 before. ``tox -p`` runs environments at the same time, which no measurement survives:
 the arms are then not interleaved, and a warning says so.
+
+Interpreter sets: the pair the arms run on is chosen by the provisioning settings
+(``GILBENCH_PROFILE=optimized``, ``GILBENCH_PYTHON_VERSION=3.14``, explicit paths...), and
+named ``<version>-<profile>`` (e.g. ``3.13.5-optimized``). The default set (plain
+profile, default version) lives in ``.tox/<env>`` and writes ``results/``; any other set
+gets environments of its own (``.tox/<set>/<env>``) and writes ``results/sets/<set>/``,
+so that sets never overwrite each other's environments or results.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import uuid
@@ -33,6 +41,7 @@ from tox.report import HandledError
 
 from runners.arms import ARMS
 from runners.provision import Pair, ProvisionError, ensure_pair
+from runners.provision.model import DEFAULT_PROFILE, DEFAULT_VERSION
 
 ARM_ENVS: dict[str, str] = {
     f"{job}-{name}": "ft" if arm.free_threaded_build else "gil"
@@ -49,15 +58,32 @@ SESSION = uuid.uuid4().hex[:12]
 """The session id of this tox invocation: the same in every bench env it runs."""
 
 
-def interpreter_for(kind: str) -> Path:
-    """Path of the ``gil`` or ``ft`` interpreter of the pair, provisioned once per tox run."""
+def the_pair() -> Pair:
+    """The interpreter pair of this tox run, provisioned once."""
     global _pair
     with _lock:
         if _pair is None:
             _pair = ensure_pair()
             for line in _describe(_pair):
                 print(f"gilbench: {line}", file=sys.stderr, flush=True)
-        return _pair.get(kind).path
+        return _pair
+
+
+def interpreter_for(kind: str) -> Path:
+    """Path of the ``gil`` or ``ft`` interpreter of the pair, provisioned once per tox run."""
+    return the_pair().get(kind).path
+
+
+def default_set() -> bool:
+    """Whether the provisioning settings ask for the default interpreter set."""
+    profile = os.environ.get("GILBENCH_PROFILE", "").strip().lower()
+    version = os.environ.get("GILBENCH_PYTHON_VERSION", "").strip()
+    return profile in ("", DEFAULT_PROFILE) and version in ("", DEFAULT_VERSION)
+
+
+def set_results_dir(label: str) -> str:
+    """Where a non-default interpreter set's results go (relative to the project)."""
+    return f"results/sets/{label}"
 
 
 def _describe(pair: Pair) -> list[str]:
@@ -72,18 +98,25 @@ def _describe(pair: Pair) -> list[str]:
 
 
 class ArmBasePython(MemoryLoader):
-    """A configuration source answering ``base_python`` for one arm, lazily."""
+    """A configuration source answering ``base_python`` (and, for a non-default interpreter
+    set, ``env_dir``) for one arm, lazily."""
 
     def __init__(self, kind: str) -> None:
-        super().__init__(base_python=None)
+        super().__init__(base_python=None, env_dir=None)
         self.kind = kind
 
     def load_raw(self, key: str, conf: Any, env_name: str | None) -> Any:
         """Called by tox only when it needs the value: provision then, not before."""
+        if key == "env_dir" and not default_set():
+            work_dir = Path(str(conf.core["work_dir"]))
+            return str(work_dir / self._pair(env_name).label / str(env_name))
         if key != "base_python":
             raise KeyError(key)
+        return [str(self._pair(env_name).get(self.kind).path)]
+
+    def _pair(self, env_name: str | None) -> Pair:
         try:
-            return [str(interpreter_for(self.kind))]
+            return the_pair()
         except ProvisionError as exc:
             raise HandledError(f"{env_name}: no {self.kind} interpreter: {exc}") from None
 
@@ -114,10 +147,17 @@ def _parallel(state: Any) -> bool:
 
 @impl
 def tox_before_run_commands(tox_env: Any) -> None:
-    """Give a bench env its session, and its part in the invocation's interleaved sweep."""
-    if tox_env.name not in ARM_ENVS or not tox_env.name.startswith("bench-") or _state is None:
+    """Give an arm env its interpreter set, and a bench env its session and its part in
+    the invocation's interleaved sweep."""
+    if tox_env.name not in ARM_ENVS or _state is None:
         return
-    extra = {"GILBENCH_SESSION": SESSION}
+    extra = {"GILBENCH_SET": the_pair().label}
+    if not default_set():
+        extra["GILBENCH_RESULTS_DIR"] = set_results_dir(the_pair().label)
+    if not tox_env.name.startswith("bench-"):
+        tox_env.conf["set_env"].update(extra)
+        return
+    extra["GILBENCH_SESSION"] = SESSION
     selected = selected_bench_envs(_state)
     if len(selected) > 1 and _parallel(_state):
         print(

@@ -122,7 +122,16 @@ class Sweep:
     def side_metadata(self, side: str) -> dict[str, Any]:
         """The session's metadata, plus ``side`` where a side is not named after its arm."""
         setup = next(s for s in self.arms if s.side == side)
-        return {**self.session_metadata(), **({"side": side} if setup.label else {})}
+        extra: dict[str, Any] = {"side": side} if setup.label else {}
+        # The interpreter set (tox names it; else the worker's version and build profile).
+        finished = self.finished(side)
+        if os.environ.get("GILBENCH_SET"):
+            extra["interpreter_set"] = os.environ["GILBENCH_SET"]
+        elif finished:
+            metadata = finished[0].get_metadata()
+            version = str(metadata.get("python_version", "")).split(" ")[0]
+            extra["interpreter_set"] = f"{version}-{metadata.get('build_profile', 'plain')}"
+        return {**self.session_metadata(), **extra}
 
     def run(self) -> int:
         """Run the matrix, keep what finishes, publish it; return the exit status."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import importlib.util
+import shlex
 import sys
 import traceback
 from pathlib import Path
@@ -29,6 +30,7 @@ from runners import inject
 from runners.arms import Arm, get_arm
 from runners.harness import time_workload
 from runners.identity import ArmMismatch, check_arm, interpreter_metadata
+from runners.provision.model import profile_of
 from runners.pyperf_hook import CONTEXT, HOOK_NAME
 
 PROGRAM_ARGS = ("-m", "runners._pyperf_bench")
@@ -105,6 +107,8 @@ def run_metadata(arm: Arm, workload: Workload, threads: int) -> dict[str, Any]:
         op_unit=workload.unit,
         ops_per_thread=workload.ops_per_thread,
         mode=workload.mode,
+        # The build profile its configure flags amount to (plain / optimized).
+        build_profile=profile_of(shlex.split(identity["python_config_args"] or "")),
     )
     if workload.duration is not None:
         metadata["run_seconds"] = workload.duration

@@ -59,6 +59,7 @@ from runners._pyperf_bench import (
 )
 from runners.arms import ARMS, get_arm
 from runners.identity import ArmMismatch, check_arm, usable_cpus
+from runners.results import default_results_dir
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -200,7 +201,7 @@ def build_parser() -> OneLineParser:
     parser.add_argument(
         "--quick", action="store_true", help="smoke test: few values, threads 1 and 2"
     )
-    parser.add_argument("--results-dir", type=Path, default=Path("results"), metavar="DIR")
+    parser.add_argument("--results-dir", type=Path, default=default_results_dir(), metavar="DIR")
     parser.add_argument(
         "--timeout",
         type=float,

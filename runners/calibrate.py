@@ -37,7 +37,7 @@ from concepts.stats import (
 )
 from runners._cli import OneLineParser, UsageError
 from runners.arms import ARMS
-from runners.results import publish
+from runners.results import default_results_dir, publish
 
 PROG = "python -m runners.calibrate"
 PRECISION = 0.05
@@ -48,7 +48,7 @@ def build_parser() -> OneLineParser:
     """The command-line parser (every unknown option goes to runners.bench)."""
     parser = OneLineParser(prog=PROG, description=__doc__, allow_abbrev=False)
     parser.add_argument("--arm", required=True, choices=sorted(ARMS), help="the arm measured twice")
-    parser.add_argument("--results-dir", type=Path, default=Path("results"), metavar="DIR")
+    parser.add_argument("--results-dir", type=Path, default=default_results_dir(), metavar="DIR")
     parser.add_argument(
         "--want-coverage",
         type=float,

@@ -52,7 +52,7 @@ from runners._cli import (
 from runners._race_variants import VARIANTS, Variant
 from runners.arms import ARMS, Arm, get_arm
 from runners.identity import ArmMismatch, check_arm, gil_enabled, interpreter_metadata, usable_cpus
-from runners.results import publish
+from runners.results import default_results_dir, publish
 
 SCHEMA = "gilbench.races/1"
 DEFAULT_TRIALS = 20
@@ -195,7 +195,7 @@ def parse_args(argv: Sequence[str] | None, *, default_interval: float) -> Config
         action="store_true",
         help="few trials, small counts, threads 1 and 2 (explicit options still win)",
     )
-    parser.add_argument("--results-dir", type=Path, default=Path("results"))
+    parser.add_argument("--results-dir", type=Path, default=default_results_dir())
     args = parser.parse_args(argv)
     if args.results_dir.exists() and not args.results_dir.is_dir():
         raise UsageError(f"--results-dir: {args.results_dir} exists and is not a directory")

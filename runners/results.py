@@ -56,3 +56,9 @@ def publish(path: Path, text: str) -> Path | None:
     kept = keep_previous(path)
     atomic_write_text(path, text)
     return kept
+
+
+def default_results_dir() -> Path:
+    """Where results go by default: ``$GILBENCH_RESULTS_DIR`` (tox sets it for an
+    interpreter set other than the default one: ``results/sets/<set>``), else ``results``."""
+    return Path(os.environ.get("GILBENCH_RESULTS_DIR") or "results")

@@ -128,3 +128,83 @@ def test_bench_envs_run_on_the_right_interpreter_with_the_right_gil_state(
         assert state in done.stdout.splitlines()
         cfg = (tmp_path / "tox" / env_name / "pyvenv.cfg").read_text()
         assert f"home = {interpreter_pair[kind].parent}" in cfg
+
+
+def env_dirs(output: str) -> dict[str, str]:
+    """``tox config -k env_dir`` output -> {env name: env_dir}."""
+    found: dict[str, str] = {}
+    section = ""
+    for line in output.splitlines():
+        if line.startswith("[testenv:"):
+            section = line[len("[testenv:") : -1]
+        elif line.startswith("env_dir = "):
+            found[section] = line.split(" = ", 1)[1]
+    return found
+
+
+def test_each_interpreter_set_gets_environments_of_its_own(tmp_path: Path) -> None:
+    """The default set lives in .tox/<env>; another set (here: an optimized pair, as
+    GILBENCH_PROFILE=optimized asks) in .tox/<set>/<env>, never in the default's."""
+    flags = "'--enable-optimizations' '--with-lto'"
+    gil = fake_python(tmp_path / "gil" / "python3.13", ft=False)
+    ft = fake_python(tmp_path / "ft" / "python3.13t", ft=True)
+    pair = {"GILBENCH_PYTHON_GIL": str(gil), "GILBENCH_PYTHON_FT": str(ft)}
+    workdir = tmp_path / "tox"
+    default = tox("config", "-e", "bench-gil,bench-ft", "-k", "env_dir", env=pair, workdir=workdir)
+    assert default.returncode == 0, default.stdout + default.stderr
+    assert env_dirs(default.stdout) == {
+        "bench-gil": str(workdir / "bench-gil"),
+        "bench-ft": str(workdir / "bench-ft"),
+    }
+    opt_gil = tmp_path / "opt" / "gil" / "python3.13"
+    opt_ft = tmp_path / "opt" / "ft" / "python3.13t"
+    for path, is_ft in ((opt_gil, False), (opt_ft, True)):
+        fake_python(path, ft=is_ft)
+        text = path.read_text().replace('"config_args": "', f'"config_args": "{flags} ', 1)
+        path.write_text(text)
+    optimized = tox(
+        "config", "-e", "bench-gil,bench-ft", "-k", "env_dir",
+        env={"GILBENCH_PYTHON_GIL": str(opt_gil), "GILBENCH_PYTHON_FT": str(opt_ft),
+             "GILBENCH_PROFILE": "optimized"},
+        workdir=workdir,
+    )  # fmt: skip
+    assert optimized.returncode == 0, optimized.stdout + optimized.stderr
+    assert env_dirs(optimized.stdout) == {
+        "bench-gil": str(workdir / "3.13.5-optimized" / "bench-gil"),
+        "bench-ft": str(workdir / "3.13.5-optimized" / "bench-ft"),
+    }
+
+
+@pytest.mark.interpreters
+@pytest.mark.slow
+def test_arms_named_together_are_measured_in_one_interleaved_sweep(
+    tmp_path: Path, interpreter_pair: dict[str, Path]
+) -> None:
+    """``tox -e bench-gil,bench-ft``: the gil env leaves its benchmarks to the ft env,
+    which measures both arms interleaved; every file has the invocation's session."""
+    import pyperf
+
+    results = tmp_path / "results"
+    done = tox(
+        "-e", "bench-gil,bench-ft", "--", "--quick", "--filter", "^cpu-control-empty-t1$",
+        "--results-dir", str(results),
+        env={
+            "GILBENCH_PYTHON_GIL": str(interpreter_pair["gil"]),
+            "GILBENCH_PYTHON_FT": str(interpreter_pair["ft"]),
+        },
+        workdir=tmp_path / "tox",
+    )  # fmt: skip
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "benchmarks of arm gil: measured in bench-ft" in output
+    assert "--arm=gil=" in output and "--arm=ft=" in output
+    sessions = set()
+    for arm in ("gil", "ft"):
+        (bench,) = pyperf.BenchmarkSuite.load(str(results / f"bench-{arm}.json")).get_benchmarks()
+        metadata = bench.get_metadata()
+        assert metadata["interleaved"] is True and metadata["arm"] == arm
+        assert metadata["interpreter_set"] == "3.13.5-plain"
+        sessions.add(metadata["session"])
+        races = json.loads((results / f"races-{arm}.json").read_text())
+        sessions.add(races["metadata"]["session"])
+    assert len(sessions) == 1
