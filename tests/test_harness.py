@@ -154,14 +154,17 @@ def test_a_slow_thread_setup_is_not_timed() -> None:
     assert span < 0.2
 
 
-def test_fixed_duration_runs_until_the_stop_flag_and_counts_each_thread() -> None:
-    def work(stop: Stop) -> int:
-        done = 0
-        while not stop.now:
-            time.sleep(0.001)
-            done += 1
-        return done
+def sleep_until_stopped(stop: Stop) -> int:
+    """A fixed-duration worker: 1 ms sleeps until the flag, returning how many it did."""
+    done = 0
+    while not stop.now:
+        time.sleep(0.001)
+        done += 1
+    return done
 
+
+def test_fixed_duration_runs_until_the_stop_flag_and_counts_each_thread() -> None:
+    work = sleep_until_stopped
     span = run_timed([work, work, work], duration=0.1)
     ops = harness.RECORDS[-1].ops
     assert ops is not None and len(ops) == 3 and all(n > 10 for n in ops)
@@ -170,14 +173,7 @@ def test_fixed_duration_runs_until_the_stop_flag_and_counts_each_thread() -> Non
 
 def test_a_duration_workload_reports_seconds_per_operation() -> None:
     def prepare(threads: int, ops: int) -> Prepared:
-        def work(stop: Stop) -> int:
-            done = 0
-            while not stop.now:
-                time.sleep(0.001)
-                done += 1
-            return done
-
-        return Prepared([work] * threads, 0)
+        return Prepared([sleep_until_stopped] * threads, 0)
 
     workload = Workload("cpu-control", "duration", "test", prepare, 1, duration=0.05)
     assert workload.mode == "duration"

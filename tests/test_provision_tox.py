@@ -49,16 +49,21 @@ def tox(*args: str, env: dict[str, str], workdir: Path) -> subprocess.CompletedP
     )
 
 
-def base_pythons(output: str) -> dict[str, str]:
-    """``tox config -k base_python`` output -> {env name: base_python}."""
+def config_values(output: str, key: str) -> dict[str, str]:
+    """``tox config -k KEY`` output -> {env name: value}."""
     found: dict[str, str] = {}
     section = ""
     for line in output.splitlines():
         if line.startswith("[testenv:"):
             section = line[len("[testenv:") : -1]
-        elif line.startswith("base_python = "):
+        elif line.startswith(f"{key} = "):
             found[section] = line.split(" = ", 1)[1]
     return found
+
+
+def base_pythons(output: str) -> dict[str, str]:
+    """``tox config -k base_python`` output -> {env name: base_python}."""
+    return config_values(output, "base_python")
 
 
 def test_bench_envs_get_the_pair(tmp_path: Path) -> None:
@@ -132,14 +137,7 @@ def test_bench_envs_run_on_the_right_interpreter_with_the_right_gil_state(
 
 def env_dirs(output: str) -> dict[str, str]:
     """``tox config -k env_dir`` output -> {env name: env_dir}."""
-    found: dict[str, str] = {}
-    section = ""
-    for line in output.splitlines():
-        if line.startswith("[testenv:"):
-            section = line[len("[testenv:") : -1]
-        elif line.startswith("env_dir = "):
-            found[section] = line.split(" = ", 1)[1]
-    return found
+    return config_values(output, "env_dir")
 
 
 def test_each_interpreter_set_gets_environments_of_its_own(tmp_path: Path) -> None:
