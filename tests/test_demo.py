@@ -254,6 +254,7 @@ def _queue(speedup: float, *, missing: int = 0) -> dict[str, Any]:
             "duplicates": 0,
             "wrong_results": 0,
             "stopped_on_shutdown": workers,
+            "parallelism": min(workers, 2) if speedup > 1 else 1.0,
         }
 
     return {
@@ -275,7 +276,7 @@ def test_queue_screen_follows_the_speedups() -> None:
     assert "no faster than one (1.00×)" in screen.why
     assert "1.90× as fast as one" in screen.why
     slow = explain.explain_queue({"ft": _doc("ft", _queue(1.0), gil=False)})
-    assert "not faster than one" in slow.why
+    assert "not faster than one (1.00×): they got only 1.0 CPUs' worth" in slow.why
     broken = explain.explain_queue({"gil": _doc("gil", _queue(1.0, missing=2), gil=True)})
     assert broken.failures and "2 jobs missing" in broken.failures[0]
 

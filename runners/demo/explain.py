@@ -368,6 +368,9 @@ def explain_queue(docs: Docs) -> Screen:
             "runs_every_worker_stopped": len(runs) - len(unclean),
             "median_seconds_by_workers": medians,
             "speedup": medians["1"] / medians[str(most)] if medians[str(most)] > 0 else 0.0,
+            "parallelism": median(
+                [run.get("parallelism", 0.0) for run in runs if run["workers"] == most]
+            ),
         }
         for run in bad_jobs:
             failures.append(
@@ -434,6 +437,11 @@ def _speedup_clause(arm: str, f: dict[str, Any], workers: int) -> str:
     """What the speedup from 1 to ``workers`` workers was on one arm, and why."""
     speedup = times(f["speedup"])
     if f["gil_enabled"]:
+        if f["speedup"] < 1 / (1 + SAME):
+            return (
+                f"on {words(arm)} {workers} workers were slower than one ({speedup}): the GIL"
+                " lets only one of them compute at a time, and passing it around costs time"
+            )
         if f["speedup"] < 1 + SAME:
             return (
                 f"on {words(arm)} {workers} workers were no faster than one ({speedup}):"
@@ -453,9 +461,15 @@ def _speedup_clause(arm: str, f: dict[str, Any], workers: int) -> str:
             f"on {words(arm)} {workers} workers were not faster than one ({speedup}): this"
             " process may use only one CPU"
         )
+    if f["parallelism"] < 1 + SAME:
+        return (
+            f"on {words(arm)} {workers} workers were not faster than one ({speedup}): they"
+            f" got only {f['parallelism']:.1f} CPUs' worth of time out of {f['cpus']} (other"
+            " programs had the rest, or the workers were waiting)"
+        )
     return (
-        f"on {words(arm)} {workers} workers were not faster than one ({speedup}): they did"
-        f" not get more than one of the {f['cpus']} CPUs (is the machine busy?)"
+        f"on {words(arm)} {workers} workers were not faster than one ({speedup}), although"
+        f" they used {f['parallelism']:.1f} CPUs: the time went to sharing, not to the jobs"
     )
 
 
