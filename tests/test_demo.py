@@ -4,9 +4,10 @@ The unit tests feed runners.demo.explain made-up measurements to check that ever
 sentence follows what was measured. The interpreter tests run the examples on the real
 python3.13 / python3.13t at small sizes and assert the facts that must hold on every
 build (a locked count is exact, every job is done exactly once, both event loops agree)
-and, at the chapter's sizes, that the GIL build loses no `x[0] += 1` at the default
-switch interval. No test asserts a timing, or that the free-threaded build loses
-updates (it usually does, but a busy machine can run its threads one after another).
+and, at the classic sizes (8 threads x 10,000), that the GIL build loses no
+`x[0] += 1` at the default switch interval. No test asserts a timing, or that the
+free-threaded build loses updates (it usually does, but a busy machine can run its
+threads one after another).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def run_demo(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[st
 # -- options -------------------------------------------------------------------------
 
 
-def test_defaults_are_the_chapters() -> None:
+def test_defaults_are_the_classic_sizes() -> None:
     config = driver.parse_args([])
     assert config.examples == EXAMPLES
     assert config.arms == ("gil", "ft")
@@ -354,7 +355,7 @@ def test_every_example_on_every_arm(interpreter_pair: dict[str, Path], tmp_path:
 
 @pytest.mark.interpreters
 @pytest.mark.timeout(300)
-def test_gil_build_is_exact_at_the_chapters_sizes(interpreter_pair: dict[str, Path]) -> None:
+def test_gil_build_is_exact_at_the_classic_sizes(interpreter_pair: dict[str, Path]) -> None:
     # 8 threads x 10,000 `x[0] += 1` at the default switch interval: the GIL build only
     # switches threads between loop iterations here, so no run loses an update.
     done = subprocess.run(

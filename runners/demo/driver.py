@@ -1,4 +1,4 @@
-"""``python -m runners.demo``: the tutorial's examples, live on both builds, side by side.
+"""``python -m runners.demo``: the teaching examples, live on both builds, side by side.
 
     python -m runners.demo [--example increment,lock,queue,event-loops] [--arms gil,ft]
         [--threads 8] [--increments 10000] [--repeat 10] [--jobs 100]
@@ -121,7 +121,7 @@ def parse_args(argv: Sequence[str] | None) -> Config:
     """Parse the command line into a Config; raise UsageError on bad input."""
     parser = OneLineParser(
         prog="python -m runners.demo",
-        description="The tutorial's examples, live on the gil and ft builds, side by side.",
+        description="Classic threading examples, live on the gil and ft builds, side by side.",
     )
     parser.add_argument(
         "--example",
@@ -315,7 +315,7 @@ def interpreter_for(pair: Pair, arm_name: str) -> Path:
 def header(pair: Pair, config: Config) -> list[str]:
     """Which interpreters the columns are, before any screen."""
     lines = [
-        f'gilbench demo: the "Parallel concepts" examples, live on {", ".join(config.arms)}'
+        f"gilbench demo: threading examples, live on {', '.join(config.arms)}"
         f" ({usable_cpus()} usable CPUs)"
     ]
     for name in config.arms:

@@ -1,4 +1,4 @@
-"""The chapter's job-queue and event-loop examples, as short plain functions.
+"""The job-queue and event-loop teaching examples, as short plain functions.
 
 Standard library only: these run inside the arm interpreters (python3.13 and
 python3.13t), started by ``runners.demo.measure``, and ``python -m runners.demo

@@ -3,7 +3,7 @@
 Each ``explain_*`` function takes ``{arm name: document printed by runners.demo.measure}``
 (in column order) and returns a :class:`Screen`. Every number and every sentence is
 computed from those documents: a sentence says what was observed, including when a
-build did not behave as the tutorial says (for example the GIL build losing updates at
+build did not behave as the usual explanation says (for example the GIL build losing updates at
 a tiny switch interval). A fact that must hold on every build (a locked count is exact,
 every job is done once, both loops compute the same results) is checked here and, when
 it does not hold, reported in ``Screen.failures`` as well as in the sentence.
