@@ -30,9 +30,21 @@ SMALL = ["--threads", "2", "--increments", "2000", "--repeat", "2", "--jobs", "6
 
 def run_demo(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """``python -m runners.demo ARGS`` on this (GIL, >= 3.11) interpreter, as tox runs it."""
+    return _run([sys.executable, "-m", "runners.demo", *args], None, timeout)
+
+
+def run_measure(python: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``python -m runners.demo.measure ARGS`` on one of the pair, with ``env``."""
+    return _run([str(python), "-m", "runners.demo.measure", *args], env, 120)
+
+
+def _run(
+    command: list[str], env: dict[str, str] | None, timeout: float
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "runners.demo", *args],
+        command,
         cwd=REPO,
+        env=env,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -358,14 +370,7 @@ def test_every_example_on_every_arm(interpreter_pair: dict[str, Path], tmp_path:
 def test_gil_build_is_exact_at_the_classic_sizes(interpreter_pair: dict[str, Path]) -> None:
     # 8 threads x 10,000 `x[0] += 1` at the default switch interval: the GIL build only
     # switches threads between loop iterations here, so no run loses an update.
-    done = subprocess.run(
-        [str(interpreter_pair["gil"]), "-m", "runners.demo.measure", "increment", "--arm", "gil"],
-        cwd=REPO,
-        env=arm_env("gil"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_measure(interpreter_pair["gil"], "increment", "--arm", "gil", env=arm_env("gil"))
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert doc["switch_interval"] == 0.005
@@ -375,14 +380,8 @@ def test_gil_build_is_exact_at_the_classic_sizes(interpreter_pair: dict[str, Pat
 @pytest.mark.interpreters
 @pytest.mark.timeout(300)
 def test_ft_with_the_gil_forced_on_is_refused(interpreter_pair: dict[str, Path]) -> None:
-    done = subprocess.run(
-        [str(interpreter_pair["ft"]), "-m", "runners.demo.measure", "lock", "--arm", "ft"],
-        cwd=REPO,
-        env=arm_env("ft", {"PYTHON_GIL": "1"}),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    forced = arm_env("ft", {"PYTHON_GIL": "1"})
+    done = run_measure(interpreter_pair["ft"], "lock", "--arm", "ft", env=forced)
     assert done.returncode == measure.EXIT_ARM_MISMATCH
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
