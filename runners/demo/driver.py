@@ -152,7 +152,8 @@ def parse_args(argv: Sequence[str] | None) -> Config:
         type=positive_int("--repeat"),
         default=DEFAULT_REPEAT,
         help=f"runs of each increment example per build (default {DEFAULT_REPEAT}); the"
-        f" queue and event loops run min({TIMING_RUNS}, REPEAT) times",
+        f" queue and event loops run min({TIMING_RUNS}, REPEAT) times; times shown are the"
+        " best run's",
     )
     parser.add_argument(
         "--jobs",

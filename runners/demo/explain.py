@@ -111,6 +111,11 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else 0.0
 
 
+def best(values: Sequence[float]) -> float:
+    """The fastest run: other load on a shared machine only ever adds time."""
+    return min(values) if values else 0.0
+
+
 def words(arm: str) -> str:
     return ARM_WORDS.get(arm, f"the {arm} arm")
 
@@ -260,29 +265,29 @@ def explain_lock(docs: Docs) -> Screen:
     for arm, doc in docs.items():
         result = doc["result"]
         all_runs = result["runs"] + result["single_thread_runs"]
-        many = median([run["seconds"] for run in result["runs"]])
-        one = median([run["seconds"] for run in result["single_thread_runs"]])
+        many = best([run["seconds"] for run in result["runs"]])
+        one = best([run["seconds"] for run in result["single_thread_runs"]])
         figures[arm] = {
             "runs": len(all_runs),
             "exact_runs": sum(1 for run in all_runs if run["count"] == expected),
             "counts": [run["count"] for run in result["runs"]],
             "single_thread_counts": [run["count"] for run in result["single_thread_runs"]],
-            "median_seconds": many,
+            "best_seconds": many,
             "seconds_per_increment": many / expected,
-            "single_thread_median_seconds": one,
+            "single_thread_best_seconds": one,
             "single_thread_seconds_per_increment": one / expected,
             "threads_vs_one": many / one if one > 0 else 0.0,
         }
     rows = [
         ("exact runs", [f"{f['exact_runs']} of {f['runs']}" for f in figures.values()]),
         (
-            f"{threads} threads: time, median",
-            [duration(f["median_seconds"]) for f in figures.values()],
+            f"{threads} threads: best time",
+            [duration(f["best_seconds"]) for f in figures.values()],
         ),
         ("  per increment", [duration(f["seconds_per_increment"]) for f in figures.values()]),
         (
-            "1 thread alone: time",
-            [duration(f["single_thread_median_seconds"]) for f in figures.values()],
+            "1 thread alone: best time",
+            [duration(f["single_thread_best_seconds"]) for f in figures.values()],
         ),
         (
             "  per increment",
@@ -308,9 +313,9 @@ def explain_lock(docs: Docs) -> Screen:
             f"{words(arm)} took {duration(f['seconds_per_increment'])} per increment with"
             f" {threads} threads and {duration(f['single_thread_seconds_per_increment'])} with"
             " one thread alone ("
-            + compared(
-                f["median_seconds"], f["single_thread_median_seconds"], "one thread"
-            ).replace("about as fast as", "as fast as")
+            + compared(f["best_seconds"], f["single_thread_best_seconds"], "one thread").replace(
+                "about as fast as", "as fast as"
+            )
             + ")"
             for arm, f in figures.items()
         ]
@@ -355,8 +360,8 @@ def explain_queue(docs: Docs) -> Screen:
     failures: list[str] = []
     for arm, doc in docs.items():
         runs = doc["result"]["runs"]
-        medians = {
-            str(n): median([run["seconds"] for run in runs if run["workers"] == n]) for n in workers
+        bests = {
+            str(n): best([run["seconds"] for run in runs if run["workers"] == n]) for n in workers
         }
         bad_jobs = [run for run in runs if not run["all_once"] or run["wrong_results"]]
         unclean = [run for run in runs if run["stopped_on_shutdown"] != run["workers"]]
@@ -366,8 +371,8 @@ def explain_queue(docs: Docs) -> Screen:
             "runs": len(runs),
             "runs_every_job_once": len(runs) - len(bad_jobs),
             "runs_every_worker_stopped": len(runs) - len(unclean),
-            "median_seconds_by_workers": medians,
-            "speedup": medians["1"] / medians[str(most)] if medians[str(most)] > 0 else 0.0,
+            "best_seconds_by_workers": bests,
+            "speedup": bests["1"] / bests[str(most)] if bests[str(most)] > 0 else 0.0,
             "parallelism": median(
                 [run.get("parallelism", 0.0) for run in runs if run["workers"] == most]
             ),
@@ -395,8 +400,8 @@ def explain_queue(docs: Docs) -> Screen:
     for n in workers:
         rows.append(
             (
-                f"{n} worker{'s' if n > 1 else ''}: time, median",
-                [duration(f["median_seconds_by_workers"][str(n)]) for f in figures.values()],
+                f"{n} worker{'s' if n > 1 else ''}: best time",
+                [duration(f["best_seconds_by_workers"][str(n)]) for f in figures.values()],
             )
         )
     if most > 1:
@@ -485,14 +490,14 @@ def explain_event_loops(docs: Docs) -> Screen:
     failures: list[str] = []
     for arm, doc in docs.items():
         runs = doc["result"]["runs"]
-        generator = median([run["seconds"] for run in runs if run["loop"] == "generator"])
-        asyncio = median([run["seconds"] for run in runs if run["loop"] == "asyncio"])
+        generator = best([run["seconds"] for run in runs if run["loop"] == "generator"])
+        asyncio = best([run["seconds"] for run in runs if run["loop"] == "asyncio"])
         wrong = [run for run in runs if not run["results_ok"]]
         figures[arm] = {
             "runs": len(runs),
             "runs_with_right_results": len(runs) - len(wrong),
-            "generator_median_seconds": generator,
-            "asyncio_median_seconds": asyncio,
+            "generator_best_seconds": generator,
+            "asyncio_best_seconds": asyncio,
             "asyncio_vs_generator": asyncio / generator if generator > 0 else 0.0,
         }
         failures += [
@@ -504,12 +509,12 @@ def explain_event_loops(docs: Docs) -> Screen:
             [f"{f['runs_with_right_results']} of {f['runs']}" for f in figures.values()],
         ),
         (
-            "generator loop: time, median",
-            [duration(f["generator_median_seconds"]) for f in figures.values()],
+            "generator loop: best time",
+            [duration(f["generator_best_seconds"]) for f in figures.values()],
         ),
         (
-            "asyncio: time, median",
-            [duration(f["asyncio_median_seconds"]) for f in figures.values()],
+            "asyncio: best time",
+            [duration(f["asyncio_best_seconds"]) for f in figures.values()],
         ),
         ("asyncio / generator", [times(f["asyncio_vs_generator"]) for f in figures.values()]),
     ]
@@ -523,7 +528,7 @@ def explain_event_loops(docs: Docs) -> Screen:
         all_times = [
             t
             for f in figures.values()
-            for t in (f["generator_median_seconds"], f["asyncio_median_seconds"])
+            for t in (f["generator_best_seconds"], f["asyncio_best_seconds"])
         ]
         why = (
             f"both loops run the {tasks} tasks in one thread and always resume the task whose"
@@ -539,15 +544,15 @@ def explain_event_loops(docs: Docs) -> Screen:
             why += "; " + "; ".join(
                 f"on {words(arm)} asyncio was "
                 + compared(
-                    f["asyncio_median_seconds"], f["generator_median_seconds"], "the generator loop"
+                    f["asyncio_best_seconds"], f["generator_best_seconds"], "the generator loop"
                 )
                 for arm, f in figures.items()
             )
         if "gil" in figures and "ft" in figures:
             ft, gil = figures["ft"], figures["gil"]
             verdict = compared(
-                ft["generator_median_seconds"] + ft["asyncio_median_seconds"],
-                gil["generator_median_seconds"] + gil["asyncio_median_seconds"],
+                ft["generator_best_seconds"] + ft["asyncio_best_seconds"],
+                gil["generator_best_seconds"] + gil["asyncio_best_seconds"],
                 words("gil"),
             )
             if verdict.startswith("about"):

@@ -42,7 +42,8 @@ DEFAULT_JOBS = 100
 JOB_SIZE = 20_000
 """Iterations of a job's arithmetic: about a millisecond per job on python3.13."""
 TIMING_RUNS = 3
-"""The timing examples (queue, event loops) run min(TIMING_RUNS, --repeat) times each."""
+"""The timing examples (queue, event loops) run min(TIMING_RUNS, --repeat) times each;
+the screens show the best (fastest) run of each, as for the lock."""
 LOOP_TASKS = 5
 LOOP_STEPS = 10
 LOOP_DELAY = 0.01
@@ -94,20 +95,19 @@ def measure_lock(opts: Options) -> dict[str, Any]:
     """The locked increment, ``repeat`` times with N threads and with one thread doing it all."""
     locked = VARIANTS["locked"]
     total = opts.threads * opts.increments
-
-    def runs(threads: int, increments: int) -> list[dict[str, Any]]:
-        outcomes = [
-            run_trial(locked, threads, increments, opts.switch_interval) for _ in range(opts.repeat)
-        ]
-        return [{"count": out.observed, "seconds": out.seconds} for out in outcomes]
-
+    runs: list[dict[str, Any]] = []
+    single: list[dict[str, Any]] = []
+    for _ in range(opts.repeat):  # interleaved, so that other load hits both alike
+        for threads, each, into in ((opts.threads, opts.increments, runs), (1, total, single)):
+            out = run_trial(locked, threads, each, opts.switch_interval)
+            into.append({"count": out.observed, "seconds": out.seconds})
     return {
         "operation": locked.description,
         "threads": opts.threads,
         "increments": opts.increments,
         "expected": total,
-        "runs": runs(opts.threads, opts.increments),
-        "single_thread_runs": runs(1, total),
+        "runs": runs,
+        "single_thread_runs": single,
     }
 
 
@@ -139,8 +139,8 @@ def measure_queue(opts: Options) -> dict[str, Any]:
         raise NeedsNewerPython("the queue example needs Queue.shutdown (Python 3.13+)")
     workers = sorted({1, opts.threads})
     runs = []
-    for count in workers:
-        for _ in range(opts.timing_runs):
+    for _ in range(opts.timing_runs):
+        for count in workers:  # interleaved, so that other load hits both alike
             cpu = time.process_time()
             done, stopped, seconds = examples.job_queue(opts.jobs, count, JOB_SIZE)
             cpu = time.process_time() - cpu
