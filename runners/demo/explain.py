@@ -313,9 +313,7 @@ def explain_lock(docs: Docs) -> Screen:
             f"{words(arm)} took {duration(f['seconds_per_increment'])} per increment with"
             f" {threads} threads and {duration(f['single_thread_seconds_per_increment'])} with"
             " one thread alone ("
-            + compared(f["best_seconds"], f["single_thread_best_seconds"], "one thread").replace(
-                "about as fast as", "as fast as"
-            )
+            + compared(f["best_seconds"], f["single_thread_best_seconds"], "one thread")
             + ")"
             for arm, f in figures.items()
         ]
