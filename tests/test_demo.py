@@ -259,6 +259,7 @@ def test_lock_screen_reports_the_measured_costs_and_flags_a_lost_update() -> Non
 
 def _queue(speedup: float, *, missing: int = 0) -> dict[str, Any]:
     def run(workers: int, seconds: float) -> dict[str, Any]:
+        cpus = min(workers, speedup)
         return {
             "workers": workers,
             "seconds": seconds,
@@ -267,7 +268,7 @@ def _queue(speedup: float, *, missing: int = 0) -> dict[str, Any]:
             "duplicates": 0,
             "wrong_results": 0,
             "stopped_on_shutdown": workers,
-            "parallelism": min(workers, 2) if speedup > 1 else 1.0,
+            "parallelism": cpus,
         }
 
     return {
@@ -288,6 +289,10 @@ def test_queue_screen_follows_the_speedups() -> None:
     assert "each of the 10 jobs was done exactly once" in screen.why
     assert "no faster than one (1.00×)" in screen.why
     assert "1.90× as fast as one" in screen.why
+    gil_faster = explain.explain_queue({"gil": _doc("gil", _queue(1.5), gil=True)})
+    assert "the 1-worker runs got 1.0 CPUs' worth of time and the 8-worker runs 1.5" in (
+        gil_faster.why
+    )
     slow = explain.explain_queue({"ft": _doc("ft", _queue(1.0), gil=False)})
     assert "not faster than one (1.00×): they got only 1.0 CPUs' worth" in slow.why
     broken = explain.explain_queue({"gil": _doc("gil", _queue(1.0, missing=2), gil=True)})

@@ -371,9 +371,10 @@ def explain_queue(docs: Docs) -> Screen:
             "runs_every_worker_stopped": len(runs) - len(unclean),
             "best_seconds_by_workers": bests,
             "speedup": bests["1"] / bests[str(most)] if bests[str(most)] > 0 else 0.0,
-            "parallelism": median(
-                [run.get("parallelism", 0.0) for run in runs if run["workers"] == most]
-            ),
+            "parallelism_by_workers": {
+                str(n): median([run["parallelism"] for run in runs if run["workers"] == n])
+                for n in workers
+            },
         }
         for run in bad_jobs:
             failures.append(
@@ -439,6 +440,7 @@ def explain_queue(docs: Docs) -> Screen:
 def _speedup_clause(arm: str, f: dict[str, Any], workers: int) -> str:
     """What the speedup from 1 to ``workers`` workers was on one arm, and why."""
     speedup = times(f["speedup"])
+    cpu = f["parallelism_by_workers"]  # CPUs' worth of time the runs really got
     if f["gil_enabled"]:
         if f["speedup"] < 1 / (1 + SAME):
             return (
@@ -452,7 +454,9 @@ def _speedup_clause(arm: str, f: dict[str, Any], workers: int) -> str:
             )
         return (
             f"on {words(arm)} {workers} workers ran {speedup} as fast as one, although the GIL"
-            " lets only one of them compute at a time (the timings were disturbed)"
+            " lets only one of them compute at a time: the 1-worker runs got"
+            f" {cpu['1']:.1f} CPUs' worth of time and the {workers}-worker runs"
+            f" {cpu[str(workers)]:.1f} (other load on the machine)"
         )
     if f["speedup"] >= 1 + SAME:
         return (
@@ -464,15 +468,15 @@ def _speedup_clause(arm: str, f: dict[str, Any], workers: int) -> str:
             f"on {words(arm)} {workers} workers were not faster than one ({speedup}): this"
             " process may use only one CPU"
         )
-    if f["parallelism"] < 1 + SAME:
+    if cpu[str(workers)] < 1 + SAME:
         return (
             f"on {words(arm)} {workers} workers were not faster than one ({speedup}): they"
-            f" got only {f['parallelism']:.1f} CPUs' worth of time out of {f['cpus']} (other"
+            f" got only {cpu[str(workers)]:.1f} CPUs' worth of time out of {f['cpus']} (other"
             " programs had the rest, or the workers were waiting)"
         )
     return (
         f"on {words(arm)} {workers} workers were not faster than one ({speedup}), although"
-        f" they used {f['parallelism']:.1f} CPUs: the time went to sharing, not to the jobs"
+        f" they used {cpu[str(workers)]:.1f} CPUs: the time went to sharing, not to the jobs"
     )
 
 
