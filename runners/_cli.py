@@ -7,6 +7,8 @@ traceback. Both commands take the same ``--threads`` syntax and the same default
 from __future__ import annotations
 
 import argparse
+import math
+from collections.abc import Callable
 from typing import NoReturn
 
 
@@ -30,6 +32,36 @@ def split_list(text: str, option: str) -> list[str]:
     if not text.strip() or any(not item for item in items):
         raise UsageError(f"{option}: expected a comma-separated list, got {text!r}")
     return items
+
+
+def positive_int(option: str) -> Callable[[str], int]:
+    """An argparse ``type`` for ``option``: an integer >= 1, else a one-line UsageError."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise UsageError(f"{option}: {text!r} is not an integer") from None
+        if value < 1:
+            raise UsageError(f"{option}: must be >= 1, got {value}")
+        return value
+
+    return parse
+
+
+def positive_seconds(option: str) -> Callable[[str], float]:
+    """An argparse ``type`` for ``option``: a finite number of seconds > 0."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise UsageError(f"{option}: {text!r} is not a number of seconds") from None
+        if not math.isfinite(value) or value <= 0:
+            raise UsageError(f"{option}: must be finite and > 0 seconds, got {text}")
+        return value
+
+    return parse
 
 
 def default_thread_counts(cpus: int) -> tuple[int, ...]:

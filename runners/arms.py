@@ -6,6 +6,8 @@ One table shared by provisioning, tox, the benchmark runner and the race runner,
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -46,3 +48,14 @@ def get_arm(name: str) -> Arm:
         return ARMS[name]
     except KeyError:
         raise ValueError(f"unknown arm {name!r}; known arms: {', '.join(ARMS)}") from None
+
+
+def arm_env(arm: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """os.environ with the arm's PYTHON_GIL (removed for the default build) plus ``extra``."""
+    env = dict(os.environ)
+    env.pop("PYTHON_GIL", None)
+    setting = get_arm(arm).python_gil
+    if setting is not None:
+        env["PYTHON_GIL"] = setting
+    env.update(extra or {})
+    return env

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import math
 import os
 import platform
 import signal
@@ -47,6 +46,8 @@ from runners._cli import (
     UsageError,
     default_thread_counts,
     parse_thread_counts,
+    positive_int,
+    positive_seconds,
     split_list,
 )
 from runners._race_variants import VARIANTS, Variant
@@ -118,15 +119,9 @@ parse_threads = parse_thread_counts
 def parse_switch_intervals(text: str) -> tuple[float, ...]:
     """``"0.005,1e-6"`` -> (0.005, 1e-06); every interval a finite number > 0 seconds."""
     intervals: list[float] = []
+    seconds = positive_seconds("--switch-intervals")
     for item in split_list(text, "--switch-intervals"):
-        try:
-            value = float(item)
-        except ValueError:
-            raise UsageError(f"--switch-intervals: {item!r} is not a number of seconds") from None
-        if not math.isfinite(value) or value <= 0:
-            raise UsageError(
-                f"--switch-intervals: intervals must be finite and > 0 seconds, got {item}"
-            )
+        value = seconds(item)
         if value not in intervals:
             intervals.append(value)
     return tuple(intervals)
@@ -143,19 +138,6 @@ def parse_variants(text: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _positive_int(option: str) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise UsageError(f"{option}: {text!r} is not an integer") from None
-        if value < 1:
-            raise UsageError(f"{option}: must be >= 1, got {value}")
-        return value
-
-    return parse
-
-
 def parse_args(argv: Sequence[str] | None, *, default_interval: float) -> Config:
     """Parse the command line into a Config; raise UsageError on bad input."""
     parser = OneLineParser(
@@ -170,12 +152,12 @@ def parse_args(argv: Sequence[str] | None, *, default_interval: float) -> Config
     )
     parser.add_argument(
         "--trials",
-        type=_positive_int("--trials"),
+        type=positive_int("--trials"),
         help=f"trials per cell (default {DEFAULT_TRIALS}; {QUICK_TRIALS} with --quick)",
     )
     parser.add_argument(
         "--increments",
-        type=_positive_int("--increments"),
+        type=positive_int("--increments"),
         help=f"increments per thread per trial (default {DEFAULT_INCREMENTS:_};"
         f" {QUICK_INCREMENTS:_} with --quick)",
     )
