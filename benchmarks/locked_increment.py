@@ -33,8 +33,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from benchmarks._duration import DURATION, POLL, exact_total
-from benchmarks._registry import Prepared, Stop, WorkloadError, workload
+from benchmarks._duration import DURATION, POLL, guarded_increments
+from benchmarks._registry import Prepared, WorkloadError, workload
 
 FINE_OPS = 60_000
 COARSE_OPS = 300_000
@@ -118,22 +118,4 @@ def rlock_coarse(threads: int, ops: int) -> Prepared:
 )
 def lock_fine_duration(threads: int, ops: int) -> Prepared:
     """x[0] += 1 under one shared threading.Lock per increment, for a fixed time per run."""
-    x = [0]
-    lock = threading.Lock()
-    done = [0] * threads
-
-    def make(index: int) -> Callable[[Stop], int]:
-        def work(stop: Stop) -> int:
-            counter, count = x, 0
-            while not stop.now:
-                for _ in range(ops):  # the lock-fine loop, ops at a time
-                    with lock:
-                        counter[0] += 1
-                count += ops
-            done[index] = count
-            return count
-
-        return work
-
-    check = exact_total(done, lambda: x[0], "the locked counter")
-    return Prepared([make(i) for i in range(threads)], 0, check)
+    return guarded_increments(threads, ops, threading.Lock(), "the locked counter")

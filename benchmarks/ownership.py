@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from benchmarks._registry import Prepared, ThreadSetup, WorkloadError, workload
 from benchmarks._setup import Slots
@@ -132,37 +132,28 @@ def _new_list() -> list[int]:
     return [0]
 
 
-@workload("ownership", "list-own", ops_per_thread=LIST_OPS, unit="increments")
-def list_own(threads: int, ops: int) -> Prepared:
-    """x[0] += 1 on a list of the thread's own, created by the thread itself."""
-    return _prepare(threads, ops, _new_list, _list_loop, own=True)
+_OBJECTS: dict[str, tuple[Callable[[], Any], Callable[..., Callable[[], None]], int, str, str]] = {
+    "list": (_new_list, _list_loop, LIST_OPS, "increments", "x[0] += 1 on a list"),
+    "lock": (threading.Lock, _lock_loop, LOCK_OPS, "acquisitions", "Acquire/release a Lock"),
+    "attr": (Box, _attr_loop, ATTR_OPS, "read-writes", "obj.value += 1 on a plain object"),
+}
+"""Per object kind: how to create one, the worker's loop, ops, unit, what the loop does."""
 
 
-@workload("ownership", "list-other", ops_per_thread=LIST_OPS, unit="increments")
-def list_other(threads: int, ops: int) -> Prepared:
-    """x[0] += 1 on a list of the thread's own, created by the main thread."""
-    return _prepare(threads, ops, _new_list, _list_loop, own=False)
+def _register(kind: str, own: bool) -> None:
+    """Register workload ``ownership-<kind>-own`` or ``ownership-<kind>-other``."""
+    create, loop, ops_per_thread, unit, what = _OBJECTS[kind]
+    creator = "the thread itself" if own else "the main thread"
+
+    def prepare(threads: int, ops: int) -> Prepared:
+        return _prepare(threads, ops, create, loop, own=own)
+
+    prepare.__doc__ = f"{what} of the thread's own, created by {creator}."
+    variant = f"{kind}-{'own' if own else 'other'}"
+    prepare.__name__ = prepare.__qualname__ = variant.replace("-", "_")
+    workload("ownership", variant, ops_per_thread=ops_per_thread, unit=unit)(prepare)
 
 
-@workload("ownership", "lock-own", ops_per_thread=LOCK_OPS, unit="acquisitions")
-def lock_own(threads: int, ops: int) -> Prepared:
-    """Acquire/release a Lock of the thread's own, created by the thread itself."""
-    return _prepare(threads, ops, threading.Lock, _lock_loop, own=True)
-
-
-@workload("ownership", "lock-other", ops_per_thread=LOCK_OPS, unit="acquisitions")
-def lock_other(threads: int, ops: int) -> Prepared:
-    """Acquire/release a Lock of the thread's own, created by the main thread."""
-    return _prepare(threads, ops, threading.Lock, _lock_loop, own=False)
-
-
-@workload("ownership", "attr-own", ops_per_thread=ATTR_OPS, unit="read-writes")
-def attr_own(threads: int, ops: int) -> Prepared:
-    """obj.value += 1 on an object of the thread's own, created by the thread itself."""
-    return _prepare(threads, ops, Box, _attr_loop, own=True)
-
-
-@workload("ownership", "attr-other", ops_per_thread=ATTR_OPS, unit="read-writes")
-def attr_other(threads: int, ops: int) -> Prepared:
-    """obj.value += 1 on an object of the thread's own, created by the main thread."""
-    return _prepare(threads, ops, Box, _attr_loop, own=False)
+for _kind in _OBJECTS:
+    _register(_kind, own=True)
+    _register(_kind, own=False)

@@ -36,8 +36,8 @@ import os
 import threading
 from collections.abc import Callable
 
-from benchmarks._duration import DURATION, POLL, exact_total
-from benchmarks._registry import Prepared, Stop, ThreadSetup, WorkloadError, workload
+from benchmarks._duration import DURATION, POLL, guarded_increments
+from benchmarks._registry import Prepared, ThreadSetup, WorkloadError, workload
 
 OPS = 12_000
 
@@ -142,21 +142,4 @@ def unlocked(threads: int, ops: int) -> Prepared:
 def k1_duration(threads: int, ops: int) -> Prepared:
     """Threads take one shared Semaphore(1) around an increment, for a fixed time per run."""
     sem = threading.Semaphore(1)
-    x = [0]
-    done = [0] * threads
-
-    def make(index: int) -> Callable[[Stop], int]:
-        def work(stop: Stop) -> int:
-            counter, count = x, 0
-            while not stop.now:
-                for _ in range(ops):
-                    with sem:
-                        counter[0] += 1
-                count += ops
-            done[index] = count
-            return count
-
-        return work
-
-    check = exact_total(done, lambda: x[0], "the counter under Semaphore(1)")
-    return Prepared([make(i) for i in range(threads)], 0, check)
+    return guarded_increments(threads, ops, sem, "the counter under Semaphore(1)")
