@@ -1,15 +1,16 @@
 """Race-loss experiment: how many updates an unprotected shared counter loses, per arm.
 
-The seed's first lesson is that ``x[0] += 1`` from several threads is a read-modify-write
-that can lose updates, hidden by the default build and shown by the free-threaded one.
-This runner measures it: for every (switch interval, variant, thread count) cell it runs
-``--trials`` trials; in each, ``threads`` threads (created first, released together by a
-Barrier) each add 1 ``--increments`` times, and the trial records expected, observed and
-lost (= expected - observed) counts, plus the trial's duration and the parallelism it
-really got (workers' CPU time / wall span: on a busy 2-core machine two free-threaded
-threads often run one after another, and then cannot race). Zeros are recorded like
-any other count: this is a correctness experiment, not a timing, so it lives in its own
-JSON file rather than in pyperf (which rejects zero values).
+The first lesson of the "Parallel concepts" tutorial chapter is that ``x[0] += 1`` from
+several threads is a read-modify-write that can lose updates, hidden by the default
+build and shown by the free-threaded one. This runner measures it: for every (switch
+interval, variant, thread count) cell it runs ``--trials`` trials; in each, ``threads``
+threads (created first, released together by a Barrier) each add 1 ``--increments``
+times, and the trial records expected, observed and lost (= expected - observed) counts,
+plus the trial's duration and the parallelism it really got (workers' CPU time / wall
+span: on a busy 2-core machine two free-threaded threads often run one after another,
+and then cannot race). Zeros are recorded like any other count: this is a correctness
+experiment, not a timing, so it lives in its own JSON file rather than in pyperf (which
+rejects zero values).
 
     python -m runners.races --arm ft [--threads 1,2,4] [--trials 20] [--quick]
 
