@@ -117,6 +117,7 @@ FAMILY_ORDER: list[str] = [
     "condition",
     "thread-local",
     "executor",
+    "ownership",
 ]
 """Families in report order (the order the issues list them)."""
 

@@ -1,14 +1,22 @@
 """barrier: phases per second for N threads meeting at one ``threading.Barrier(N)``.
 
-The seed's barrier pauses every thread until all have reached it, then lets them all go:
-one *phase*. Its cost is a wake-up of every other thread per phase, so it is dominated
-by how quickly the slowest thread gets scheduled, and a GIL adds a hand-off per
-waiting thread. ``shared`` is that: all ``threads`` threads wait ``ops`` times at one
-``Barrier(threads)``; an operation is one phase (so the run has ``ops`` operations,
-whatever the thread count). At 1 thread ``Barrier(1)`` never waits but is still timed:
-it is the primitive's own cost. ``per-thread`` is the no-sharing control: each thread
-passes its own ``Barrier(1)`` ``ops`` times (``threads * ops`` phases in all), which
-shows what the barrier costs when nobody has to be woken.
+The barrier of the "Parallel concepts" tutorial chapter pauses every thread until all
+have reached it, then lets them all go: one *phase*. Its cost is a wake-up of every
+other thread per phase, so it is dominated by how quickly the slowest thread gets
+scheduled, and a GIL adds a hand-off per waiting thread. ``shared`` is that: all
+``threads`` threads wait ``ops`` times at one ``Barrier(threads)``; an operation is one
+phase (so the run has ``ops`` operations, whatever the thread count). At 1 thread
+``Barrier(1)`` never waits but is still timed: it is the primitive's own cost.
+``per-thread`` is the no-sharing control: each thread passes its own ``Barrier(1)``
+``ops`` times (``threads * ops`` phases in all), which shows what the barrier costs when
+nobody has to be woken.
+
+Who creates what: the ``shared`` Barrier is shared by all threads and created by the
+preparing (main) thread. In ``per-thread`` each thread creates its own ``Barrier(1)`` in
+its setup step (before the Barrier that starts the run, untimed), so it owns it (on a
+free-threaded build an object is cheap to reference-count only for its creating thread).
+Each thread writes its tally once, after its loop, into a slot created by the preparing
+thread.
 
 The check: ``Barrier.wait`` returns a distinct index in ``range(parties)`` to each
 thread of a phase, so index 0 must have been seen exactly ``ops`` times per barrier and
@@ -20,7 +28,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from benchmarks._registry import Prepared, WorkloadError, workload
+from benchmarks._registry import Prepared, ThreadSetup, WorkloadError, workload
 
 OPS = 10_000
 HANDOFF_OPS = 1_000
@@ -75,5 +83,10 @@ def shared(threads: int, ops: int) -> Prepared:
 def per_thread(threads: int, ops: int) -> Prepared:
     """Each thread passes its own Barrier(1) ops times: the barrier's cost with nobody to wake."""
     tallies = [[0, 0] for _ in range(threads)]
-    workers = [_waiter(threading.Barrier(1), ops, tally) for tally in tallies]
+
+    def setup(tally: list[int]) -> ThreadSetup:
+        # In the worker thread: its own Barrier(1).
+        return ThreadSetup(lambda: _waiter(threading.Barrier(1), ops, tally))
+
+    workers = [setup(tally) for tally in tallies]
     return Prepared(workers, threads * ops, _check(tallies, ops, barriers=threads))

@@ -15,7 +15,23 @@ getting it back: the Condition protocol's uncontended cost, with nobody to wake.
 N = 2 both are one producer and one consumer on one buffer; they part from N = 3 on.
 Either way a run moves ceil(N / 2) * ops items.
 
+Who creates what: a ``pairs`` buffer (its Lock, Conditions and deque) is shared by its
+pair only and created by the pair's producer thread in its setup step (before the
+Barrier, untimed); the odd thread out creates its own buffer the same way, and each
+consumer creates its own list of what it took. So in ``pairs`` no thread uses an object
+created outside its pair (on a free-threaded build an object is cheap to
+reference-count only for its creating thread). The ``shared`` buffer is shared by all
+threads and created by the preparing (main) thread.
+
 Check: every item produced is consumed exactly once (no loss, no duplicate).
+
+Fixed-duration mode: ``notify-duration`` has every thread do ``with cond: counter += 1;
+cond.notify()`` on one shared Condition (created by the preparing thread) for a fixed
+time, counting its own operations. Nobody waits, so nothing can hang past the stop
+flag: it measures the Condition's lock and the cost of a notify with no waiter, and a
+thread starved of that lock shows as a low Jain's fairness index in the run metadata
+(as CPython's ``Tools/lockbench`` reports for ``PyMutex`` at the C level). The counter
+must equal the sum of the per-thread counts.
 """
 
 from __future__ import annotations
@@ -24,7 +40,9 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
-from benchmarks._registry import Prepared, WorkloadError, workload
+from benchmarks._duration import DURATION, POLL, exact_total
+from benchmarks._registry import Prepared, Stop, ThreadSetup, WorkloadError, workload
+from benchmarks._setup import Slots, pair_setup
 
 OPS = 5_000
 """Items per producer: a hand-off costs ~1.5 µs alone but 3-25 µs between threads."""
@@ -114,24 +132,29 @@ def _count(threads: int, ops: int) -> int:
     return (threads + 1) // 2 * ops
 
 
-def _checker(buffers: list[BoundedBuffer]) -> Callable[[], None]:
-    def check() -> None:
-        for buffer in buffers:
-            buffer.check()
-
-    return check
-
-
 @workload("condition", "pairs", ops_per_thread=OPS, unit="items", count_ops=_count)
 def pairs(threads: int, ops: int) -> Prepared:
     """N // 2 independent producer/consumer pairs, each with its own Condition-guarded buffer."""
-    buffers = [BoundedBuffer(CAPACITY, ops) for _ in range(_count(threads, 1))]
-    workers: list[Callable[[], None]] = []
-    for buffer in buffers[: threads // 2]:
-        workers += [_producer(buffer, 0, ops), _consumer(buffer)]
+    # Each pair's producer (or the solo thread) creates its buffer and leaves it here.
+    buffers: Slots[BoundedBuffer] = Slots(_count(threads, 1))
+
+    def create(index: int) -> Callable[[], BoundedBuffer]:
+        return lambda: buffers.put(index, BoundedBuffer(CAPACITY, ops))
+
+    workers: list[ThreadSetup] = []
+    for index in range(threads // 2):
+        workers += pair_setup(create(index), lambda b: _producer(b, 0, ops), _consumer)
     if threads % 2:
-        workers.append(_solo(buffers[-1], ops))
-    return Prepared(workers, _count(threads, ops), _checker(buffers))
+        solo = create(threads // 2)
+        workers.append(ThreadSetup(lambda: _solo(solo(), ops)))
+
+    def check() -> None:
+        for index, buffer in enumerate(buffers.items):
+            if buffer is None:
+                raise WorkloadError(f"buffer {index} was never created: its threads never ran")
+            buffer.check()
+
+    return Prepared(workers, _count(threads, ops), check)
 
 
 @workload("condition", "shared", ops_per_thread=OPS, unit="items", count_ops=_count)
@@ -143,3 +166,28 @@ def shared(threads: int, ops: int) -> Prepared:
     producers = [_producer(buffer, p * ops, ops) for p in range(_count(threads, 1))]
     consumers = [_consumer(buffer) for _ in range(threads // 2)]
     return Prepared(producers + consumers, _count(threads, ops), buffer.check)
+
+
+@workload("condition", "notify-duration", ops_per_thread=POLL, unit="notifies", duration=DURATION)
+def notify_duration(threads: int, ops: int) -> Prepared:
+    """Threads do `with cond: counter += 1; cond.notify()` on one shared Condition, timed."""
+    cond = threading.Condition()
+    x = [0]
+    done = [0] * threads
+
+    def make(index: int) -> Callable[[Stop], int]:
+        def work(stop: Stop) -> int:
+            counter, notify, count = x, cond.notify, 0
+            while not stop.now:
+                for _ in range(ops):
+                    with cond:
+                        counter[0] += 1
+                        notify()
+                count += ops
+            done[index] = count
+            return count
+
+        return work
+
+    check = exact_total(done, lambda: x[0], "the counter under the Condition")
+    return Prepared([make(i) for i in range(threads)], 0, check)

@@ -7,6 +7,10 @@ it is the harness's own fidelity figure: on a free-threaded build the speedup at
 threads on 2 free cores should be close to 2, with the GIL close to 1. Every other
 family's scaling reads against this one.
 
+Who creates what: nothing is shared. Each thread builds its worker in its setup step
+(before the Barrier, untimed), so even the function it runs was created by that thread;
+it writes its one result into a slot of the preparing thread's list, after its loop.
+
 One operation is one loop iteration (``total += i * i``); ``threads`` is the number of
 summing threads. Each thread's sum is checked against the closed form.
 """
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from benchmarks._registry import Prepared, WorkloadError, workload
+from benchmarks._registry import Prepared, ThreadSetup, WorkloadError, workload
 
 OPS = 250_000
 
@@ -26,18 +30,21 @@ def sum_squares(threads: int, ops: int) -> Prepared:
     results: list[int | None] = [None] * threads
     want = (ops - 1) * ops * (2 * ops - 1) // 6
 
-    def make(index: int) -> Callable[[], None]:
-        def work() -> None:
-            total = 0
-            for i in range(ops):
-                total += i * i
-            results[index] = total
+    def setup(index: int) -> ThreadSetup:
+        def make() -> Callable[[], None]:
+            def work() -> None:
+                total = 0
+                for i in range(ops):
+                    total += i * i
+                results[index] = total
 
-        return work
+            return work
+
+        return ThreadSetup(make)
 
     def check() -> None:
         wrong = [r for r in results if r != want]
         if wrong:
             raise WorkloadError(f"{len(wrong)} of {threads} threads summed wrong: {wrong[:3]}")
 
-    return Prepared([make(i) for i in range(threads)], threads * ops, check)
+    return Prepared([setup(i) for i in range(threads)], threads * ops, check)

@@ -1,6 +1,7 @@
 """event: ``threading.Event`` hand-offs — ping-pong latency and one-to-many wake-up.
 
-The seed presents ``Event`` as Python's stand-in for an atomic flag you can wait on.
+The "Parallel concepts" tutorial chapter presents ``Event`` as Python's stand-in for an
+atomic flag you can wait on.
 Waking a thread that waits on one is a round trip through the OS (and, on the default
 build, a GIL hand-off), so its latency is what these workloads time.
 
@@ -15,6 +16,14 @@ each waiter's acknowledgement before the next round (rounds are synchronised); a
 operation is one round, so the run has ``ops`` operations at any N. At N = 1 there are
 no waiters: the setter's own set / clear cost, still measured.
 
+Who creates what: a ping-pong pair's two Events and its token box are shared by the
+pair only, and created by the pair's pinging thread in its setup step (before the
+Barrier, untimed); the solo thread creates its own Event the same way. So no thread
+uses an object created by a thread outside its pair (on a free-threaded build an
+object is cheap to reference-count only for its creating thread). ``broadcast``'s
+Events and box are shared by all threads and created by the preparing (main) thread.
+Each thread writes its tally once, after its loop, into a slot of the preparing thread.
+
 Checks: every token must arrive in order (ping-pong) and every waiter must see every
 round's number exactly once (broadcast); a lost or repeated wake-up fails the run.
 """
@@ -24,7 +33,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from benchmarks._registry import Prepared, WorkloadError, workload
+from benchmarks._registry import Prepared, ThreadSetup, WorkloadError, workload
+from benchmarks._setup import pair_setup
 
 OPS = 1_000
 """Round trips / rounds per run. Small: one costs 1-3 µs on a single thread but 25-150 µs
@@ -37,45 +47,66 @@ def _units(threads: int) -> int:
     return threads // 2 + threads % 2
 
 
-def _solo(ops: int, tally: list[int]) -> Callable[[], None]:
+def _solo(ops: int, tally: list[int]) -> ThreadSetup:
     """One thread sets, waits for and clears its own Event: no other thread involved."""
-    event = threading.Event()
 
-    def work() -> None:
-        done = 0
-        for _ in range(ops):
-            event.set()
-            if event.wait():
-                done += 1
-            event.clear()
-        tally[0] = done
+    def make() -> Callable[[], None]:
+        event = threading.Event()  # in the worker thread: its own
 
-    return work
+        def work() -> None:
+            done = 0
+            for _ in range(ops):
+                event.set()
+                if event.wait():
+                    done += 1
+                event.clear()
+            tally[0] = done
+
+        return work
+
+    return ThreadSetup(make)
 
 
-def _pair(ops: int, tally: list[int]) -> tuple[Callable[[], None], Callable[[], None]]:
-    """Pinger sends token i through ``ping``; ponger checks it is i and answers on ``pong``."""
-    ping, pong = threading.Event(), threading.Event()
-    box = [-1]
+_PairState = tuple[threading.Event, threading.Event, list[int]]
 
-    def pinger() -> None:
-        for i in range(ops):
-            box[0] = i
-            ping.set()
-            pong.wait()
-            pong.clear()
 
-    def ponger() -> None:
-        in_order = 0
-        for i in range(ops):
-            ping.wait()
-            ping.clear()
-            if box[0] == i:
-                in_order += 1
-            pong.set()
-        tally[0] = in_order
+def _pair(ops: int, tally: list[int]) -> tuple[ThreadSetup, ThreadSetup]:
+    """Pinger sends token i through ``ping``; ponger checks it is i and answers on ``pong``.
 
-    return pinger, ponger
+    The pinger's thread creates both Events and the token box (pair_setup).
+    """
+
+    def create() -> _PairState:
+        return threading.Event(), threading.Event(), [-1]
+
+    def pinger(state: _PairState) -> Callable[[], None]:
+        ping, pong, box = state
+
+        def work() -> None:
+            for i in range(ops):
+                box[0] = i
+                ping.set()
+                pong.wait()
+                pong.clear()
+
+        return work
+
+    def ponger(state: _PairState) -> Callable[[], None]:
+        ping, pong, box = state
+
+        def work() -> None:
+            in_order = 0
+            for i in range(ops):
+                ping.wait()
+                ping.clear()
+                if box[0] == i:
+                    in_order += 1
+                pong.set()
+            tally[0] = in_order
+
+        return work
+
+    return pair_setup(create, pinger, ponger)
 
 
 @workload(
@@ -88,7 +119,7 @@ def _pair(ops: int, tally: list[int]) -> tuple[Callable[[], None], Callable[[], 
 def ping_pong(threads: int, ops: int) -> Prepared:
     """Pairs of threads bounce a token through two Events (N // 2 independent pairs; 1: solo)."""
     tallies = [[0] for _ in range(_units(threads))]
-    workers: list[Callable[[], None]] = []
+    workers: list[ThreadSetup] = []
     for tally in tallies[: threads // 2]:
         workers.extend(_pair(ops, tally))
     if threads % 2:

@@ -1,17 +1,21 @@
-"""event-loop: cooperative task switching, in the seed's generator loop and in asyncio.
+"""event-loop: cooperative task switching, in a generator-based loop and in asyncio.
 
-The seed builds an event loop from generators (tasks yield, a loop resumes them in
-turn), then does the same with asyncio. An event loop runs its tasks in one thread, so
-the way to use more cores is one loop per thread. In the ``generator-loop``,
-``asyncio-tasks`` and ``asyncio-queue`` variants ``threads`` is that number of loops:
-each thread runs its own independent loop with the same work, the case where a
-free-threaded build can scale and a GIL build cannot. Each thread's asyncio loop is
-created in ``prepare`` (untimed); only running its coroutines is timed.
+The "Parallel concepts" tutorial chapter builds an event loop from generators (tasks
+yield, a loop resumes them in turn), then does the same with asyncio. An event loop runs
+its tasks in one thread, so the way to use more cores is one loop per thread. In the
+``generator-loop``, ``asyncio-tasks`` and ``asyncio-queue`` variants ``threads`` is that
+number of loops: each thread runs its own independent loop with the same work, the case
+where a free-threaded build can scale and a GIL build cannot. Each thread creates its
+own loop (its generator tasks, or its asyncio event loop) in its setup step, before the
+Barrier (untimed), so it owns every object of its loop (on a free-threaded build an
+object is cheap to reference-count only for its creating thread); only running the loop
+is timed.
 
 ``asyncio-shared-loop`` is the counterpoint: a single asyncio loop (one extra thread)
 serves ``threads`` client threads that hand it callbacks with
 ``loop.call_soon_threadsafe``, so however many clients there are, one loop thread does
-all the work.
+all the work. That loop is shared on purpose: it is created by the preparing (main)
+thread and run by the loop thread.
 
 What one operation is, per variant: generator-loop and asyncio-tasks, one task switch
 (a task suspends with ``yield`` / ``await asyncio.sleep(0)`` and the loop resumes the
@@ -25,9 +29,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
-from benchmarks._registry import Prepared, WorkloadError, workload
+from benchmarks._registry import Prepared, ThreadSetup, WorkloadError, workload
+from benchmarks._setup import Slots
 
 TASKS = 100
 """Tasks per loop in generator-loop and asyncio-tasks."""
@@ -44,21 +49,25 @@ def _shares(ops: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(TASKS)]
 
 
-def _check_finished(finished: list[list[int]], ops: int) -> Callable[[], None]:
-    """A check: every loop's TASKS tasks all finished, with ``ops`` switches in all."""
+def _check_finished(finished: Sequence[list[int] | None], ops: int) -> Callable[[], None]:
+    """A check: every loop's TASKS tasks all finished, with ``ops`` switches in all.
+
+    ``finished`` holds each loop's finished-task counts (None: that loop never ran).
+    """
 
     def check() -> None:
         for index, counts in enumerate(finished):
-            if sorted(counts) != sorted(_shares(ops)):
+            got = counts or []
+            if sorted(got) != sorted(_shares(ops)):
                 raise WorkloadError(
-                    f"loop {index}: {len(counts)} of {TASKS} tasks finished with "
-                    f"{sum(counts)} of {ops} switches"
+                    f"loop {index}: {len(got)} of {TASKS} tasks finished with "
+                    f"{sum(got)} of {ops} switches"
                 )
 
     return check
 
 
-# --- the seed's generator loop, without the sleeping -----------------------------------
+# --- the tutorial's generator loop, without the sleeping -------------------------------
 
 
 def _generator_task(switches: int, finished: list[int]) -> Iterator[float]:
@@ -82,32 +91,46 @@ def _run_generator_loop(tasks: list[Iterator[float]]) -> None:
 
 @workload("event-loop", "generator-loop", ops_per_thread=GENERATOR_OPS, unit="switches")
 def generator_loop(threads: int, ops: int) -> Prepared:
-    """The seed's loop of generator tasks, round-robin; one loop per thread."""
-    finished: list[list[int]] = [[] for _ in range(threads)]
+    """The tutorial's loop of generator tasks, round-robin; one loop per thread."""
+    finished: Slots[list[int]] = Slots(threads)
 
-    def make(done: list[int]) -> Callable[[], None]:
-        def work() -> None:
-            _run_generator_loop([_generator_task(n, done) for n in _shares(ops)])
+    def setup(index: int) -> ThreadSetup:
+        def make() -> Callable[[], None]:
+            done = finished.put(index, [])
+            tasks = [_generator_task(n, done) for n in _shares(ops)]
+            return lambda: _run_generator_loop(tasks)
 
-        return work
+        return ThreadSetup(make)
 
     return Prepared(
-        [make(done) for done in finished], threads * ops, _check_finished(finished, ops)
+        [setup(i) for i in range(threads)], threads * ops, _check_finished(finished.items, ops)
     )
 
 
 # --- asyncio, one loop per thread -------------------------------------------------------
 
 
-def _loops(threads: int) -> tuple[list[asyncio.AbstractEventLoop], Callable[[], None]]:
-    """One new (not yet running) event loop per thread, and a cleanup closing them."""
-    loops = [asyncio.new_event_loop() for _ in range(threads)]
+def _own_loops(
+    threads: int, run: Callable[[asyncio.AbstractEventLoop, int], Callable[[], object]]
+) -> tuple[list[ThreadSetup], Callable[[], None]]:
+    """One ThreadSetup per thread that creates the thread's own event loop; and a cleanup.
+
+    ``run(loop, index)`` (called in the worker's setup) returns the timed callable. The
+    cleanup closes every loop that was created (untimed, after the run).
+    """
+    loops: Slots[asyncio.AbstractEventLoop] = Slots(threads)
+
+    def setup(index: int) -> ThreadSetup:
+        def make() -> Callable[[], object]:
+            return run(loops.put(index, asyncio.new_event_loop()), index)
+
+        return ThreadSetup(make)
 
     def close() -> None:
-        for loop in loops:
+        for loop in loops.filled():
             loop.close()
 
-    return loops, close
+    return [setup(i) for i in range(threads)], close
 
 
 async def _switcher(switches: int, finished: list[int]) -> None:
@@ -123,14 +146,14 @@ async def _spawn(ops: int, finished: list[int]) -> None:
 @workload("event-loop", "asyncio-tasks", ops_per_thread=ASYNCIO_OPS, unit="switches")
 def asyncio_tasks(threads: int, ops: int) -> Prepared:
     """100 asyncio tasks switching with await asyncio.sleep(0); one loop per thread."""
-    loops, close = _loops(threads)
-    finished: list[list[int]] = [[] for _ in range(threads)]
+    finished: Slots[list[int]] = Slots(threads)
 
-    def make(loop: asyncio.AbstractEventLoop, done: list[int]) -> Callable[[], None]:
+    def run(loop: asyncio.AbstractEventLoop, index: int) -> Callable[[], None]:
+        done = finished.put(index, [])
         return lambda: loop.run_until_complete(_spawn(ops, done))
 
-    workers = [make(loop, done) for loop, done in zip(loops, finished, strict=True)]
-    return Prepared(workers, threads * ops, _check_finished(finished, ops), close)
+    workers, close = _own_loops(threads, run)
+    return Prepared(workers, threads * ops, _check_finished(finished.items, ops), close)
 
 
 async def _produce_consume(items: int, received: list[int]) -> None:
@@ -150,20 +173,21 @@ async def _produce_consume(items: int, received: list[int]) -> None:
 @workload("event-loop", "asyncio-queue", ops_per_thread=QUEUE_OPS, unit="items")
 def asyncio_queue(threads: int, ops: int) -> Prepared:
     """A producer task feeds a consumer task through asyncio.Queue(1); one loop per thread."""
-    loops, close = _loops(threads)
-    received: list[list[int]] = [[] for _ in range(threads)]
+    received: Slots[list[int]] = Slots(threads)
 
-    def make(loop: asyncio.AbstractEventLoop, got: list[int]) -> Callable[[], None]:
+    def run(loop: asyncio.AbstractEventLoop, index: int) -> Callable[[], None]:
+        got = received.put(index, [])
         return lambda: loop.run_until_complete(_produce_consume(ops, got))
 
     def check() -> None:
-        for index, got in enumerate(received):
+        for index, got in enumerate(received.items):
             if got != list(range(ops)):
+                count = len(got or [])
                 raise WorkloadError(
-                    f"loop {index}: consumer got {len(got)} items, want 0..{ops - 1} in order"
+                    f"loop {index}: consumer got {count} items, want 0..{ops - 1} in order"
                 )
 
-    workers = [make(loop, got) for loop, got in zip(loops, received, strict=True)]
+    workers, close = _own_loops(threads, run)
     return Prepared(workers, threads * ops, check, close)
 
 
@@ -173,7 +197,7 @@ def asyncio_queue(threads: int, ops: int) -> Prepared:
 @workload("event-loop", "asyncio-shared-loop", ops_per_thread=SHARED_LOOP_OPS, unit="callbacks")
 def asyncio_shared_loop(threads: int, ops: int) -> Prepared:
     """Client threads hand callbacks to one asyncio loop with call_soon_threadsafe."""
-    (loop,), close = _loops(1)
+    loop = asyncio.new_event_loop()  # shared on purpose: created here, run by one thread
     runs = [0]
     clients_done = [0]
 
@@ -198,4 +222,4 @@ def asyncio_shared_loop(threads: int, ops: int) -> Prepared:
         if runs[0] != threads * ops:
             raise WorkloadError(f"loop ran {runs[0]} callbacks, want {threads * ops}")
 
-    return Prepared([loop.run_forever, *[client] * threads], threads * ops, check, close)
+    return Prepared([loop.run_forever, *[client] * threads], threads * ops, check, loop.close)

@@ -16,6 +16,11 @@ checked exactly against the same job computed in this process (outside the timed
 created and all its workers started in ``prepare`` (untimed) and shut down in
 ``cleanup``; the timed region is one submitting thread that submits ``threads * ops``
 jobs (``ops`` per worker) and waits for their results. An operation is one job.
+
+Who creates what: the pool is shared by the submitter and the pool's workers on purpose,
+created by the preparing (main) thread (its worker threads or processes are started
+there too); the submitting thread creates the futures; each job creates its own
+``random.Random`` where it runs, so the job's loop uses only its own objects.
 """
 
 from __future__ import annotations

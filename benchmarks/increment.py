@@ -1,10 +1,18 @@
-"""increment: the seed's unprotected ``x[0] += 1`` on a shared list, and its control.
+"""increment: the unprotected ``x[0] += 1`` on a shared list, and its control.
 
-The seed's first lesson: ``x[0] += 1`` from several threads is a read-modify-write, so
-updates can be lost. Here it is timed (the race-loss counts live in runners.races); the
-``per-thread`` variant runs the very same loop on a list that only its own thread ever
-sees, the no-sharing control: the difference between the two is what sharing one list
-slot costs (on a free-threaded build: contended reference counts and cache lines).
+The first lesson of the "Parallel concepts" tutorial chapter: ``x[0] += 1`` from several
+threads is a read-modify-write, so updates can be lost. Here it is timed (the race-loss
+counts live in runners.races); the ``per-thread`` variant runs the very same loop on a
+list that only its own thread ever sees, the no-sharing control: the difference between
+the two is what sharing one list slot costs (on a free-threaded build: contended
+reference counts and cache lines).
+
+Who creates what: in ``shared-list`` the one list is shared by all threads and created
+by the preparing (main) thread. In ``per-thread`` each thread creates its own list in
+its setup step (before the Barrier, untimed), so that on a free-threaded build the list
+is owned by the thread that uses it (biased reference counting: see the ``ownership``
+family, which measures the difference); the thread writes its count once, after its
+loop, into a result slot.
 
 One operation is one ``+= 1``; ``threads`` is the number of incrementing threads.
 """
@@ -13,14 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from benchmarks._registry import Prepared, WorkloadError, workload
+from benchmarks._registry import Prepared, ThreadSetup, WorkloadError, workload
 
 OPS = 250_000
 
 
 @workload("increment", "shared-list", ops_per_thread=OPS, unit="increments")
 def shared_list(threads: int, ops: int) -> Prepared:
-    """Unprotected x[0] += 1 on one shared list from every thread (the seed's example)."""
+    """Unprotected x[0] += 1 on one shared list from every thread (the tutorial's example)."""
     x = [0]
 
     def work() -> None:
@@ -43,20 +51,25 @@ def per_thread(threads: int, ops: int) -> Prepared:
     """Each thread increments a list of its own; the counts are summed after the run."""
     totals = [0] * threads
 
-    def make(index: int) -> Callable[[], None]:
-        def work() -> None:
-            # Allocated by the thread itself: no list (nor its item array) shares a
-            # cache line or a reference count with another thread's.
-            counter = [0]
-            for _ in range(ops):
-                counter[0] += 1
-            totals[index] = counter[0]
+    def setup(index: int) -> ThreadSetup:
+        def make() -> Callable[[], None]:
+            # Runs in the worker thread: the list (and its item array) is created, and
+            # so owned, by the thread that increments it.
+            own = [0]
 
-        return work
+            def work() -> None:
+                counter = own
+                for _ in range(ops):
+                    counter[0] += 1
+                totals[index] = counter[0]
+
+            return work
+
+        return ThreadSetup(make)
 
     def check() -> None:
         total = sum(totals)
         if total != threads * ops:
             raise WorkloadError(f"per-thread counters sum to {total}, want {threads * ops}")
 
-    return Prepared([make(i) for i in range(threads)], threads * ops, check)
+    return Prepared([setup(i) for i in range(threads)], threads * ops, check)

@@ -1,15 +1,29 @@
-"""locked-increment: the seed's mutex fix for ``x[0] += 1``, fine- and coarse-grained.
+"""locked-increment: the mutex fix for ``x[0] += 1``, fine- and coarse-grained.
 
-The seed's second lesson: wrap the increment in ``with lock:`` and every build gets the
-exact count, but only one thread at a time gets through, so a free-threaded build is no
-faster. The seed's own advice is to lock around a larger piece of work instead; the
-``coarse`` variants take the lock once per batch of ``BATCH`` increments, the ``fine``
-ones once per increment. ``threading.Lock`` and ``threading.RLock`` (which is reentrant,
-so it also tracks its owner and a recursion count) are measured alike. Comparing with
-``increment-shared-list`` gives the lock overhead per increment.
+The second lesson of the "Parallel concepts" tutorial chapter: wrap the increment in
+``with lock:`` and every build gets the exact count, but only one thread at a time gets
+through, so a free-threaded build is no faster. The chapter's advice is to lock around a
+larger piece of work instead; the ``coarse`` variants take the lock once per batch of
+``BATCH`` increments, the ``fine`` ones once per increment. ``threading.Lock`` and
+``threading.RLock`` (which is reentrant, so it also tracks its owner and a recursion
+count) are measured alike. Comparing with ``increment-shared-list`` gives the lock
+overhead per increment.
+
+Who creates what: the lock and the counter list are shared by all threads on purpose
+and created by the preparing (main) thread, as ``increment-shared-list``'s list is, so
+the lock-overhead subtraction compares like with like.
 
 One operation is one increment, whichever the lock granularity; ``threads`` is the
 number of incrementing threads. The count must be exact: a lost update fails the run.
+
+Fixed-duration mode: ``lock-fine-duration`` runs the ``lock-fine`` loop for a fixed
+``DURATION`` instead of a fixed number of increments per thread; every thread counts its
+own increments (checking the stop flag every ``POLL``), so a thread that the lock
+starves shows up as a low Jain's fairness index in the run metadata (with fixed work a
+starved thread only finishes late). This is what CPython's own ``Tools/lockbench``
+reports for ``PyMutex`` at the C level (Jain's index of per-thread acquisitions in a
+fixed time); here it is ``threading.Lock`` as Python code sees it. Check: the counter
+equals the sum of the per-thread counts.
 """
 
 from __future__ import annotations
@@ -19,6 +33,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
+from benchmarks._duration import DURATION, POLL, guarded_increments
 from benchmarks._registry import Prepared, WorkloadError, workload
 
 FINE_OPS = 60_000
@@ -92,3 +107,15 @@ def rlock_fine(threads: int, ops: int) -> Prepared:
 def rlock_coarse(threads: int, ops: int) -> Prepared:
     """x[0] += 1 under a threading.RLock taken once per batch of 100 increments."""
     return _coarse(threads, ops, threading.RLock)
+
+
+@workload(
+    "locked-increment",
+    "lock-fine-duration",
+    ops_per_thread=POLL,
+    unit="increments",
+    duration=DURATION,
+)
+def lock_fine_duration(threads: int, ops: int) -> Prepared:
+    """x[0] += 1 under one shared threading.Lock per increment, for a fixed time per run."""
+    return guarded_increments(threads, ops, threading.Lock(), "the locked counter")

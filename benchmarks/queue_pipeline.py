@@ -1,7 +1,8 @@
 """queue-pipeline: producer -> worker stage -> consumer through the ``queue`` module.
 
-The seed's queue use case: one thread hands work to a pool of workers through a
-thread-safe queue, and results come back through a second queue. Every item goes
+The queue use case of the "Parallel concepts" tutorial chapter: one thread hands work to
+a pool of workers through a thread-safe queue, and results come back through a second
+queue. Every item goes
 through two ``put`` and two ``get`` calls, so this measures the queues' own locking and
 thread hand-off (``Queue``, ``LifoQueue`` and ``PriorityQueue`` are Python classes on a
 Condition; ``SimpleQueue`` is a C type with no task tracking).
@@ -17,9 +18,24 @@ queue once it has put every item and the last worker to finish shuts the output 
 (not counted as items). A LIFO queue hands out the newest entry first, so with
 sentinels its producer waits (``join``) for every item to be taken before it puts them.
 
+Who creates what: both queues are shared by the pipeline's threads on purpose and
+created by the preparing (main) thread; the consumer's list of received items is
+created there too and appended to by the consumer only.
+
 One operation is one item carried from the producer to the consumer; ``ops`` is items
 per worker thread (threads * ops items in all). The consumer's items are checked: every
 item must arrive exactly once, otherwise the run fails.
+
+Fixed-duration mode: ``shared-duration`` has no pipeline stages: every one of the
+``threads`` threads does ``q.put(item); q.get()`` on one shared ``queue.Queue`` (created
+by the preparing thread) for a fixed time, counting its own round trips. A thread puts
+before it gets, so the queue is never empty when a thread gets from it and no thread
+can wait forever; which item a thread gets back may be another thread's. Each thread
+sums what it put and what it got: over all threads the two sums must be equal, the
+queue empty, and the queue's own count of puts (``unfinished_tasks``: nobody calls
+``task_done``) exactly the sum of the per-thread counts. A thread the queue's
+lock starves shows as a low Jain's fairness index in the run metadata (as CPython's
+``Tools/lockbench`` reports for ``PyMutex`` at the C level).
 """
 
 from __future__ import annotations
@@ -30,7 +46,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks._registry import Prepared, WorkloadError, workload
+from benchmarks._duration import DURATION, POLL
+from benchmarks._registry import Prepared, Stop, WorkloadError, workload
 
 OPS = 5_000
 SIMPLE_OPS = 50_000
@@ -166,3 +183,40 @@ def lifo(threads: int, ops: int) -> Prepared:
 def priority(threads: int, ops: int) -> Prepared:
     """Producer -> workers -> consumer through two queue.PriorityQueue (a heap)."""
     return _pipeline(threads, ops, queue.PriorityQueue)
+
+
+@workload("queue-pipeline", "shared-duration", ops_per_thread=POLL, unit="items", duration=DURATION)
+def shared_duration(threads: int, ops: int) -> Prepared:
+    """Every thread does q.put(item); q.get() on one shared queue.Queue, for a fixed time."""
+    q: queue.Queue[int] = queue.Queue()
+    # Per thread: [round trips, sum of items put, sum of items got], written once at the end.
+    tallies = [[0, 0, 0] for _ in range(threads)]
+
+    def make(index: int) -> Callable[[Stop], int]:
+        def work(stop: Stop) -> int:
+            put, get = q.put, q.get
+            count = put_sum = got_sum = 0
+            while not stop.now:
+                for item in range(count, count + ops):
+                    put(item)
+                    got_sum += get()
+                    put_sum += item
+                count += ops
+            tallies[index][:] = [count, put_sum, got_sum]
+            return count
+
+        return work
+
+    def check() -> None:
+        count, put_sum, got_sum = (sum(column) for column in zip(*tallies, strict=True))
+        if count == 0:
+            raise WorkloadError("no thread did any operation")
+        if put_sum != got_sum or not q.empty():
+            raise WorkloadError(
+                f"items put sum to {put_sum}, items got to {got_sum}, "
+                f"{q.qsize()} left in the queue: want equal sums and an empty queue"
+            )
+        if q.unfinished_tasks != count:
+            raise WorkloadError(f"the queue took {q.unfinished_tasks} puts, threads {count}")
+
+    return Prepared([make(i) for i in range(threads)], 0, check)

@@ -1,25 +1,33 @@
 """rlock: what re-entrancy costs — an RLock entered three deep vs a plain Lock entered once.
 
-The seed's answer to a thread deadlocking on its own lock (a recursive call) is
-``RLock``: it remembers its owner and a recursion count, so the owning thread may enter
-it again. That bookkeeping is not free. Every operation here is one protected increment;
-the ``rlock-nested`` variants reach it through three nested ``with rlock:`` blocks
-(one acquisition plus two re-entries), the ``lock`` variants through one ``with lock:``.
+The "Parallel concepts" tutorial chapter's answer to a thread deadlocking on its own
+lock (a recursive call) is ``RLock``: it remembers its owner and a recursion count, so
+the owning thread may enter it again. That bookkeeping is not free. Every operation here
+is one protected increment; the ``rlock-nested`` variants reach it through three nested
+``with rlock:`` blocks (one acquisition plus two re-entries), the ``lock`` variants
+through one ``with lock:``.
 
 Each is run twice: ``shared`` (one lock and one counter for all threads: the lock is
 contended, so threads queue on it) and ``per-thread`` (each thread its own lock and
 counter: no sharing, so any slowdown with more threads is the build's or the machine's,
 not the lock's). ``threads`` is the number of threads, each doing ``ops`` increments.
+
+Who creates what: in ``shared`` the lock and the counter are shared by all threads and
+created by the preparing (main) thread. In ``per-thread`` each thread creates its own
+lock and counter in its setup step (before the Barrier, untimed), so it owns them: on a
+free-threaded build an object is cheap to reference-count only for the thread that
+created it, and a control built by another thread would pay for sharing after all.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from benchmarks._registry import Prepared, WorkloadError, workload
+from benchmarks._registry import Prepared, ThreadSetup, Worker, WorkloadError, workload
+from benchmarks._setup import Slots
 
 OPS = 20_000
 
@@ -46,7 +54,7 @@ def _once_worker(lock: _Lock, counter: list[int], ops: int) -> Callable[[], None
     return work
 
 
-def _check(counters: list[list[int]]) -> Callable[[], None]:
+def _check(counters: Sequence[list[int]]) -> Callable[[], None]:
     """Each ``[value, expected]`` counter must hold its expected value: no increment lost."""
 
     def check() -> None:
@@ -61,15 +69,22 @@ def _prepare(
     threads: int, ops: int, make_lock: Callable[[], _Lock], nested: bool, shared: bool
 ) -> Prepared:
     make_worker = _nested_worker if nested else _once_worker
+    # A counter is [value, expected final value].
     if shared:
-        # A counter is [value, expected final value]; the shared one gets every increment.
+        # One lock and one counter, created here, get every thread's increments.
         lock, counter = make_lock(), [0, threads * ops]
-        workers = [make_worker(lock, counter, ops) for _ in range(threads)]
-        counters = [counter]
-    else:
-        counters = [[0, ops] for _ in range(threads)]
-        workers = [make_worker(make_lock(), counter, ops) for counter in counters]
-    return Prepared(workers, threads * ops, _check(counters))
+        workers: list[Worker] = [make_worker(lock, counter, ops) for _ in range(threads)]
+        return Prepared(workers, threads * ops, _check([counter]))
+    counters: Slots[list[int]] = Slots(threads)
+
+    def setup(index: int) -> ThreadSetup:
+        # In the worker thread: its own lock and counter.
+        return ThreadSetup(lambda: make_worker(make_lock(), counters.put(index, [0, ops]), ops))
+
+    def check() -> None:
+        _check([counter or [0, ops] for counter in counters.items])()
+
+    return Prepared([setup(i) for i in range(threads)], threads * ops, check)
 
 
 @workload("rlock", "rlock-nested-shared", ops_per_thread=OPS, unit="increments")

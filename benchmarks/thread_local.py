@@ -1,19 +1,30 @@
 """thread-local: per-thread storage (``threading.local``, ``ContextVar``) vs one shared object.
 
-The seed's "local / shared memory": data only one thread touches needs no lock, and on a
-free-threaded build it also avoids the hidden cost of sharing — every read of a shared
-object updates its reference count, and on a free-threaded build those updates from
-threads other than the object's owner are atomic operations on one cache line, which
-stop scaling as threads are added. Each workload does ``ops`` read-then-write
-operations (``x = x + 1`` on its storage) per thread, from ``threads`` threads:
+The "local / shared memory" section of the "Parallel concepts" tutorial chapter: data
+only one thread touches needs no lock, and on a free-threaded build it also avoids the
+hidden cost of sharing — every read of a shared object updates its reference count, and
+on a free-threaded build those updates from threads other than the object's owner are
+atomic operations on one cache line, which stop scaling as threads are added. Each
+workload does ``ops`` read-then-write operations (``x = x + 1`` on its storage) per
+thread, from ``threads`` threads:
 
 - ``local-attr``: an attribute of one ``threading.local()``; each thread sees its own.
 - ``contextvar``: ``var.set(var.get() + 1)`` on one ``contextvars.ContextVar``; each
   thread runs in its own context, so each has its own value.
-- ``shared-attr``: an attribute of one object every thread reads and writes (the seed's
-  unsafe increment on an attribute: updates are lost when threads race, by design).
+- ``shared-attr``: an attribute of one object every thread reads and writes (the
+  tutorial's unsafe increment on an attribute: updates are lost when threads race, by
+  design).
 - ``shared-read``: every thread only reads one shared object's attribute (an ordinary
   heap object, not an immortal one) and counts it: the reference-count traffic alone.
+
+Who creates what: the ``threading.local()`` and the ``ContextVar`` are each one object
+shared by all threads, created by the preparing (main) thread as a module-level one
+would be; what is per-thread is the storage behind them, and each thread creates its
+own (its slot of the local, its context's value) in its setup step, before the Barrier
+(untimed). ``shared-attr``'s and ``shared-read``'s object is shared by all threads and
+created by the preparing thread. Each thread writes its result once, after its loop,
+into a slot of the preparing thread's list. The ``ownership`` family measures what the
+creating thread alone changes.
 
 Whether a new thread starts in a copy of its creator's context changed in 3.14
 (``sys.flags.thread_inherit_context``; on 3.13 a thread starts in an empty context):
@@ -30,7 +41,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks._registry import Prepared, WorkloadError, workload
+from benchmarks._registry import Prepared, ThreadSetup, WorkloadError, workload
 
 OPS = 100_000
 SHARED_OPS = 200_000
@@ -75,17 +86,22 @@ def local_attr(threads: int, ops: int) -> Prepared:
     local = threading.local()
     results = [0] * threads
 
-    def make(index: int) -> Callable[[], None]:
-        def work() -> None:
-            local.value = getattr(local, "value", 0)  # a new thread's storage is empty: 0
-            for _ in range(ops):
-                local.value = local.value + 1
-            results[index] = local.value
+    def make(index: int) -> Callable[[], Callable[[], None]]:
+        def setup() -> Callable[[], None]:
+            # In the worker thread: its own storage in the local (a new thread's is empty).
+            local.value = getattr(local, "value", 0)
 
-        return work
+            def work() -> None:
+                for _ in range(ops):
+                    local.value = local.value + 1
+                results[index] = local.value
+
+            return work
+
+        return setup
 
     check = _per_thread_check(results, ops, "threading.local")
-    return Prepared([make(i) for i in range(threads)], threads * ops, check)
+    return Prepared([ThreadSetup(make(i)) for i in range(threads)], threads * ops, check)
 
 
 @workload("thread-local", "contextvar", ops_per_thread=OPS, unit="read-writes")
@@ -94,16 +110,22 @@ def contextvar(threads: int, ops: int) -> Prepared:
     var: contextvars.ContextVar[int] = contextvars.ContextVar("gilbench_counter", default=0)
     results = [0] * threads
 
-    def make(index: int) -> Callable[[], None]:
-        def work() -> None:
-            for _ in range(ops):
-                var.set(var.get() + 1)
-            results[index] = var.get()
+    def make(index: int) -> Callable[[], Callable[[], None]]:
+        def setup() -> Callable[[], None]:
+            # In the worker thread: its context gets its own value (the default, 0).
+            var.set(var.get())
 
-        return work
+            def work() -> None:
+                for _ in range(ops):
+                    var.set(var.get() + 1)
+                results[index] = var.get()
+
+            return work
+
+        return setup
 
     check = _per_thread_check(results, ops, "ContextVar")
-    return Prepared([make(i) for i in range(threads)], threads * ops, check)
+    return Prepared([ThreadSetup(make(i)) for i in range(threads)], threads * ops, check)
 
 
 class _Shared:
@@ -123,7 +145,7 @@ def shared_attr(threads: int, ops: int) -> Prepared:
             shared.value = shared.value + 1
 
     def check() -> None:
-        # Racing threads lose updates (the seed's lesson); alone, none may be lost,
+        # Racing threads lose updates (the tutorial's lesson); alone, none may be lost,
         # and never can there be more than were made.
         total = shared.value
         low = ops if threads == 1 else 1

@@ -1,4 +1,5 @@
-"""Command-line pieces shared by the measurement commands (runners.bench, runners.races).
+"""Command-line pieces shared by the measurement commands (runners.bench, runners.races,
+runners.latency).
 
 Bad input is an expected failure: one line on stderr and exit status 2, never a
 traceback. Both commands take the same ``--threads`` syntax and the same default sweep.
@@ -8,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import NoReturn
+
+from runners.results import default_results_dir
 
 
 class UsageError(Exception):
@@ -32,21 +36,6 @@ def split_list(text: str, option: str) -> list[str]:
     if not text.strip() or any(not item for item in items):
         raise UsageError(f"{option}: expected a comma-separated list, got {text!r}")
     return items
-
-
-def positive_int(option: str) -> Callable[[str], int]:
-    """An argparse ``type`` for ``option``: an integer >= 1, else a one-line UsageError."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise UsageError(f"{option}: {text!r} is not an integer") from None
-        if value < 1:
-            raise UsageError(f"{option}: must be >= 1, got {value}")
-        return value
-
-    return parse
 
 
 def positive_seconds(option: str) -> Callable[[str], float]:
@@ -76,12 +65,81 @@ def parse_thread_counts(text: str) -> tuple[int, ...]:
     """``"1,2,4"`` -> (1, 2, 4) in the given order, duplicates dropped; each count >= 1."""
     counts: list[int] = []
     for item in split_list(text, "--threads"):
-        try:
-            value = int(item)
-        except ValueError:
-            raise UsageError(f"--threads: {item!r} is not an integer (want e.g. 1,2,4)") from None
-        if value < 1:
-            raise UsageError(f"--threads: thread counts must be >= 1, got {value}")
+        value = _at_least_one(item, "--threads", hint=" (want e.g. 1,2,4)", noun="thread counts ")
         if value not in counts:
             counts.append(value)
     return tuple(counts)
+
+
+def _at_least_one(text: str, option: str, *, hint: str = "", noun: str = "") -> int:
+    """``text`` as an integer >= 1, else a UsageError naming ``option``."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(f"{option}: {text!r} is not an integer{hint}") from None
+    if value < 1:
+        raise UsageError(f"{option}: {noun}must be >= 1, got {value}")
+    return value
+
+
+def positive_int(option: str) -> Callable[[str], int]:
+    """An argparse ``type``: an integer >= 1, else a UsageError naming ``option``."""
+    return lambda text: _at_least_one(text, option)
+
+
+def parse_names(text: str, option: str, known: Iterable[str], noun: str) -> tuple[str, ...]:
+    """``"a,b"`` -> ("a", "b") in the given order, duplicates dropped; each one ``known``."""
+    choices = list(known)
+    names: list[str] = []
+    for item in split_list(text, option):
+        if item not in choices:
+            raise UsageError(f"{option}: unknown {noun} {item!r}; known: {', '.join(choices)}")
+        if item not in names:
+            names.append(item)
+    return tuple(names)
+
+
+def experiment_parser(
+    prog: str, description: str, *, threads_help: str, trials: tuple[int, int], quick_help: str
+) -> OneLineParser:
+    """The options every trial experiment (races, latency) takes.
+
+    ``--arm``, ``--threads``, ``--trials`` (``trials`` = (default, with --quick)),
+    ``--quick`` and ``--results-dir``; read them back with ``parse_experiment_args``.
+    """
+    from runners.arms import ARMS
+
+    parser = OneLineParser(prog=prog, description=description)
+    parser.add_argument("--arm", required=True, choices=sorted(ARMS))
+    parser.add_argument("--threads", type=parse_thread_counts, help=threads_help)
+    parser.add_argument(
+        "--trials",
+        type=positive_int("--trials"),
+        help=f"trials per cell (default {trials[0]}; {trials[1]} with --quick)",
+    )
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--results-dir", type=Path, default=default_results_dir())
+    return parser
+
+
+def parse_experiment_args(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None, quick_threads: tuple[int, ...]
+) -> tuple[argparse.Namespace, tuple[int, ...]]:
+    """Parse ``argv``; return the options and the thread counts to run.
+
+    The thread counts are ``--threads`` when given, else ``quick_threads`` with
+    ``--quick``, else the default sweep for the usable CPUs. A ``--results-dir`` that
+    exists and is not a directory is a UsageError.
+    """
+    from runners.identity import usable_cpus
+
+    args = parser.parse_args(argv)
+    if args.results_dir.exists() and not args.results_dir.is_dir():
+        raise UsageError(f"--results-dir: {args.results_dir} exists and is not a directory")
+    if args.threads is not None:
+        threads: tuple[int, ...] = args.threads
+    elif args.quick:
+        threads = quick_threads
+    else:
+        threads = default_thread_counts(usable_cpus())
+    return args, threads

@@ -5,7 +5,8 @@ callable per thread and a function that reads the final count afterwards. The va
 differ only in *where* the counter lives and *how* it is updated, which decides whether
 an update is a single indivisible step on each build:
 
-- ``inline``: ``x[0] += 1`` on a shared list (the seed's example);
+- ``inline``: ``x[0] += 1`` on a shared list (the example of the "Parallel concepts"
+  tutorial chapter);
 - ``call``: ``x[0] = x[0] + one()``, a Python call between the read and the write, where
   the default build checks for a thread switch (the function's RESUME);
 - ``global``, ``attribute``, ``dict-item``: the same ``+= 1`` on a module global, an
@@ -67,7 +68,7 @@ def _variant(name: str, *, safe: bool = False) -> Callable[[Callable[[int, int],
 
 @_variant("inline")
 def _inline(threads: int, increments: int) -> Race:
-    """x[0] += 1 on one shared list (the seed's example)."""
+    """x[0] += 1 on one shared list (the tutorial's example)."""
     x = [0]
 
     def work() -> None:

@@ -1,20 +1,22 @@
 """One arm's whole job, as each bench-* tox environment runs it.
 
 Prints and verifies the interpreter's identity and observed GIL state (refusing an arm
-whose state is not the expected one), then runs the benchmarks (``runners.bench``) and
-the race-loss trials (``runners.races``), each in its own process.
+whose state is not the expected one), then runs the benchmarks (``runners.bench``), the
+race-loss trials (``runners.races``) and the hand-off latency trials
+(``runners.latency``), each in its own process.
 
     python -m runners.arm_job --arm ft [--quick] [--threads 1,2] [--results-dir DIR]
                               [any runners.bench / pyperf option]
 
-``--quick``, ``--threads`` and ``--results-dir`` go to both runners; every other option
-goes to the benchmarks only. The races run even when some benchmarks failed (they are
-an independent experiment); the exit status is the first non-zero one.
+``--quick``, ``--threads`` and ``--results-dir`` go to all three runners; every other
+option goes to the benchmarks only. The races and the latency trials run even when
+some benchmarks failed (they are independent experiments); the exit status is the first
+non-zero one.
 
 When tox runs several arms (toxfile.py), their benchmarks are measured in one
 interleaved sweep: ``GILBENCH_INTERLEAVE=gil=PYTHON,ft=PYTHON`` makes this job measure
 them all (each arm on its own interpreter), ``GILBENCH_BENCH_IN=bench-ft`` makes it
-leave its benchmarks to that environment and run its race trials only.
+leave its benchmarks to that environment and run its race and latency trials only.
 """
 
 from __future__ import annotations
@@ -30,11 +32,16 @@ from runners.arms import ARMS, get_arm
 from runners.identity import ArmMismatch, check_arm, interpreter_metadata
 
 STOP_STATUSES = (2, 3, 130)
-"""runners.bench statuses after which the races do not run: bad input, wrong arm, Ctrl-C."""
+"""Statuses after which the next runner does not run: bad input, wrong arm, Ctrl-C."""
+TRIAL_RUNNERS = ("runners.races", "runners.latency")
+"""Run after the benchmarks, in this order, with the shared options."""
 
 
 def split_options(argv: Sequence[str]) -> tuple[str, list[str], list[str]]:
-    """Split the command line into (arm, runners.bench options, runners.races options)."""
+    """Split the command line into (arm, runners.bench options, the trial runners' options).
+
+    The trial runners (runners.races, runners.latency) take the same shared options.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m runners.arm_job", description=__doc__, allow_abbrev=False
     )
@@ -130,11 +137,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if bench_status in STOP_STATUSES:
         print(f"arm_job: runners.bench exited with status {bench_status}", file=sys.stderr)
         return bench_status
-    race_status = _run("runners.races", race_options)
-    for module, status in (("runners.bench", bench_status), ("runners.races", race_status)):
+    statuses = [("runners.bench", bench_status)]
+    for module in TRIAL_RUNNERS:
+        statuses.append((module, _run(module, race_options)))
+        if statuses[-1][1] in STOP_STATUSES:
+            break
+    for module, status in statuses:
         if status:
             print(f"arm_job: {module} exited with status {status}", file=sys.stderr)
-    return bench_status or race_status
+    return next((status for _, status in statuses if status), 0)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,16 @@
 """Race-loss experiment: how many updates an unprotected shared counter loses, per arm.
 
-The seed's first lesson is that ``x[0] += 1`` from several threads is a read-modify-write
-that can lose updates, hidden by the default build and shown by the free-threaded one.
-This runner measures it: for every (switch interval, variant, thread count) cell it runs
-``--trials`` trials; in each, ``threads`` threads (created first, released together by a
-Barrier) each add 1 ``--increments`` times, and the trial records expected, observed and
-lost (= expected - observed) counts, plus the trial's duration and the parallelism it
-really got (workers' CPU time / wall span: on a busy 2-core machine two free-threaded
-threads often run one after another, and then cannot race). Zeros are recorded like
-any other count: this is a correctness experiment, not a timing, so it lives in its own
-JSON file rather than in pyperf (which rejects zero values).
+The first lesson of the "Parallel concepts" tutorial chapter is that ``x[0] += 1`` from
+several threads is a read-modify-write that can lose updates, hidden by the default
+build and shown by the free-threaded one. This runner measures it: for every (switch
+interval, variant, thread count) cell it runs ``--trials`` trials; in each, ``threads``
+threads (created first, released together by a Barrier) each add 1 ``--increments``
+times, and the trial records expected, observed and lost (= expected - observed) counts,
+plus the trial's duration and the parallelism it really got (workers' CPU time / wall
+span: on a busy 2-core machine two free-threaded threads often run one after another,
+and then cannot race). Zeros are recorded like any other count: this is a correctness
+experiment, not a timing, so it lives in its own JSON file rather than in pyperf (which
+rejects zero values).
 
     python -m runners.races --arm ft [--threads 1,2,4] [--trials 20] [--quick]
 
@@ -27,33 +28,41 @@ Exit status: 0 ok, 1 unexpected error (finished trials written), 2 bad input,
 from __future__ import annotations
 
 import datetime as _dt
-import json
-import os
-import platform
-import signal
+import math
 import statistics
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any, TextIO
 
 from runners._cli import (
-    OneLineParser,
     UsageError,
     default_thread_counts,
+    experiment_parser,
+    parse_experiment_args,
+    parse_names,
     parse_thread_counts,
     positive_int,
-    positive_seconds,
     split_list,
 )
+from runners._experiment import (
+    EXIT_ERROR,
+    Ending,
+    arm_refused,
+    ending_status,
+    publish_document,
+    run_keeping_trials,
+    run_metadata,
+)
+from runners._experiment import (
+    EXIT_INTERRUPTED as EXIT_INTERRUPTED,
+)
 from runners._race_variants import VARIANTS, Variant
-from runners.arms import ARMS, Arm, get_arm
-from runners.identity import ArmMismatch, check_arm, gil_enabled, interpreter_metadata, usable_cpus
-from runners.results import default_results_dir, publish
+from runners.arms import Arm, get_arm
+from runners.identity import interpreter_metadata, usable_cpus
 
 SCHEMA = "gilbench.races/1"
 DEFAULT_TRIALS = 20
@@ -67,11 +76,9 @@ QUICK_TRIALS = 3
 QUICK_INCREMENTS = 50_000
 QUICK_THREADS = (1, 2)
 
-EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_ARM_MISMATCH = 3
 EXIT_SAFE_VARIANT_LOST = 4
-EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
@@ -119,9 +126,15 @@ parse_threads = parse_thread_counts
 def parse_switch_intervals(text: str) -> tuple[float, ...]:
     """``"0.005,1e-6"`` -> (0.005, 1e-06); every interval a finite number > 0 seconds."""
     intervals: list[float] = []
-    seconds = positive_seconds("--switch-intervals")
     for item in split_list(text, "--switch-intervals"):
-        value = seconds(item)
+        try:
+            value = float(item)
+        except ValueError:
+            raise UsageError(f"--switch-intervals: {item!r} is not a number of seconds") from None
+        if not math.isfinite(value) or value <= 0:
+            raise UsageError(
+                f"--switch-intervals: intervals must be finite and > 0 seconds, got {item}"
+            )
         if value not in intervals:
             intervals.append(value)
     return tuple(intervals)
@@ -129,31 +142,17 @@ def parse_switch_intervals(text: str) -> tuple[float, ...]:
 
 def parse_variants(text: str) -> tuple[str, ...]:
     """``"inline,locked"`` -> ("inline", "locked"); unknown names are an error."""
-    names: list[str] = []
-    for item in split_list(text, "--variants"):
-        if item not in VARIANTS:
-            raise UsageError(f"--variants: unknown variant {item!r}; known: {', '.join(VARIANTS)}")
-        if item not in names:
-            names.append(item)
-    return tuple(names)
+    return parse_names(text, "--variants", VARIANTS, "variant")
 
 
 def parse_args(argv: Sequence[str] | None, *, default_interval: float) -> Config:
     """Parse the command line into a Config; raise UsageError on bad input."""
-    parser = OneLineParser(
-        prog="python -m runners.races",
-        description="Count the updates lost by unprotected shared counters on one arm.",
-    )
-    parser.add_argument("--arm", required=True, choices=sorted(ARMS))
-    parser.add_argument(
-        "--threads",
-        type=parse_threads,
-        help="comma-separated thread counts (default: powers of two up to 2 x usable CPUs)",
-    )
-    parser.add_argument(
-        "--trials",
-        type=positive_int("--trials"),
-        help=f"trials per cell (default {DEFAULT_TRIALS}; {QUICK_TRIALS} with --quick)",
+    parser = experiment_parser(
+        "python -m runners.races",
+        "Count the updates lost by unprotected shared counters on one arm.",
+        threads_help="comma-separated thread counts (default: powers of two up to 2 x usable CPUs)",
+        trials=(DEFAULT_TRIALS, QUICK_TRIALS),
+        quick_help="few trials, small counts, threads 1 and 2 (explicit options still win)",
     )
     parser.add_argument(
         "--increments",
@@ -172,20 +171,8 @@ def parse_args(argv: Sequence[str] | None, *, default_interval: float) -> Config
         type=parse_variants,
         help=f"comma-separated subset of: {', '.join(VARIANTS)} (default: all)",
     )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="few trials, small counts, threads 1 and 2 (explicit options still win)",
-    )
-    parser.add_argument("--results-dir", type=Path, default=default_results_dir())
-    args = parser.parse_args(argv)
-    if args.results_dir.exists() and not args.results_dir.is_dir():
-        raise UsageError(f"--results-dir: {args.results_dir} exists and is not a directory")
+    args, threads = parse_experiment_args(parser, argv, QUICK_THREADS)
     quick: bool = args.quick
-    if args.threads is not None:
-        threads = args.threads
-    else:
-        threads = QUICK_THREADS if quick else default_threads(usable_cpus())
     return Config(
         arm=get_arm(args.arm),
         threads=threads,
@@ -313,22 +300,13 @@ class Progress:
         self.stream.flush()
 
 
-class _Terminated(Exception):
-    """SIGTERM / SIGHUP arrived: handled like Ctrl-C (finished trials are written)."""
-
-
-def _on_signal(signum: int, _frame: FrameType | None) -> None:
-    raise _Terminated(signal.Signals(signum).name)
-
-
 @dataclass
 class RunState:
     """Everything finished so far, so that an interruption loses no finished trial."""
 
     trials: list[dict[str, Any]]
     failures: list[str]
-    interrupted: str | None = None
-    error: str | None = None
+    ending: Ending = field(default_factory=Ending)
 
 
 def run_experiment(config: Config, progress: Progress, state: RunState) -> None:
@@ -389,25 +367,8 @@ def build_document(
 ) -> dict[str, Any]:
     """The JSON document written to races-<arm>.json."""
     meta = dict(metadata)
-    meta.update(
-        {
-            "gil_enabled_at_end": gil_enabled(),
-            "date": started.isoformat(timespec="seconds"),
-            "finished": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-            "wall_seconds": round(wall_seconds, 3),
-            "hostname": platform.node(),
-            "platform": platform.platform(),
-            "usable_cpus": usable_cpus(),
-            "complete": state.interrupted is None and state.error is None,
-            "interrupted": state.interrupted,
-            "error": state.error,
-            "experiment_failures": state.failures,
-            "command": sys.argv,
-        }
-    )
-    if os.environ.get("GILBENCH_SESSION"):
-        # The session of the tox invocation that ran this arm with others (toxfile.py).
-        meta["session"] = os.environ["GILBENCH_SESSION"]
+    meta.update(run_metadata(started, wall_seconds, state.ending))
+    meta["experiment_failures"] = state.failures
     meta.update(config.as_metadata())
     return {"schema": SCHEMA, "metadata": meta, "trials": state.trials}
 
@@ -437,10 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     arm = config.arm
     metadata = interpreter_metadata(arm)  # before any switch interval is changed
-    try:
-        check_arm(arm, when="at start")
-    except ArmMismatch as exc:
-        print(f"races: refusing arm {arm.name}: {exc}; nothing written", file=sys.stderr)
+    if arm_refused("races", arm):
         return EXIT_ARM_MISMATCH
 
     cells = config.cells()
@@ -453,59 +411,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = _dt.datetime.now(_dt.UTC)
     clock_start = time.perf_counter()
     state = RunState(trials=[], failures=[])
-    handled = (signal.SIGTERM, signal.SIGHUP) if hasattr(signal, "SIGHUP") else (signal.SIGTERM,)
-    previous_handlers = {sig: signal.signal(sig, _on_signal) for sig in handled}
-    try:
-        run_experiment(config, Progress(len(cells), sys.stderr), state)
-    except KeyboardInterrupt:
-        state.interrupted = "KeyboardInterrupt"
-    except _Terminated as exc:
-        state.interrupted = str(exc)
-    except Exception as exc:
-        state.error = f"{type(exc).__name__}: {exc}"
-    finally:
-        for sig, handler in previous_handlers.items():
-            signal.signal(sig, handler)
+    state.ending = run_keeping_trials(
+        lambda: run_experiment(config, Progress(len(cells), sys.stderr), state)
+    )
     wall = time.perf_counter() - clock_start
 
-    try:
-        check_arm(arm, when="after the trials")
-    except ArmMismatch as exc:
-        print(
-            f"races: refusing arm {arm.name}: {exc}; {len(state.trials)} trials discarded, "
-            "nothing written",
-            file=sys.stderr,
-        )
+    if arm_refused("races", arm, discarded=len(state.trials)):
         return EXIT_ARM_MISMATCH
 
     path = config.results_dir / f"races-{arm.name}.json"
     document = build_document(config, metadata, state, started=started, wall_seconds=wall)
-    try:
-        kept = publish(path, json.dumps(document, indent=1) + "\n")
-    except OSError as exc:
-        print(f"races: error: cannot write {path}: {exc}", file=sys.stderr)
-        return EXIT_ERROR
     if state.trials:
         print("\n".join(summary_lines(state.trials)))
-    note = f" (previous file kept as {kept})" if kept else ""
-    print(
-        f"races: wrote {len(state.trials)} trials to {path}{note} in {wall:.1f}s", file=sys.stderr
-    )
-
-    if state.interrupted:
-        print(
-            f"races: interrupted ({state.interrupted}); the {len(state.trials)} finished trials"
-            " were written, marked incomplete",
-            file=sys.stderr,
-        )
-        return EXIT_INTERRUPTED
-    if state.error:
-        print(
-            f"races: error: {state.error}; the {len(state.trials)} finished trials were written,"
-            " marked incomplete",
-            file=sys.stderr,
-        )
+    if not publish_document("races", path, document, len(state.trials), wall):
         return EXIT_ERROR
+
+    status = ending_status("races", state.ending, len(state.trials))
+    if status:
+        return status
     if state.failures:
         bar = "!" * 72
         lines = [bar, "races: EXPERIMENT FAILURE: a variant that must lose nothing lost updates:"]

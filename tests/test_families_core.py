@@ -1,4 +1,4 @@
-"""The core families (issue 3): every workload runs and checks, and every check can fail.
+"""The core families: every workload runs and checks, and every check can fail.
 
 In-process tests run each workload of increment, locked-increment, semaphore,
 queue-pipeline, event-loop and cpu-control with reduced ops at 1 and 2 threads on the
@@ -28,7 +28,7 @@ from benchmarks import (
     queue_pipeline,
     semaphore,
 )
-from runners.harness import run_timed, time_workload
+from runners.harness import RECORDS, run_timed, time_workload
 
 FAMILIES = (
     "increment",
@@ -49,7 +49,7 @@ MODULES = {
 
 
 def core_workloads() -> list[Workload]:
-    """The workloads defined in this issue's modules (not variants others register)."""
+    """The workloads defined in the core families' modules (not variants others register)."""
     return [w for w in all_workloads() if w.prepare.__module__ in MODULES]
 
 
@@ -63,7 +63,7 @@ def small_ops(w: Workload) -> int:
 
 def extra_threads(w: Workload) -> int:
     """Threads a run uses beyond ``threads`` (pipeline ends, a shared loop's own thread)."""
-    if w.family == "queue-pipeline":
+    if w.family == "queue-pipeline" and w.duration is None:
         return 2
     if w.name == "event-loop-asyncio-shared-loop":
         return 1
@@ -79,14 +79,17 @@ def test_registry_holds_every_core_variant() -> None:
         "locked-increment-lock-coarse",
         "locked-increment-rlock-fine",
         "locked-increment-rlock-coarse",
+        "locked-increment-lock-fine-duration",
         "semaphore-k1",
         "semaphore-k-cores",
         "semaphore-bounded-k-cores",
         "semaphore-unlocked",
+        "semaphore-k1-duration",
         "queue-pipeline-queue",
         "queue-pipeline-simple-queue",
         "queue-pipeline-lifo-queue",
         "queue-pipeline-priority-queue",
+        "queue-pipeline-shared-duration",
         "event-loop-generator-loop",
         "event-loop-asyncio-tasks",
         "event-loop-asyncio-queue",
@@ -105,9 +108,11 @@ def test_workload_runs_and_checks(w: Workload, threads: int) -> None:
     ops = small_ops(w)
     prepared = w.prepare(threads, ops)
     try:
-        assert prepared.total_ops == w.count_ops(threads, ops) == threads * ops
+        if w.duration is None:
+            assert prepared.total_ops == w.count_ops(threads, ops) == threads * ops
         assert len(prepared.workers) == threads + extra_threads(w)
-        assert run_timed(prepared.workers) > 0
+        run_timed(prepared.workers, w.duration)
+        assert RECORDS[-1].span > 0
         assert prepared.check is not None, f"{w.name} has no result check"
         prepared.check()
     finally:
@@ -133,7 +138,9 @@ def test_uneven_ops_are_exact(ops: int) -> None:
 # --- every check can fail ----------------------------------------------------------------
 
 PER_THREAD_WORKERS = [
-    w for w in CORE if extra_threads(w) == 0 and w.name != "increment-shared-list"
+    w
+    for w in CORE
+    if extra_threads(w) == 0 and w.name != "increment-shared-list" and w.duration is None
 ]
 
 

@@ -284,7 +284,9 @@ def test_main_refuses_when_the_gil_state_changes_during_the_run(
         if when != "at start":
             raise ArmMismatch("the GIL was re-enabled at run time (test double)")
 
-    monkeypatch.setattr(races, "check_arm", check)
+    from runners import _experiment
+
+    monkeypatch.setattr(_experiment, "check_arm", check)
     assert _main(tmp_path, "--variants", "inline") == races.EXIT_ARM_MISMATCH
     assert calls == ["at start", "after the trials"]
     assert "re-enabled" in capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""Workloads for gilbench's own tests: a hang, a wrong result, a GIL flip, a trivial loop.
+"""Workloads for gilbench's own tests: a hang, a wrong result, a GIL flip, a trivial loop,
+and a thread-owned setup that records which thread ran it.
 
 Loaded only through ``runners.bench --workload-file tests/workloads_for_tests.py`` (the
 option is forwarded to pyperf's workers), so these never appear in a normal run. They
@@ -10,7 +11,7 @@ from __future__ import annotations
 import sys
 import threading
 
-from benchmarks._registry import FAMILY_ORDER, Prepared, WorkloadError, workload
+from benchmarks._registry import FAMILY_ORDER, Prepared, ThreadSetup, WorkloadError, workload
 
 FAMILY = "gilbench-test"
 _GIL_AT_IMPORT = bool(getattr(sys, "_is_gil_enabled", lambda: True)())
@@ -61,3 +62,39 @@ def gil_flip(threads: int, ops: int) -> Prepared:
         sys._is_gil_enabled = lambda: not _GIL_AT_IMPORT  # type: ignore[attr-defined]
 
     return Prepared([work] * threads, threads * ops)
+
+
+@workload(FAMILY, "thread-owned", ops_per_thread=100)
+def thread_owned(threads: int, ops: int) -> Prepared:
+    """Each thread's setup records its thread; the check wants the timed thread to match.
+
+    The setup's thread must also differ from the preparing thread and from every other
+    worker's, and the setup must have run before that thread's timed work.
+    """
+    preparing = threading.get_ident()
+    made: list[int | None] = [None] * threads
+    ran: list[int | None] = [None] * threads
+
+    def setup(index: int) -> ThreadSetup:
+        def make() -> object:
+            made[index] = threading.get_ident()
+            state = [0]  # created by the worker thread itself
+
+            def work() -> None:
+                if made[index] is None:
+                    raise WorkloadError("the timed work ran before its setup")
+                for _ in range(ops):
+                    state[0] += 1
+                ran[index] = threading.get_ident()
+
+            return work
+
+        return ThreadSetup(make)
+
+    def check() -> None:
+        if None in made or made != ran:
+            raise WorkloadError(f"setup ran in threads {made}, timed work in {ran}")
+        if preparing in made or len(set(made)) != threads:
+            raise WorkloadError(f"setup threads {made} (preparing thread {preparing})")
+
+    return Prepared([setup(i) for i in range(threads)], threads * ops, check)

@@ -144,7 +144,7 @@ def test_contextvar_get_set(benchmark: Benchmark) -> None:
 
 
 def test_list_increment_unprotected(benchmark: Benchmark) -> None:
-    """The seed's unprotected x[0] += 1 on a list (single thread: the baseline cost)."""
+    """The unprotected x[0] += 1 on a list (single thread: the baseline cost)."""
     x = [0]
 
     def op() -> None:
