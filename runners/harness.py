@@ -102,7 +102,10 @@ def run_timed(workers: Sequence[Worker], duration: float | None = None) -> float
             if duration is None:
                 work()
             else:
-                ops[index] = int(work(stop))  # type: ignore[call-overload]
+                done = work(stop)
+                if not isinstance(done, int):
+                    raise TypeError(f"a fixed-duration worker returned {done!r}, not its op count")
+                ops[index] = done
         except BaseException as exc:  # re-raised in the calling thread
             errors.append(exc)
         ends[index] = clock()

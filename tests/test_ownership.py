@@ -148,7 +148,9 @@ def test_duration_variant_counts_per_thread_and_checks_the_sum(w: Workload, thre
     span = run_timed(prepared.workers, 0.02)
     record = RECORDS[-1]
     assert record.ops is not None and len(record.ops) == threads
-    assert all(ops > 0 and ops % w.ops_per_thread == 0 for ops in record.ops)
+    # A thread may be starved for the whole run (that is what fairness_jain measures):
+    # only the total must be positive.
+    assert sum(record.ops) > 0 and all(ops % w.ops_per_thread == 0 for ops in record.ops)
     assert span is not None and record.span >= 0.02
     assert prepared.check is not None
     prepared.check()  # the shared state agrees with the sum of the per-thread counts
@@ -274,7 +276,7 @@ def test_ownership_and_duration_on_real_arm(arm: str, arm_python: Callable[[str]
     assert set(report["ownership"]) == {w.name for w in OWNERSHIP}
     assert set(report["duration"]) == {w.name for w in DURATION}
     for name, got in report["duration"].items():
-        assert len(got["ops"]) == 2 and all(n > 0 for n in got["ops"]), name
+        assert len(got["ops"]) == 2 and sum(got["ops"]) > 0, name  # a starved thread is data
         assert 0.5 <= got["fairness_jain"] <= 1.0, name
     if arm == "ft":
         assert report["owners"] == {
