@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 import pyperf
 
 from benchmarks import Workload, all_workloads
+from concepts.families import workload_metadata
 from runners import inject
 from runners.arms import Arm, get_arm
 from runners.harness import time_workload
@@ -112,6 +113,7 @@ def run_metadata(arm: Arm, workload: Workload, threads: int) -> dict[str, Any]:
         op_unit=workload.unit,
         ops_per_thread=workload.ops_per_thread,
     )
+    metadata.update(workload_metadata(workload.name, threads))
     metadata.update(cpu_affinity_metadata(threads))
     if workload.family == "thread-local":
         # Whether new threads inherit the caller's context differs by version (3.14+).

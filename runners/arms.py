@@ -1,48 +1,5 @@
-"""The comparison arms: which interpreter build, which PYTHON_GIL, which GIL state to expect.
+"""The comparison arms: defined once in :mod:`concepts.arms`, re-exported here."""
 
-One table shared by provisioning, tox, the benchmark runner and the race runner, so that
-"what the ft arm means" is written down exactly once.
-"""
+from concepts.arms import ARMS, Arm, get_arm
 
-from __future__ import annotations
-
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Arm:
-    """One arm of a comparison."""
-
-    name: str
-    free_threaded_build: bool
-    """True when the arm runs on the free-threaded (``t``) interpreter."""
-    python_gil: str | None
-    """Value of PYTHON_GIL for this arm; None means the variable must not be set
-    (a default build aborts on ``PYTHON_GIL=0``)."""
-    expect_gil_enabled: bool
-    description: str
-
-
-ARMS: dict[str, Arm] = {
-    arm.name: arm
-    for arm in (
-        Arm("gil", False, None, True, "default build, GIL enabled"),
-        Arm("ft", True, "0", False, "free-threaded build, GIL disabled (PYTHON_GIL=0)"),
-        Arm(
-            "ft-gil",
-            True,
-            "1",
-            True,
-            "free-threaded build with the GIL forced on (PYTHON_GIL=1): "
-            "separates the build's cost from the GIL's effect",
-        ),
-    )
-}
-
-
-def get_arm(name: str) -> Arm:
-    """Return the arm called ``name`` or raise ValueError listing the known arms."""
-    try:
-        return ARMS[name]
-    except KeyError:
-        raise ValueError(f"unknown arm {name!r}; known arms: {', '.join(ARMS)}") from None
+__all__ = ["ARMS", "Arm", "get_arm"]

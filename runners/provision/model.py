@@ -1,8 +1,9 @@
 """What provisioning deals in: version requests, verified interpreters, and matched pairs.
 
 A pair is *matched* when both interpreters are the same CPython version built with the
-same configure flags, apart from ``--disable-gil`` and the install prefix. Only a
-matched pair separates the cost of the free-threaded build from everything else.
+same configure flags, apart from ``--disable-gil`` and the install locations (the rule
+is :mod:`concepts.matching`'s). Only a matched pair separates the cost of the
+free-threaded build from everything else.
 """
 
 from __future__ import annotations
@@ -13,16 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from concepts import matching
+
 DEFAULT_VERSION = "3.13"
 FIRST_FREE_THREADED = (3, 13)
 """Free-threaded builds (``--disable-gil``) exist from CPython 3.13 on."""
 
 ARM_KINDS = ("gil", "ft")
 """The two interpreters of a pair: the default build and the free-threaded build."""
-
-# Flags that legitimately differ between the two builds of a matched pair.
-_IGNORED_FLAG_PREFIXES = ("--prefix", "--exec-prefix")
-_IGNORED_FLAGS = ("--disable-gil",)
 
 _VERSION_RE = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+)((?:a|b|rc)\d+)?)?$")
 
@@ -124,18 +123,8 @@ class Interpreter:
             return [self.config_args]
 
     def comparable_flags(self) -> list[str]:
-        """Configure flags without those that differ by design between the two builds.
-
-        The install prefix differs by design, and so do flags derived from it
-        (``--libdir=<prefix>/lib``, rpaths): it is written as ``$prefix`` in those.
-        """
-        flags = self.configure_flags()
-        prefix = next((f.split("=", 1)[1] for f in flags if f.startswith("--prefix=")), "")
-        return [
-            flag.replace(prefix, "$prefix") if prefix else flag
-            for flag in flags
-            if flag not in _IGNORED_FLAGS and not flag.startswith(_IGNORED_FLAG_PREFIXES)
-        ]
+        """Configure flags that must be equal in a matched pair (concepts.matching)."""
+        return matching.comparable_flags(self.config_args)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields."""
@@ -156,18 +145,7 @@ def pair_mismatches(gil: Interpreter, ft: Interpreter) -> list[str]:
         problems.append(f"{gil.path} (gil arm) is a free-threaded build")
     if not ft.free_threaded:
         problems.append(f"{ft.path} (ft arm) is a default (GIL) build")
-    if gil.version != ft.version:
-        problems.append(f"versions differ: gil {gil.version}, ft {ft.version}")
-    gil_flags, ft_flags = gil.comparable_flags(), ft.comparable_flags()
-    if gil_flags != ft_flags:
-        only_gil = [flag for flag in gil_flags if flag not in ft_flags]
-        only_ft = [flag for flag in ft_flags if flag not in gil_flags]
-        detail = (
-            f"only gil: {shlex.join(only_gil) or '-'}; only ft: {shlex.join(only_ft) or '-'}"
-            if only_gil or only_ft
-            else "same flags in a different order"
-        )
-        problems.append(f"configure flags differ beyond --disable-gil/--prefix ({detail})")
+    problems += matching.pair_mismatches(gil.version, gil.config_args, ft.version, ft.config_args)
     return problems
 
 
