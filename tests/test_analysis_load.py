@@ -151,7 +151,38 @@ def test_groups_split_by_host_and_by_version(tmp_path: Path) -> None:
         fx.write_bench(tmp_path / "c" / f"bench-{arm}.json", arm, python_version="3.14.0")
         fx.write_races(tmp_path / "c" / f"races-{arm}.json", arm, python_version="3.14.0")
     both = load_results([tmp_path / "a", tmp_path / "c"])
-    assert set(both.bench["group"]) == {"fixture-host py3.13", "fixture-host py3.14"}
+    assert set(both.bench["group"]) == {"fixture-host · py3.13", "fixture-host · py3.14"}
+
+
+def test_one_hostname_two_machines_stay_two_groups(tmp_path: Path) -> None:
+    """Both machine kinds call themselves ``vm``: CPU count tells them apart, not the name."""
+    for folder, cpus, affinity in (("2core", 2, "0,1"), ("16core", 16, "0-15")):
+        for arm in ("gil", "ft"):
+            fx.write_bench(
+                tmp_path / folder / f"bench-{arm}.json",
+                arm,
+                hostname="vm",
+                cpu_count=cpus,
+                cpu_affinity=affinity,
+            )
+    results = load_results([tmp_path / "2core", tmp_path / "16core"])
+    assert set(results.bench["group"]) == {"vm · 2 cpus", "vm · 16 cpus"}
+    by_group = results.bench.groupby("group")["cores"].unique()
+    assert list(by_group["vm · 16 cpus"]) == [16] and list(by_group["vm · 2 cpus"]) == [2]
+    # Each group holds both arms of its own directory, nothing of the other one.
+    for _, frame in results.bench.groupby("group"):
+        assert set(frame["arm"]) == {"gil", "ft"} and frame["origin"].nunique() == 1
+
+
+def test_two_arms_of_one_directory_are_one_group(tmp_path: Path) -> None:
+    fx.write_complete(tmp_path / "r", arms=("gil", "ft"))
+    results = load_results(tmp_path / "r")
+    assert results.bench["group"].nunique() == 1
+    assert set(results.bench["arm"]) == {"gil", "ft"}
+    # Same machine facts, two result directories: two measurements, two groups.
+    fx.write_complete(tmp_path / "s", arms=("gil", "ft"))
+    both = load_results([tmp_path / "r", tmp_path / "s"])
+    assert set(both.bench["group"]) == {"fixture-host · r", "fixture-host · s"}
 
 
 def test_helpers() -> None:
