@@ -209,7 +209,8 @@ def plot_race_loss(races: pd.DataFrame, context: Context, out_dir: Path, stem: s
                         continue
                     x = vi - 0.4 + width * (ti + 0.5)
                     jitter = rng.uniform(-0.3, 0.3, rates.size) * width
-                    q1, med, q3 = np.quantile(rates, [0.25, 0.5, 0.75])
+                    ordered = sorted(float(r) for r in rates)
+                    q1, med, q3 = (stats.quantile(ordered, q) for q in (0.25, 0.5, 0.75))
                     ax.vlines(x, q1, q3, color="grey", lw=4, alpha=0.45, zorder=2)
                     ax.hlines(
                         med, x - width * 0.4, x + width * 0.4, color="black", lw=1.5, zorder=3

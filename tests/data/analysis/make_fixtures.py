@@ -4,16 +4,21 @@
 of benchmarks plus their race files). The tests also call these functions to build
 variations (a version mismatch, a wrong GIL state, one arm only...) in tmp folders.
 
-Every benchmark cell has 3 worker processes whose means are 0.95 m, m and 1.05 m
-(each process: two values m' * (1 -+ 1%)), so its median process mean is exactly m.
+Every benchmark cell has 5 worker processes (``processes`` to change it) whose process
+values (each process's fastest value) are m, 0.95 m, 1.05 m, 0.9 m and 1.1 m (each
+process: two values m' and 1.02 m'), so the median of its process values is exactly m
+(none is over 1.3x the fastest: none is dropped as disturbed). With 5 processes an
+interval is a "95% CI"; with 3 it is a "range of 3 processes".
 Known answers, from the tables below (ns per op):
 
 - ft/gil at 1 thread = 1.5 for every benchmark; ft-gil/gil = 1.4 at every count;
-- speedup at 2 threads: cpu-control ft 150/75 = 2.0, gil 1.0;
+- speedup at 2 threads: cpu-control/arith (an unknown workload: a per-thread
+  primitive by default) ft 150/75 = 2.0, gil 1.0;
 - crossover (ft beats gil): cpu-control 2, increment/per-thread 2,
-  increment/shared-list never, increment family (geomean 3 x 0.75 -> 1.5) never;
-- lock overhead vs increment/shared-list: gil lock-fine 50 - 20 = 30 ns at every
-  count, ft lock-fine 75 - 30 = 45 ns at 1 thread, 200 - 60 = 140 ns at 2;
+  increment/shared-list never; increment family (primitives only: shared-list, 3.0 at
+  2 threads) never; its control (per-thread) 0.75 at 2 threads;
+- lock cost over unshared work (vs increment/per-thread): gil lock-fine 50 - 20 = 30 ns
+  at every count, ft lock-fine 75 - 30 = 45 ns at 1 thread, 200 - 15 = 185 ns at 2;
   semaphore/k1 vs semaphore/unlocked: gil 200 - 100 = 100 ns;
 - race loss (expected 1000 per trial): gil call at 2 threads loses 0, 100, 200
   (median 10%, IQR 5%-15%, max 20%); ft inline at 2 threads 300..600 (median 45%).
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -82,15 +87,22 @@ def arm_metadata(arm: str, /, **overrides: Any) -> dict[str, Any]:
     return md
 
 
+RunMetadata = Callable[[str, str, int, int], dict[str, Any]]
+"""(family, variant, threads, process index) -> extra metadata of that process's run."""
+
+
 def bench_suite(
     arm: str,
     table: Mapping[tuple[str, str], tuple[float, ...]] | None = None,
     threads: tuple[int, ...] = THREADS,
-    processes: int = 3,
+    processes: int = 5,
     /,
+    run_metadata: RunMetadata | None = None,
     **overrides: Any,
 ) -> pyperf.BenchmarkSuite:
-    """A BenchmarkSuite of ``arm`` with the values of ``table`` (ns per op)."""
+    """A BenchmarkSuite of ``arm`` with the values of ``table`` (ns per op).
+
+    ``run_metadata`` adds per-process metadata (cpu_per_wall, fairness_jain...)."""
     table = TABLES[arm] if table is None else table
     spreads = [1.0, 0.95, 1.05, 0.9, 1.1][:processes]
     benchmarks = []
@@ -117,13 +129,16 @@ def bench_suite(
                 # A calibration run (warmups only, no values): the loader must skip it.
                 pyperf.Run([], warmups=[(1, m)], metadata=md, collect_metadata=False)
             ]
-            for spread in spreads:
-                mean = m * spread
+            for index, spread in enumerate(spreads):
+                fastest = m * spread
+                run_md = dict(md)
+                if run_metadata is not None:
+                    run_md.update(run_metadata(family, variant, n, index))
                 runs.append(
                     pyperf.Run(
-                        [mean * 0.99, mean * 1.01],
-                        warmups=[(1, mean)],
-                        metadata=md,
+                        [fastest * 1.02, fastest],
+                        warmups=[(1, fastest)],
+                        metadata=run_md,
                         collect_metadata=False,
                     )
                 )
@@ -137,14 +152,27 @@ def write_bench(
     /,
     table: Mapping[tuple[str, str], tuple[float, ...]] | None = None,
     threads: tuple[int, ...] = THREADS,
-    processes: int = 3,
+    processes: int = 5,
+    run_metadata: RunMetadata | None = None,
     **overrides: Any,
 ) -> Path:
     """Write ``bench_suite(arm, table, threads, processes, **overrides)`` to ``path``.
 
     ``overrides`` replace metadata fields (None removes one)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    bench_suite(arm, table, threads, processes, **overrides).dump(str(path), replace=True)
+    suite = bench_suite(arm, table, threads, processes, run_metadata=run_metadata, **overrides)
+    suite.dump(str(path), replace=True)
+    return path
+
+
+def write_latency(
+    path: Path, arm: str, results: list[dict[str, Any]], /, **overrides: Any
+) -> Path:
+    """Write a hand-off latency file (``latency-<arm>.json``, schema 1) with ``results``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    md = arm_metadata(arm, **overrides)
+    data = {"schema": 1, "metadata": md, "results": results}
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     return path
 
 
