@@ -316,9 +316,7 @@ def _machine_fields(md: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _workload_fields(
-    family: Any, variant: Any, name: str, md: dict[str, Any]
-) -> dict[str, Any]:
+def _workload_fields(family: Any, variant: Any, name: str, md: dict[str, Any]) -> dict[str, Any]:
     """What the workload is (role, ideal, helpers, mode) and what its run recorded.
 
     Traits come from the file when its worker recorded them (``traits_from`` "file"),
@@ -438,7 +436,8 @@ def _describe_unknown(path: Path, data: Any) -> str:
     if isinstance(data, dict) and "schema" in data:
         return (
             f"{path}: unknown schema {data.get('schema')!r} "
-            f"(expected {RACES_SCHEMA!r}, a latency file (schema {LATENCY_SCHEMA}) or a pyperf file)"
+            f"(expected {RACES_SCHEMA!r}, a latency file (schema {LATENCY_SCHEMA}) "
+            "or a pyperf file)"
         )
     if isinstance(data, dict):
         keys = ", ".join(sorted(map(str, data))[:5]) or "none"
@@ -579,6 +578,9 @@ def _race_rows(path: Path, data: dict[str, Any]) -> tuple[list[dict[str, Any]], 
         for k, v in metadata.items()
         if k not in common and k not in RACE_TRIAL_KEYS and isinstance(v, str | int | float)
     }
+    safe = metadata.get("safe_variants")
+    if isinstance(safe, list):  # the variants that must lose nothing, as the file says
+        extra_md["safe_variants"] = ",".join(str(name) for name in safe)
     rows: list[dict[str, Any]] = []
     warnings: list[str] = []
     for index, trial in enumerate(trials):
@@ -688,9 +690,7 @@ def assign_groups(*frames: pd.DataFrame) -> None:
         return
     columns = ["source", "arm", "python_version", *IDENTITY_COLUMNS]
     rows = pd.concat([f[columns] for f in present], ignore_index=True)
-    per_file = rows.groupby("source", sort=True).agg(
-        {c: _mode for c in columns if c != "source"}
-    )
+    per_file = rows.groupby("source", sort=True).agg({c: _mode for c in columns if c != "source"})
     per_file["minor"] = per_file["python_version"].map(minor_version).fillna("?")
     per_file["identity"] = [
         tuple("?" if v is None or v != v else str(v) for v in row)

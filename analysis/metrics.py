@@ -1014,21 +1014,20 @@ def session_notes(ratio_table: pd.DataFrame) -> list[str]:
         return []
     notes = []
     for (num, den), frame in ratio_table.groupby(["num", "den"], sort=False):
-        flags = frame["same_session"]
-        unknown = int(flags.isna().sum())
-        apart = int((flags == False).sum())  # noqa: E712 (nullable boolean)
+        apart = int((frame["same_session"] == False).sum())  # noqa: E712 (nullable boolean)
         if apart:
             notes.append(
                 f"{num}/{den}: {apart} of {len(frame)} ratios divide results of different "
                 "sessions (not measured interleaved): the machine's drift between sessions "
                 "is inside those ratios"
             )
-        if unknown:
-            notes.append(
-                f"{num}/{den}: {unknown} of {len(frame)} ratios divide results whose files "
-                "record no session (older files): whether the arms were measured side by "
-                "side is unknown"
-            )
+    unknown = int(ratio_table["same_session"].isna().sum())
+    if unknown:
+        notes.append(
+            f"{unknown} of {len(ratio_table)} arm ratios divide results whose files record no "
+            "session (older files): whether the arms were measured side by side, "
+            "interleaved, is unknown"
+        )
     return notes
 
 

@@ -2,10 +2,11 @@
 
 1. race-loss: loss rate per race variant x threads, one panel per arm and switch
    interval, every trial shown (median and IQR marked);
-2. lock-overhead: ns per op that Lock / RLock / Semaphore add over the same work
-   unlocked, per arm and thread count, with bootstrap CIs;
-3. scaling: speedup t(1)/t(N) vs threads, one panel per family and arm, with the
-   ideal line min(N, cores), the core count marked and the oversubscribed region shaded;
+2. lock-cost: ns per op a locked benchmark costs over the same work unshared and
+   unlocked (concepts.lock_overhead), per arm and thread count, with bootstrap intervals;
+3. scaling: speedup vs threads, one panel per family and arm, with each workload's own
+   ideal (min(N, cores), 1 for fixed work, relative to N = 2 for hand-off pairs), the
+   core count marked and the oversubscribed region shaded;
 4. ft-vs-gil: time-per-op ratio of each benchmark to gil at 1 thread and at the core
    count, with CIs (ft, and ft-gil where measured);
 5. single-thread-overhead: the free-threaded build's overhead at 1 thread per family,
@@ -18,8 +19,6 @@ Files are written to a temporary name and renamed, so a reader never sees half a
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,14 +33,12 @@ import pandas as pd
 from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 
-from analysis._files import file_mode
 from analysis.load import KNOWN_ARMS
-from analysis.metrics import (
-    PUBLISHED_OVERHEAD,
-    arm_sort_key,
-    family_sort_key,
-    is_operation,
-)
+from analysis.metrics import PUBLISHED_OVERHEAD, arm_sort_key, family_sort_key
+from concepts import lock_overhead as lock_def
+from concepts import stats
+from concepts.families import ideal_speedup
+from concepts.files import atomic_path
 
 FORMATS: tuple[str, ...] = ("png", "svg")
 ARM_COLORS = {"gil": "#1f77b4", "ft": "#d62728", "ft-gil": "#ff7f0e"}
@@ -128,17 +125,10 @@ def save(fig: Figure, out_dir: Path, stem: str, formats: Sequence[str] = FORMATS
     try:
         for fmt in formats:
             target = out_dir / f"{stem}.{fmt}"
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=out_dir)
-            os.close(fd)
-            try:
-                # Fixed metadata: no creation date, so identical inputs give identical files.
-                metadata = {"Date": None} if fmt == "svg" else {"Software": "gilbench"}
+            # Fixed metadata: no creation date, so identical inputs give identical files.
+            metadata = {"Date": None} if fmt == "svg" else {"Software": "gilbench"}
+            with atomic_path(target) as tmp:
                 fig.savefig(tmp, format=fmt, metadata=metadata, bbox_inches="tight", pad_inches=0.1)
-                os.chmod(tmp, file_mode())
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
             written.append(target)
     finally:
         plt.close(fig)
@@ -316,7 +306,7 @@ def plot_lock_overhead(
         )
         ax.set_ylim(len(labels) - 0.5, -0.5)
         ax.set_title(f"arm {arm}", color=ARM_COLORS.get(arm))
-        ax.set_xlabel("added time per op (ns): locked − unlocked")
+        ax.set_xlabel("added time per op (ns): locked − unshared unlocked")
     handles = [
         plt.Rectangle((0, 0), 1, 1, color=colors[n], label=_threads_label(n)) for n in threads
     ]
@@ -325,10 +315,12 @@ def plot_lock_overhead(
         loc="outside lower center",
         ncol=len(handles),
         frameon=False,
-        title="each locked benchmark vs the same work unlocked, same arm and thread count",
+        title="each locked benchmark vs the same work unshared and unlocked, same arm and N",
         title_fontsize=8,
     )
-    _title(fig, "Lock overhead: time per operation added by the primitive (95% CI)", context)
+    _title(
+        fig, f"{lock_def.NAME.capitalize()}: added time per operation (bootstrap interval)", context
+    )
     return save(fig, out_dir, stem)
 
 
@@ -346,6 +338,14 @@ VARIANT_STYLES: tuple[tuple[str, str], ...] = (
 """(marker, line style) per variant within a scaling panel; colour is the arm."""
 
 
+IDEAL_STYLES = {"per-thread": "--", "fixed": (0, (1, 1)), "pair": "-."}
+IDEAL_LABELS = {
+    "per-thread": "ideal min(N, cores): per-thread work",
+    "fixed": "ideal 1: fixed work shared by N threads",
+    "pair": "ideal min(N/2, cores), vs N = 2: hand-off pairs",
+}
+
+
 def plot_scaling(summary: pd.DataFrame, context: Context, out_dir: Path, stem: str) -> list[Path]:
     """Plot 3: speedup t(1)/t(N) vs threads, one panel per family, arms as colours.
 
@@ -353,12 +353,7 @@ def plot_scaling(summary: pd.DataFrame, context: Context, out_dir: Path, stem: s
     black line is the ideal min(N, cores), the dotted grey line the core count, and the
     grey region the oversubscribed thread counts (more threads than cores).
     """
-    summary = summary[
-        [
-            is_operation(str(f), str(v))
-            for f, v in zip(summary["family"], summary["variant"], strict=True)
-        ]
-    ]
+    summary = summary[(summary["role"] != "harness") & (summary["mode"] != "duration")]
     families = sorted(summary["family"].unique(), key=lambda f: family_sort_key(str(f)))
     arms = sorted(summary["arm"].unique(), key=lambda a: arm_sort_key(str(a)))
     threads = sorted(int(t) for t in summary["threads"].unique())
@@ -379,8 +374,11 @@ def plot_scaling(summary: pd.DataFrame, context: Context, out_dir: Path, stem: s
         ax = axes[index // ncols][index % ncols]
         per_family = summary[summary["family"] == family]
         variants = sorted(per_family["variant"].unique())
+        rules = sorted(set(per_family["ideal_rule"].dropna()))
         ideal_x = np.array(sorted({*threads, cores, 1}))
-        ax.plot(ideal_x, np.minimum(ideal_x, cores), "k--", lw=1)
+        for rule in rules:
+            ys = np.array([ideal_speedup(rule, int(n), cores) for n in ideal_x])
+            ax.plot(ideal_x, ys, color="black", ls=IDEAL_STYLES.get(rule, "--"), lw=1)
         ax.axvline(cores, color="grey", ls=":", lw=1.2)
         if max(threads) > cores:
             ax.axvspan(cores, x_max, color="grey", alpha=0.12, lw=0)
@@ -415,7 +413,7 @@ def plot_scaling(summary: pd.DataFrame, context: Context, out_dir: Path, stem: s
         ax.set_title(family)
         ax.set_xlabel("threads N")
         if index % ncols == 0:
-            ax.set_ylabel("speedup t(1) / t(N)")
+            ax.set_ylabel("speedup t(base) / t(N)")
         ax.text(
             cores,
             0.98,
@@ -445,14 +443,26 @@ def plot_scaling(summary: pd.DataFrame, context: Context, out_dir: Path, stem: s
         plt.Line2D([], [], color=ARM_COLORS.get(str(arm), "black"), lw=2, label=f"arm {arm}")
         for arm in arms
     ]
-    handles.append(plt.Line2D([], [], color="black", ls="--", lw=1, label="ideal min(N, cores)"))
+    for rule in sorted(set(summary["ideal_rule"].dropna())):
+        handles.append(
+            plt.Line2D(
+                [],
+                [],
+                color="black",
+                ls=IDEAL_STYLES.get(rule, "--"),
+                lw=1,
+                label=IDEAL_LABELS.get(rule, f"ideal ({rule})"),
+            )
+        )
     handles.append(plt.Line2D([], [], color="grey", ls=":", lw=1.2, label="core count"))
     if max(threads) > cores:
         handles.append(
             plt.Rectangle((0, 0), 1, 1, color="grey", alpha=0.12, label="oversubscribed")
         )
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
-    _title(fig, "Scaling: speedup vs threads within each arm (95% CI)", context)
+    _title(
+        fig, "Scaling: speedup vs threads within each arm, against each workload's ideal", context
+    )
     return save(fig, out_dir, stem)
 
 
@@ -542,7 +552,7 @@ def plot_ratios(
             color="dimgrey",
         )
     axes[0][-1].legend(loc="lower right", fontsize=8)
-    _title(fig, "Free-threaded vs default build per benchmark (median ratio, 95% CI)", context)
+    _title(fig, "Free-threaded vs default build per benchmark (ratio, bootstrap interval)", context)
     return save(fig, out_dir, stem)
 
 
@@ -612,7 +622,7 @@ def plot_single_thread(
 
 ALL_PLOTS: tuple[tuple[str, str], ...] = (
     ("race-loss", "Race-loss rates"),
-    ("lock-overhead", "Lock overhead"),
+    ("lock-cost", "Lock cost over unshared work"),
     ("scaling", "Scaling"),
     ("ft-vs-gil", "ft vs gil per benchmark"),
     ("single-thread-overhead", "Single-thread overhead"),
