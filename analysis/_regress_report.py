@@ -11,7 +11,11 @@ from pathlib import Path
 
 from analysis._regress_gate import EXIT_CODES, MISSING, PASS, REGRESSION, GateReport, Row
 
-_KIND = {"ft/gil": "time ratio", "speedup": "t(1)/t(2)", "lock-overhead": "locked/unlocked"}
+_KIND = {
+    "ft/gil": "time ratio",
+    "speedup": "t(1)/t(2)",
+    "lock-overhead": "lock cost: locked/unshared",
+}
 
 
 def _change(row: Row) -> str:

@@ -201,7 +201,9 @@ def test_family_ratios_are_geometric_means(bench: pd.DataFrame) -> None:
     assert row["variants"] == 1  # the primitive (shared-list) only, not its control
     assert row["ratio"] == pytest.approx(3.0)  # 60 / 20
     assert row["lo"] < 3.0 < row["hi"]
-    control = _one(metrics.family_ratios(bench, n_boot=200, role="control"), family="increment", threads=2)
+    control = _one(
+        metrics.family_ratios(bench, n_boot=200, role="control"), family="increment", threads=2
+    )
     assert control["ratio"] == pytest.approx(0.75)  # per-thread: 15 / 20 at 2 threads
     # sqrt(2 * 8): a geometric mean; one weight per group when groups are nested.
     pairs = [([2.0] * 3, [1.0] * 3), ([8.0] * 3, [1.0] * 3)]
@@ -315,7 +317,9 @@ def test_family_summary_counts_the_variants_measured_at_n(bench: pd.DataFrame) -
     fx.write_bench(fx_dir / "bench-ft.json", "ft", table=ft_table, processes=3)
     bench = load_bench(fx_dir)
     full = _one(
-        metrics.family_summary(bench, pd.DataFrame(), n_boot=50), family="increment", role="primitive"
+        metrics.family_summary(bench, pd.DataFrame(), n_boot=50),
+        family="increment",
+        role="primitive",
     )
     assert full["variants_cores"] == full["variants"] == 2
     gone = (bench["arm"] == "ft") & (bench["family"] == "increment") & (bench["threads"] == 2)

@@ -165,9 +165,7 @@ def write_bench(
     return path
 
 
-def write_latency(
-    path: Path, arm: str, results: list[dict[str, Any]], /, **overrides: Any
-) -> Path:
+def write_latency(path: Path, arm: str, results: list[dict[str, Any]], /, **overrides: Any) -> Path:
     """Write a hand-off latency file (``latency-<arm>.json``, schema 1) with ``results``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     md = arm_metadata(arm, **overrides)
