@@ -697,6 +697,7 @@ def assign_groups(*frames: pd.DataFrame) -> None:
         for row in per_file[list(IDENTITY_COLUMNS)].itertuples(index=False)
     ]
     key_of: dict[str, tuple[Any, ...]] = {}
+    identity: Any
     for identity, machine in per_file.groupby("identity", sort=True):
         arms_versions = machine.groupby(machine["arm"].fillna("?"))["minor"].nunique()
         split = bool((arms_versions > 1).any())

@@ -44,6 +44,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -155,8 +156,7 @@ def diff_ci(
 
 
 def geomean_ratio_ci(
-    groups: Sequence[Sequence[tuple[Iterable[float], Iterable[float]]]]
-    | Sequence[tuple[Iterable[float], Iterable[float]]],
+    groups: Sequence[Any],
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = DEFAULT_SEED,
 ) -> tuple[float, float, float]:
@@ -168,9 +168,9 @@ def geomean_ratio_ci(
     """
     nested: list[list[tuple[list[float], list[float]]]]
     if groups and isinstance(groups[0], tuple):
-        nested = [[(_clean(a), _clean(b)) for a, b in groups]]  # type: ignore[misc]
+        nested = [[(_clean(a), _clean(b)) for a, b in groups]]
     else:
-        nested = [[(_clean(a), _clean(b)) for a, b in g] for g in groups]  # type: ignore[union-attr]
+        nested = [[(_clean(a), _clean(b)) for a, b in g] for g in groups]
     nested = [g for g in nested if g]
     if not nested:
         raise ValueError("no pairs")
@@ -288,8 +288,8 @@ def samples(bench: pd.DataFrame) -> dict[Key, Sample]:
     for key, frame in rows.groupby(CELL, sort=True):
         cell: Key = (str(key[0]), str(key[1]), str(key[2]), str(key[3]), int(str(key[4])))
         values = frame.groupby(["source", "benchmark", "run"], sort=True)["value"].min()
-        totals = frame["threads_total"].dropna() if "threads_total" in frame else []
-        sessions = frame["session"].dropna() if "session" in frame else []
+        totals: Any = frame["threads_total"].dropna() if "threads_total" in frame else []
+        sessions: Any = frame["session"].dropna() if "session" in frame else []
         out[cell] = Sample(
             [float(v) for v in values],
             len(frame),
@@ -801,7 +801,9 @@ def parallelism(bench: pd.DataFrame) -> pd.DataFrame:
     for (group, arm, family, variant, threads), frame in per_run.groupby(CELL, sort=True):
         if not table_traits(f"{family}-{variant}").independent:
             continue
-        expected = 1.0 if _gil_enabled(str(arm)) else float(min(int(threads), cores[group]))
+        expected = (
+            1.0 if _gil_enabled(str(arm)) else float(min(int(str(threads)), cores[str(group)]))
+        )
         values = frame["cpu_per_wall"].to_numpy(dtype=float)
         records.append(
             {
@@ -809,7 +811,7 @@ def parallelism(bench: pd.DataFrame) -> pd.DataFrame:
                 "arm": arm,
                 "family": family,
                 "variant": variant,
-                "threads": int(threads),
+                "threads": int(str(threads)),
                 "expected": expected,
                 "runs": len(values),
                 "disturbed_runs": int((values < DISTURBED_PARALLELISM * expected).sum()),
@@ -868,7 +870,7 @@ def fairness(bench: pd.DataFrame) -> pd.DataFrame:
                 "arm": arm,
                 "family": family,
                 "variant": variant,
-                "threads": int(threads),
+                "threads": int(str(threads)),
                 "mode": _first(frame, "mode") or found.mode,
                 "runs": len(frame),
                 "jain": float(np.median(jain)) if jain.size else math.nan,
@@ -907,7 +909,7 @@ def latency_summary(latency: pd.DataFrame) -> pd.DataFrame:
                 "group": group,
                 "arm": arm,
                 "benchmark": benchmark,
-                "threads": int(threads),
+                "threads": int(str(threads)),
                 "trials": len(frame),
                 "count": int(frame["count"].fillna(0).sum()),
                 **{k: float(frame[k].median()) for k in ("p50_s", "p90_s", "p99_s")},
@@ -1173,9 +1175,9 @@ def family_summary(
             else summary
         )
         for arm in ARMS:
-            speedups = at_n[at_n["arm"] == arm]["speedup"].dropna() if not at_n.empty else []
+            speedups: Any = at_n[at_n["arm"] == arm]["speedup"].dropna() if not at_n.empty else []
             record[f"speedup_cores_{arm.replace('-', '_')}"] = geomean(speedups)
-        ideals = at_n.drop_duplicates("variant")["ideal"] if not at_n.empty else []
+        ideals: Any = at_n.drop_duplicates("variant")["ideal"] if not at_n.empty else []
         record["ideal_cores"] = geomean(ideals)
         family_cross = (
             cross[(cross["group"] == group) & (cross["family"] == family)]
