@@ -370,3 +370,104 @@ def test_empty_inputs_give_empty_tables() -> None:
     assert metrics.race_loss(results.races).empty
     assert metrics.family_summary(results.bench, results.races).empty
     assert np.isnan(metrics.geomean([]))
+
+
+# --------------------------------------------------------------------------- the new sweep
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return fx.write_sweep(tmp_path_factory.mktemp("sweep"))
+
+
+def test_each_workload_has_its_own_ideal(sweep: Path) -> None:
+    summary = metrics.summarize(load_bench(sweep), n_boot=50)
+    at4 = summary[(summary["threads"] == 4) & (summary["arm"] == "ft")].set_index("variant")
+    assert at4.loc["per-thread", "ideal"] == 2.0  # min(4, 2 cores)
+    assert at4.loc["shared", "ideal"] == 1.0  # barrier/shared: fixed work
+    assert at4.loc["ping-pong", "ideal"] == 2.0  # pairs: min(4 // 2, 2), vs 2 threads
+    assert at4.loc["ping-pong", "speedup_base"] == 2
+    assert at4.loc["ping-pong", "speedup"] == pytest.approx(2.0)  # 40000 / 20000
+    ping1 = _one(summary, arm="ft", variant="ping-pong", threads=1)
+    assert math.isnan(ping1["speedup"]) and math.isnan(ping1["ideal"])
+    assert at4.loc["shared", "ideal_rule"] == "fixed" and at4.loc["queue", "role"] == "primitive"
+    pipe1 = _one(summary, arm="gil", variant="queue", threads=1)
+    assert pipe1["effective_threads"] == 3 and bool(pipe1["oversubscribed"])
+    assert _one(summary, arm="gil", variant="per-thread", threads=1)["role"] == "control"
+
+
+def test_ideal_rules() -> None:
+    from concepts.families import ideal_speedup, traits
+
+    assert ideal_speedup("per-thread", 8, 2) == 2 and ideal_speedup("per-thread", 1, 16) == 1
+    assert ideal_speedup("fixed", 16, 16) == 1
+    assert ideal_speedup("pair", 8, 16) == 4 and math.isnan(ideal_speedup("pair", 1, 2))
+    assert traits("event-broadcast").ideal == "fixed"
+    assert traits("condition-shared").ideal == "pair"
+    assert traits("queue-pipeline-simple-queue").helper_threads == 2
+    assert traits("event-loop-asyncio-shared-loop").helper_threads == 1
+    assert traits("executor-process-pool").helper_threads == 1
+    assert traits("semaphore-unlocked").role == "control"
+    assert traits("ownership-lock-other").role == "control"
+    assert traits("semaphore-k1-duration").mode == "duration"
+    assert not traits("made-up-thing").known
+
+
+def test_single_thread_overhead_leaves_helper_threads_out(sweep: Path) -> None:
+    single = metrics.single_thread_overhead(load_bench(sweep), n_boot=50)
+    assert "queue-pipeline" not in set(single["family"])  # producer + consumer at N = 1
+    everything = _one(single, num="ft", family="all")
+    # One weight per family: increment, locked-increment, barrier, event 1.5 each;
+    # ownership (list-own 40/30, list-other 60/30) sqrt(4/3 * 2).
+    expected = math.exp((4 * math.log(1.5) + math.log(math.sqrt(4 / 3 * 2))) / 5)
+    assert everything["ratio"] == pytest.approx(expected)
+    assert everything["n_families"] == 5 and everything["n_benchmarks"] == 6
+    assert everything["profile_num"] == everything["profile_den"] == "PGO+LTO"
+
+
+def test_jain_index_known_answers() -> None:
+    assert metrics.jain_index([5, 5, 5, 5]) == pytest.approx(1.0)
+    assert metrics.jain_index([1, 0, 0, 0]) == pytest.approx(0.25)
+    assert metrics.jain_index([3, 1]) == pytest.approx(0.8)  # 16 / (2 * 10)
+
+
+def test_fairness_table(sweep: Path) -> None:
+    table = metrics.fairness(load_bench(sweep))
+    row = _one(table, arm="ft", family="locked-increment", variant="lock-fine", threads=2)
+    assert row["jain"] == pytest.approx(0.9) and row["jain_min"] == pytest.approx(0.8)
+    assert row["spread"] == pytest.approx(0.3) and row["spread_max"] == pytest.approx(0.5)
+    assert _one(table, arm="ft", variant="lock-fine-duration", threads=2)["mode"] == "duration"
+    assert table[table["family"].isin(["increment", "ownership"])].empty  # nothing shared
+
+
+def test_parallelism_flags_disturbed_runs(sweep: Path) -> None:
+    table = metrics.parallelism(load_bench(sweep))
+    ft2 = _one(table, arm="ft", family="increment", variant="per-thread", threads=2)
+    assert ft2["expected"] == 2 and ft2["disturbed_runs"] == 1 and ft2["runs"] == 5
+    gil2 = _one(table, arm="gil", family="increment", variant="per-thread", threads=2)
+    assert gil2["expected"] == 1 and gil2["disturbed_runs"] == 0
+    assert table[table["family"] == "locked-increment"].empty  # shares a lock: not judged
+
+
+def test_memory_latency_ownership(sweep: Path) -> None:
+    results = load_results(sweep)
+    memory = metrics.memory(results.bench)
+    assert memory["mib_gil"].to_numpy() == pytest.approx(30.0)
+    assert memory["ft_gil"].to_numpy() == pytest.approx(40 / 30)
+    latency = metrics.latency_summary(results.latency)
+    ft = _one(latency, arm="ft", benchmark="event-ping-pong", threads=2)
+    assert ft["p50_s"] == pytest.approx(1.5 * 22e-6)  # median of 20, 22, 24 us x 1.5
+    assert ft["max_s"] == pytest.approx(1.5 * 600e-6) and ft["trials"] == 3
+    own = metrics.ownership(results.bench, n_boot=200)
+    assert _one(own, arm="ft", object="list", threads=2)["ratio"] == pytest.approx(1.5)
+    assert _one(own, arm="gil", object="list", threads=4)["ratio"] == pytest.approx(1.0)
+    assert set(own["basis"]) == {"95% CI"}
+
+
+def test_session_pairing_notes(tmp_path: Path, sweep: Path) -> None:
+    assert metrics.session_notes(metrics.ratios(load_bench(sweep), n_boot=20)) == []
+    apart = fx.write_sweep(tmp_path / "apart", sessions=("s1", "s2"))
+    notes = metrics.session_notes(metrics.ratios(load_bench(apart), n_boot=20))
+    assert any("different sessions" in n and n.startswith("ft/gil") for n in notes)
+    old = metrics.session_notes(metrics.ratios(load_bench(COMPLETE), n_boot=20))
+    assert any("record no session" in n for n in old)

@@ -332,3 +332,90 @@ def test_only_a_foreign_file(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "timeit-1+1" in readme and "no gilbench results" in readme
     assert not list(out.glob("*.png"))
     assert "missing: no gilbench results" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- the new sweep
+
+
+def test_report_of_a_new_sweep_has_every_section(tmp_path: Path) -> None:
+    results = fx.write_sweep(tmp_path / "results")
+    out = tmp_path / "report"
+    assert main([str(results), "--output", str(out), "--n-boot", "100"]) == 0
+    readme = (out / "README.md").read_text()
+    for heading in (
+        "## Achieved parallelism",
+        "## Fairness",
+        "## Hand-off latency",
+        "## Peak memory",
+        "## Ownership cost",
+    ):
+        assert heading in readme, heading
+    assert "Achieved parallelism: 3 of 90 runs of no-sharing workloads" in readme
+    assert "| locked-increment/lock-fine | work | ft | 2 | 0.900 (min 0.800) |" in readme
+    assert "| list | ft | 2 | 1.50×" in readme
+    assert "ft vs gil peak RSS, geometric mean over benchmarks: 1.33×" in readme
+    assert "build profile PGO+LTO vs PGO+LTO" in readme
+    assert "not all from one interleaved session" not in readme
+    for name in ("parallelism", "fairness", "latency", "memory", "ownership"):
+        assert not pd.read_csv(out / f"{name}.csv").empty, name
+    bench = pd.read_csv(out / "benchmarks.csv")
+    for column in ("role", "ideal", "ideal_rule", "effective_threads", "basis"):
+        assert column in bench.columns, column
+    ping = bench[(bench["variant"] == "ping-pong") & (bench["threads"] == 4)]
+    assert set(ping["ideal"]) == {2.0} and set(ping["speedup_base"]) == {2}
+
+
+def test_sessions_that_differ_are_named(tmp_path: Path) -> None:
+    results = fx.write_sweep(tmp_path / "results", sessions=("s1", "s2"))
+    out = tmp_path / "report"
+    assert main([str(results), "--output", str(out), "--no-plots", "--n-boot", "50"]) == 0
+    readme = (out / "README.md").read_text()
+    assert "not all from one interleaved session" in readme
+    assert "ratios divide results of different sessions" in readme
+
+
+def test_no_95_ci_below_five_processes(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for arm in ("gil", "ft"):
+        fx.write_bench(results / f"bench-{arm}.json", arm, processes=3)
+    out = tmp_path / "report"
+    assert main([str(results), "--output", str(out), "--no-plots", "--n-boot", "50"]) == 0
+    bench = pd.read_csv(out / "benchmarks.csv")
+    assert (bench["n_processes"] < 5).all()
+    for column in ("basis", "speedup_basis", "ratio_vs_gil_basis"):
+        assert not bench[column].astype(str).str.contains("95% CI").any(), column
+    assert set(bench["basis"]) == {"range of 3 processes"}
+    assert "95% CI" not in (out / "summary.csv").read_text()
+
+
+def test_one_hostname_two_machines_in_the_summary(tmp_path: Path) -> None:
+    for folder, cpus in (("2core", 2), ("16core", 16)):
+        for arm in ("gil", "ft"):
+            fx.write_bench(
+                tmp_path / folder / f"bench-{arm}.json",
+                arm,
+                hostname="vm",
+                cpu_count=cpus,
+                cpu_affinity=",".join(map(str, range(cpus))),
+            )
+    out = tmp_path / "report"
+    args = ["--results", str(tmp_path / "2core"), "--results", str(tmp_path / "16core")]
+    assert main([*args, "--output", str(out), "--no-plots", "--n-boot", "30"]) == 0
+    assert set(pd.read_csv(out / "summary.csv")["group"]) == {"vm · 2 cpus", "vm · 16 cpus"}
+    one = tmp_path / "one"
+    assert (
+        main([str(tmp_path / "2core"), "--output", str(one), "--no-plots", "--n-boot", "30"]) == 0
+    )
+    assert set(pd.read_csv(one / "summary.csv")["group"]) == {"vm"}
+
+
+def test_older_files_say_what_they_lack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "report"
+    assert (
+        main([str(DATA / "real-quick"), "--output", str(out), "--no-plots", "--n-boot", "30"]) == 0
+    )
+    readme = (out / "README.md").read_text()
+    assert "## Not recorded in these files" in readme
+    assert "no result file records achieved parallelism" in readme
+    assert "Not recorded: no run of a no-sharing workload has `cpu_per_wall`" in readme
+    assert "Traceback" not in capsys.readouterr().err

@@ -35,6 +35,7 @@ from typing import Any
 import pyperf
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent.parent))  # the repository: concepts
 THREADS = (1, 2, 4)
 
 GIL_NS: dict[tuple[str, str], tuple[float, float, float]] = {
@@ -224,6 +225,114 @@ def write_complete(folder: Path, arms: tuple[str, ...] = ("gil", "ft", "ft-gil")
     for arm in arms:
         write_bench(folder / f"bench-{arm}.json", arm)
         write_races(folder / f"races-{arm}.json", arm)
+    return folder
+
+
+# --------------------------------------------------------------------------- a new sweep
+
+SWEEP_GIL_NS: dict[tuple[str, str], tuple[float, float, float]] = {
+    ("increment", "per-thread"): (20, 20, 20),
+    ("locked-increment", "lock-fine"): (50, 50, 50),
+    ("locked-increment", "lock-fine-duration"): (50, 50, 50),
+    ("barrier", "shared"): (1000, 30000, 60000),
+    ("event", "ping-pong"): (2000, 40000, 40000),
+    ("queue-pipeline", "queue"): (4000, 4000, 4000),
+    ("ownership", "list-own"): (30, 30, 30),
+    ("ownership", "list-other"): (30, 30, 30),
+}
+SWEEP_FT_NS: dict[tuple[str, str], tuple[float, float, float]] = {
+    ("increment", "per-thread"): (30, 15, 15),
+    ("locked-increment", "lock-fine"): (75, 200, 220),
+    ("locked-increment", "lock-fine-duration"): (75, 200, 220),
+    ("barrier", "shared"): (1500, 30000, 60000),
+    ("event", "ping-pong"): (3000, 40000, 20000),
+    ("queue-pipeline", "queue"): (6000, 5000, 5000),
+    ("ownership", "list-own"): (40, 20, 20),
+    ("ownership", "list-other"): (60, 30, 30),
+}
+"""A quick sweep of both arms as the runners write it after the "Unbiased measurement"
+change (threads 1, 2, 4 on 2 cores; 5 processes). Known answers:
+
+- ideal speedup at 4 threads: increment/per-thread 2 (min(4, 2)), barrier/shared 1
+  (fixed work), event/ping-pong 2 (pairs, relative to 2 threads: min(4 // 2, 2));
+  ft ping-pong speedup at 4 = t(2)/t(4) = 40000/20000 = 2.0, at 1 thread undefined;
+- effective threads of queue-pipeline/queue at 1 thread: 3 (threads_total recorded),
+  oversubscribed on 2 cores; it is left out of the single-thread overhead;
+- Jain's index of locked-increment/lock-fine at 2 threads: runs 0.9, 0.95, 1.0, 0.8,
+  0.85 -> median 0.9, min 0.8; finish spread 0.1 .. 0.5 -> median 0.3;
+- achieved parallelism: ft increment/per-thread at 2 threads, cpu_per_wall 1.9, 1.95,
+  1.2, 1.85, 1.9 -> 1 disturbed run of 5 (1.2 < 0.8 x 2); gil always 1.0 -> none;
+- peak memory: every gil process 30 MiB, every ft process 40 MiB -> ft/gil 1.33;
+- ownership cost list-other / list-own: ft 1.5 at every thread count, gil 1.0;
+- one session "s1" for both arms, interleaved: no session note.
+"""
+
+SWEEP_JAIN = (0.9, 0.95, 1.0, 0.8, 0.85)
+SWEEP_SPREAD = (0.1, 0.2, 0.3, 0.4, 0.5)
+SWEEP_CPU_PER_WALL_FT_2 = (1.9, 1.95, 1.2, 1.85, 1.9)
+
+
+def sweep_run_metadata(arm: str) -> RunMetadata:
+    """Per-process run metadata of :func:`write_sweep` for ``arm``."""
+    from concepts.families import traits, workload_metadata
+
+    def metadata(family: str, variant: str, threads: int, index: int) -> dict[str, Any]:
+        name = f"{family}-{variant}"
+        found = traits(name)
+        md: dict[str, Any] = dict(workload_metadata(name, threads))
+        md["threads_total"] = threads + found.helper_threads
+        md["mode"] = found.mode
+        md["mem_max_rss"] = (40 if arm == "ft" else 30) * 2**20
+        if found.independent:
+            if arm == "ft":
+                md["cpu_per_wall"] = (
+                    SWEEP_CPU_PER_WALL_FT_2[index] if threads == 2 else 0.95 * min(threads, 2)
+                )
+            else:
+                md["cpu_per_wall"] = 1.0
+        if threads >= 2:
+            md["fairness_jain"] = SWEEP_JAIN[index]
+            md["thread_finish_spread"] = SWEEP_SPREAD[index]
+        return md
+
+    return metadata
+
+
+def write_sweep(folder: Path, *, sessions: tuple[str, str] = ("s1", "s1")) -> Path:
+    """bench-gil.json, bench-ft.json and latency-<arm>.json of a new-format quick sweep."""
+    for arm, table, session in (
+        ("gil", SWEEP_GIL_NS, sessions[0]),
+        ("ft", SWEEP_FT_NS, sessions[1]),
+    ):
+        write_bench(
+            folder / f"bench-{arm}.json",
+            arm,
+            table,
+            run_metadata=sweep_run_metadata(arm),
+            session=session,
+            session_start="2026-12-01T08:00:00",
+            session_end="2026-12-01T08:20:00",
+            interleaved=True,
+        )
+        scale = 1.5 if arm == "ft" else 1.0
+        write_latency(
+            folder / f"latency-{arm}.json",
+            arm,
+            [
+                {
+                    "benchmark": "event-ping-pong",
+                    "threads": 2,
+                    "trial": trial,
+                    "count": 2000,
+                    "p50_s": scale * 20e-6 * (1 + trial / 10),
+                    "p90_s": scale * 40e-6,
+                    "p99_s": scale * 80e-6,
+                    "max_s": scale * 200e-6 * (1 + trial),
+                }
+                for trial in range(3)
+            ],
+            session=session,
+        )
     return folder
 
 
