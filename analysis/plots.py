@@ -350,8 +350,9 @@ def plot_scaling(summary: pd.DataFrame, context: Context, out_dir: Path, stem: s
     """Plot 3: speedup t(1)/t(N) vs threads, one panel per family, arms as colours.
 
     Each variant is one line per arm (marker and line style per variant); the dashed
-    black line is the ideal min(N, cores), the dotted grey line the core count, and the
-    grey region the oversubscribed thread counts (more threads than cores).
+    black lines are the workloads' ideals (min(N, cores), 1 for fixed work, min(N/2, cores)
+    for pairs), the dotted grey line the core count, and the grey region the
+    oversubscribed thread counts (more threads than cores, helper threads included).
     """
     summary = summary[(summary["role"] != "harness") & (summary["mode"] != "duration")]
     families = sorted(summary["family"].unique(), key=lambda f: family_sort_key(str(f)))
@@ -370,6 +371,7 @@ def plot_scaling(summary: pd.DataFrame, context: Context, out_dir: Path, stem: s
     )
     # Arms side by side around each thread count (log2 offsets), so error bars don't hide.
     shift = {arm: 2 ** (0.07 * (i - (len(arms) - 1) / 2)) for i, arm in enumerate(arms)}
+    shaded = False
     for index, family in enumerate(families):
         ax = axes[index // ncols][index % ncols]
         per_family = summary[summary["family"] == family]
@@ -380,8 +382,13 @@ def plot_scaling(summary: pd.DataFrame, context: Context, out_dir: Path, stem: s
             ys = np.array([ideal_speedup(rule, int(n), cores) for n in ideal_x])
             ax.plot(ideal_x, ys, color="black", ls=IDEAL_STYLES.get(rule, "--"), lw=1)
         ax.axvline(cores, color="grey", ls=":", lw=1.2)
-        if max(threads) > cores:
-            ax.axvspan(cores, x_max, color="grey", alpha=0.12, lw=0)
+        # Oversubscribed: more threads than cores, helper threads included (a pipeline's
+        # producer and consumer, an executor's submitter...).
+        helpers = sorted({int(h) for h in per_family["helper_threads"].dropna()}) or [0]
+        boundary = cores - helpers[-1]
+        if max(threads) > boundary:
+            ax.axvspan(max(boundary, 0.8), x_max, color="grey", alpha=0.12, lw=0)
+            shaded = True
         for vi, variant in enumerate(variants):
             marker, style = VARIANT_STYLES[vi % len(VARIANT_STYLES)]
             for arm in arms:
@@ -410,7 +417,11 @@ def plot_scaling(summary: pd.DataFrame, context: Context, out_dir: Path, stem: s
         ax.set_xticklabels([str(t) for t in threads])
         ax.minorticks_off()
         ax.set_xlim(0.8, x_max)
-        ax.set_title(family)
+        title = family
+        if helpers[-1]:
+            extra = f"+{helpers[-1]} helper thread" + ("s" if helpers[-1] > 1 else "")
+            title += f" ({extra}" + (" in some variants)" if len(helpers) > 1 else ")")
+        ax.set_title(title)
         ax.set_xlabel("threads N")
         if index % ncols == 0:
             ax.set_ylabel("speedup t(base) / t(N)")
@@ -455,7 +466,7 @@ def plot_scaling(summary: pd.DataFrame, context: Context, out_dir: Path, stem: s
             )
         )
     handles.append(plt.Line2D([], [], color="grey", ls=":", lw=1.2, label="core count"))
-    if max(threads) > cores:
+    if shaded:
         handles.append(
             plt.Rectangle((0, 0), 1, 1, color="grey", alpha=0.12, label="oversubscribed")
         )

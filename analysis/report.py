@@ -321,7 +321,6 @@ def _notes(data: GroupData) -> list[str]:
         for column, what in (
             ("cpu_per_wall", "achieved parallelism (cpu_per_wall)"),
             ("fairness_jain", "fairness (fairness_jain, thread_finish_spread)"),
-            ("session", "the session that measured them (ratios cannot be checked for it)"),
         ):
             if rows[column].isna().all():
                 notes.append(
@@ -748,9 +747,9 @@ def _headlines(data: GroupData) -> list[str]:
         )
     if data.sessions:
         lines.append(
-            "Arm ratios here are not all from one interleaved session: "
+            "Arm ratios here are not all from one interleaved session ("
             + "; ".join(data.sessions)
-            + "."
+            + ")."
         )
     loss = data.loss
     if not loss.empty:
