@@ -534,7 +534,7 @@ def family_ratios(
 def beats(ratio: float, hi: float, require_ci: bool = True) -> bool:
     """Whether a time ratio num/den says ``num`` is faster (higher throughput).
 
-    With ``require_ci`` (default) and a finite upper bound, the whole 95% CI must be
+    With ``require_ci`` (default) and a finite upper bound, the whole interval must be
     below 1; without a CI (a single value per side) the point estimate decides.
     """
     if require_ci and math.isfinite(hi):
@@ -1082,6 +1082,26 @@ def race_loss(races: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(records, columns=columns)
     out["switch_interval"] = out["switch_interval"].where(out["switch_interval"] >= 0)
     return _sorted(out, ["group", "variant", "arm", "threads", "switch_interval"])
+
+
+SAFE_RACE_VARIANTS: tuple[str, ...] = ("locked", "itertools-count")
+"""Race variants that must lose nothing, for races files that do not list their own
+(newer files record ``safe_variants``)."""
+
+
+def safe_variants(races: pd.DataFrame) -> tuple[str, ...]:
+    """The race variants that must lose nothing: as the races files record them
+    (``safe_variants``), else :data:`SAFE_RACE_VARIANTS` (older files)."""
+    if not races.empty and "safe_variants" in races:
+        recorded = {
+            name.strip()
+            for value in races["safe_variants"].dropna()
+            for name in str(value).split(",")
+            if name.strip()
+        }
+        if recorded:
+            return tuple(sorted(recorded))
+    return SAFE_RACE_VARIANTS
 
 
 RACE_VARIANTS_OF_FAMILY: dict[str, tuple[str, ...]] = {

@@ -34,7 +34,7 @@ from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 
 from analysis.load import KNOWN_ARMS
-from analysis.metrics import PUBLISHED_OVERHEAD, arm_sort_key, family_sort_key
+from analysis.metrics import PUBLISHED_OVERHEAD, arm_sort_key, family_sort_key, safe_variants
 from concepts import lock_overhead as lock_def
 from concepts import stats
 from concepts.families import ideal_speedup
@@ -51,7 +51,6 @@ RACE_VARIANT_ORDER = (
     "locked",
     "itertools-count",
 )
-SAFE_RACE_VARIANTS = ("locked", "itertools-count")
 
 matplotlib.rcParams.update(
     {
@@ -169,6 +168,7 @@ def plot_race_loss(races: pd.DataFrame, context: Context, out_dir: Path, stem: s
     variants = _ordered(list(races["variant"].unique()), RACE_VARIANT_ORDER)
     threads = sorted(int(t) for t in races["threads"].unique())
     colors = _thread_colors(threads)
+    safe = safe_variants(races)
     width = 0.8 / len(threads)
     fig, axes = plt.subplots(
         len(intervals),
@@ -221,7 +221,7 @@ def plot_race_loss(races: pd.DataFrame, context: Context, out_dir: Path, stem: s
             ax.set_yticklabels(["0%", "0.1%", "1%", "10%", "100%"])
             ax.set_xticks(range(len(variants)))
             ax.set_xticklabels(
-                [f"{v}\n(must be 0)" if v in SAFE_RACE_VARIANTS else v for v in variants],
+                [f"{v}\n(must be 0)" if v in safe else v for v in variants],
                 rotation=30,
                 ha="right",
             )
@@ -623,7 +623,9 @@ def plot_single_thread(
         [("all benchmarks" if f == "all" else f) + f" ({int(counts.get(f, 0))})" for f in families]
     )
     ax.set_ylim(len(families) - 0.5, -0.5)
-    ax.set_xlabel("single-thread time per op vs gil: geometric mean − 1 (%), 95% CI")
+    ax.set_xlabel(
+        "single-thread time per op vs gil: geometric mean over families − 1 (%), bootstrap interval"
+    )
     fig.legend(loc="outside lower center", ncol=2, fontsize=7.5, frameon=False)
     ax.get_yticklabels()[0].set_fontweight("bold")
     ax.set_xlim(right=max(ax.get_xlim()[1], 45) * 1.08)

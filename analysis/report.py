@@ -4,10 +4,12 @@
 (analysis.metrics), draws the plots (analysis.plots) and writes, each atomically:
 
 - ``README.md``: interpreter pair and any mismatch warning, what is missing, the
-  summary table per family, the five plots, race-loss and lock-overhead tables,
+  summary table per family, the five plots, race-loss and lock-cost tables, the
+  run-metadata sections (parallelism, fairness, latency, memory, ownership),
   definitions;
 - ``summary.csv`` (the per-family summary), ``benchmarks.csv`` (every benchmark
-  cell), ``ratios.csv``, ``lock-overhead.csv``, ``race-loss.csv``,
+  cell), ``ratios.csv``, ``lock-cost.csv``, ``race-loss.csv``, ``parallelism.csv``,
+  ``fairness.csv``, ``latency.csv``, ``memory.csv``, ``ownership.csv``,
   ``single-thread-overhead.csv``;
 - the plots as PNG and SVG.
 
@@ -31,10 +33,6 @@ from analysis.load import EXPECTED_GIL, KNOWN_ARMS, Results, arms_present
 from concepts import lock_overhead as lock_def
 from concepts import matching
 from concepts.families import CORE_FAMILIES
-
-SAFE_RACE_VARIANTS: tuple[str, ...] = ("locked", "itertools-count")
-"""Race variants that must lose nothing, for races files that do not list their own
-(newer files record ``safe_variants``)."""
 
 
 @dataclass
@@ -659,21 +657,6 @@ DEFINITIONS = """\
 """
 
 
-def safe_variants(races: pd.DataFrame) -> tuple[str, ...]:
-    """The race variants that must lose nothing: as the races files record them
-    (``safe_variants``), else :data:`SAFE_RACE_VARIANTS`."""
-    if not races.empty and "safe_variants" in races:
-        recorded = {
-            name.strip()
-            for value in races["safe_variants"].dropna()
-            for name in str(value).split(",")
-            if name.strip()
-        }
-        if recorded:
-            return tuple(sorted(recorded))
-    return SAFE_RACE_VARIANTS
-
-
 def _headlines(data: GroupData) -> list[str]:
     """A few sentences a reader can take away without reading the tables."""
     lines: list[str] = []
@@ -771,7 +754,7 @@ def _headlines(data: GroupData) -> list[str]:
                 "median "
                 f"{fmt_pct(best['median'], 2)} of increments lost (max {fmt_pct(best['max'], 2)})."
             )
-        safe_names = safe_variants(data.races)
+        safe_names = metrics.safe_variants(data.races)
         safe = loss[loss["variant"].isin(safe_names)]
         if not safe.empty:
             lost_any = safe[safe["max"] > 0]

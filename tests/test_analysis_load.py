@@ -42,10 +42,19 @@ fx = _fixtures()
 def test_bench_frame_has_one_row_per_value() -> None:
     bench = load_bench(COMPLETE)
     assert list(bench.columns[: len(BENCH_COLUMNS)]) == BENCH_COLUMNS
-    # 3 arms x 7 benchmarks x 3 thread counts x 3 processes x 2 values; the calibration
+    # 3 arms x 7 benchmarks x 3 thread counts x 5 processes x 2 values; the calibration
     # run each benchmark starts with has no values and is skipped.
-    assert len(bench) == 3 * len(fx.GIL_NS) * 3 * 3 * 2
-    assert sorted(bench["run"].unique()) == [0, 1, 2]
+    assert len(bench) == 3 * len(fx.GIL_NS) * 3 * 5 * 2
+    assert sorted(bench["run"].unique()) == [0, 1, 2, 3, 4]
+    # Files written before workloads recorded their traits: taken from concepts.families.
+    control = bench[bench["benchmark"] == "increment-per-thread-t2"].iloc[0]
+    assert (control["role"], control["ideal"], control["traits_from"]) == (
+        "control",
+        "per-thread",
+        "table",
+    )
+    assert pd.isna(control["cpu_per_wall"]) and pd.isna(control["session"])
+    assert bench[bench["family"] == "cpu-control"]["traits_from"].eq("default").all()
     row = bench[(bench["arm"] == "ft") & (bench["benchmark"] == "cpu-control-arith-t2")].iloc[0]
     assert row["family"] == "cpu-control" and row["variant"] == "arith"
     assert row["threads"] == 2

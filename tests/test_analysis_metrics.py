@@ -471,3 +471,9 @@ def test_session_pairing_notes(tmp_path: Path, sweep: Path) -> None:
     assert any("different sessions" in n and n.startswith("ft/gil") for n in notes)
     old = metrics.session_notes(metrics.ratios(load_bench(COMPLETE), n_boot=20))
     assert any("record no session" in n for n in old)
+
+
+def test_safe_race_variants_come_from_the_file(tmp_path: Path) -> None:
+    assert metrics.safe_variants(load_races(COMPLETE)) == ("locked", "itertools-count")
+    path = fx.write_races(tmp_path / "races-ft.json", "ft", safe_variants=["locked", "atomic"])
+    assert metrics.safe_variants(load_races(path)) == ("atomic", "locked")
