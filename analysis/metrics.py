@@ -52,10 +52,11 @@ import pandas as pd
 from concepts import lock_overhead as lock_def
 from concepts import stats
 from concepts.arms import ARMS, RATIO_PAIRS, arm_sort_key
+from concepts.fairness import jain_index
 from concepts.families import FAMILY_ORDER, Traits, family_sort_key, ideal_speedup
 from concepts.families import traits as table_traits
 
-__all__ = ["FAMILY_ORDER", "arm_sort_key", "family_sort_key"]
+__all__ = ["FAMILY_ORDER", "arm_sort_key", "family_sort_key", "jain_index"]
 
 DEFAULT_N_BOOT = stats.N_BOOT
 DEFAULT_SEED = stats.SEED
@@ -247,6 +248,8 @@ class Sample:
     threads_total: float | None = None
     """Median measured threads_total of its runs (None: not recorded)."""
     sessions: frozenset[str] = frozenset()
+    interleaved: bool | None = None
+    """True when every run says its arms alternated per benchmark; None: not recorded."""
 
     @property
     def n_processes(self) -> int:
@@ -279,6 +282,15 @@ def _cell_traits(frame: pd.DataFrame, family: str, variant: str) -> Traits:
     )
 
 
+def _traits_by_cell(rows: pd.DataFrame) -> dict[Any, Traits]:
+    """Each cell's traits (as the file recorded them, else concepts.families'), keyed by
+    the pandas group key of ``rows.groupby(CELL)``."""
+    return {
+        key: _cell_traits(frame, str(key[2]), str(key[3]))
+        for key, frame in rows.groupby(CELL, sort=True)
+    }
+
+
 def samples(bench: pd.DataFrame) -> dict[Key, Sample]:
     """Each benchmark cell's :class:`Sample`."""
     rows = gilbench_rows(bench)
@@ -290,12 +302,14 @@ def samples(bench: pd.DataFrame) -> dict[Key, Sample]:
         values = frame.groupby(["source", "benchmark", "run"], sort=True)["value"].min()
         totals: Any = frame["threads_total"].dropna() if "threads_total" in frame else []
         sessions: Any = frame["session"].dropna() if "session" in frame else []
+        flags: Any = frame["interleaved"].dropna() if "interleaved" in frame else []
         out[cell] = Sample(
             [float(v) for v in values],
             len(frame),
             _cell_traits(frame, cell[2], cell[3]),
             float(np.median(np.asarray(totals, dtype=float))) if len(totals) else None,
             frozenset(str(s) for s in sessions),
+            bool(all(bool(f) for f in flags)) if len(flags) else None,
         )
     return out
 
@@ -437,7 +451,8 @@ def ratios(
 
     Columns: group, num, den, family, variant, threads, role, ratio, lo, hi, basis,
     n_num, n_den, num_time_s, den_time_s, same_session (True, False, or NA when a file
-    records no session). Only cells present in both arms appear.
+    records no session), interleaved (both sides say their arms alternated per
+    benchmark; NA when not recorded). Only cells present in both arms appear.
     """
     cells = samples(bench)
     records = []
@@ -470,11 +485,17 @@ def ratios(
                     "num_time_s": sample.location,
                     "den_time_s": other.location,
                     "same_session": _same_session(sample, other),
+                    "interleaved": (
+                        None
+                        if sample.interleaved is None or other.interleaved is None
+                        else sample.interleaved and other.interleaved
+                    ),
                 }
             )
     out = _sorted(pd.DataFrame(records), ["group", "num", "den", "family", "variant", "threads"])
     if not out.empty:
-        out["same_session"] = out["same_session"].astype("boolean")
+        for column in ("same_session", "interleaved"):
+            out[column] = out[column].astype("boolean")
     return out
 
 
@@ -798,8 +819,10 @@ def parallelism(bench: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
     )
     records = []
-    for (group, arm, family, variant, threads), frame in per_run.groupby(CELL, sort=True):
-        if not table_traits(f"{family}-{variant}").independent:
+    traits_of = _traits_by_cell(rows)
+    for key, frame in per_run.groupby(CELL, sort=True):
+        group, arm, family, variant, threads = key
+        if not traits_of[key].independent:
             continue
         expected = (
             1.0 if _gil_enabled(str(arm)) else float(min(int(str(threads)), cores[str(group)]))
@@ -822,15 +845,6 @@ def parallelism(bench: pd.DataFrame) -> pd.DataFrame:
     if not records:
         return pd.DataFrame(columns=columns)
     return _sorted(pd.DataFrame(records, columns=columns), ["group", "family", "variant", "arm"])
-
-
-def jain_index(throughputs: Sequence[float]) -> float:
-    """Jain's fairness index (sum x)^2 / (n * sum x^2): 1 when every thread got the same
-    share, 1/n when one thread got everything."""
-    xs = [float(x) for x in throughputs]
-    if not xs or not any(xs):
-        return math.nan
-    return sum(xs) ** 2 / (len(xs) * sum(x * x for x in xs))
 
 
 def fairness(bench: pd.DataFrame) -> pd.DataFrame:
@@ -858,8 +872,10 @@ def fairness(bench: pd.DataFrame) -> pd.DataFrame:
     ].median()
     per_run = per_run.reset_index()
     records = []
-    for (group, arm, family, variant, threads), frame in per_run.groupby(CELL, sort=True):
-        found = table_traits(f"{family}-{variant}")
+    traits_of = _traits_by_cell(rows)
+    for key, frame in per_run.groupby(CELL, sort=True):
+        group, arm, family, variant, threads = key
+        found = traits_of[key]
         if found.role != "primitive" or found.independent:
             continue
         jain = frame["fairness_jain"].dropna().to_numpy(dtype=float)
@@ -1022,6 +1038,13 @@ def session_notes(ratio_table: pd.DataFrame) -> list[str]:
                 f"{num}/{den}: {apart} of {len(frame)} ratios divide results of different "
                 "sessions (not measured interleaved): the machine's drift between sessions "
                 "is inside those ratios"
+            )
+        together = frame[(frame["same_session"] == True) & (frame["interleaved"] == False)]  # noqa: E712
+        if len(together):
+            notes.append(
+                f"{num}/{den}: {len(together)} of {len(frame)} ratios divide results of one "
+                "session whose arms were not interleaved (measured one after the other): "
+                "drift during the session is inside those ratios"
             )
     unknown = int(ratio_table["same_session"].isna().sum())
     if unknown:

@@ -469,6 +469,11 @@ def test_session_pairing_notes(tmp_path: Path, sweep: Path) -> None:
     apart = fx.write_sweep(tmp_path / "apart", sessions=("s1", "s2"))
     notes = metrics.session_notes(metrics.ratios(load_bench(apart), n_boot=20))
     assert any("different sessions" in n and n.startswith("ft/gil") for n in notes)
+    serial = tmp_path / "serial"
+    for arm in ("gil", "ft"):
+        fx.write_bench(serial / f"bench-{arm}.json", arm, session="s9", interleaved=False)
+    notes = metrics.session_notes(metrics.ratios(load_bench(serial), n_boot=20))
+    assert any("not interleaved" in n for n in notes)
     old = metrics.session_notes(metrics.ratios(load_bench(COMPLETE), n_boot=20))
     assert any("record no session" in n for n in old)
 
