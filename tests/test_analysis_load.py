@@ -298,3 +298,14 @@ def test_real_runner_files_load_with_their_metadata() -> None:
     assert bench["python_version"].str.fullmatch(r"3\.\d+\.\d+").all()
     assert races["loss_rate"].between(0, 1).all()
     assert len(bench["group"].unique()) == 1
+
+
+def test_latency_files_load_and_bad_ones_are_named(tmp_path: Path) -> None:
+    fx.write_sweep(tmp_path / "r")
+    results = load_results(tmp_path / "r")
+    assert set(results.latency["arm"]) == {"gil", "ft"}
+    assert results.latency["group"].nunique() == 1
+    assert results.latency["group"].iloc[0] == results.bench["group"].iloc[0]
+    (tmp_path / "r" / "latency-ft.json").write_text('{"schema": 1, "results": [{"threads": 2}]}')
+    again = load_results(tmp_path / "r")
+    assert any("latency-ft.json" in p and "lacks benchmark" in p for p in again.problems)
