@@ -398,6 +398,15 @@ def _plots(
             continue
         files = draw(stem + stem_suffix)
         drawn.append((stem, headings[stem], files[0]))
+    # Run-metadata plots: drawn where the files have the data (older ones do not, and
+    # their sections say so), never counted as missing.
+    for stem, table, draw_extra in (
+        ("fairness", data.fairness, plots.plot_fairness),
+        ("ownership", data.ownership, plots.plot_ownership),
+    ):
+        if not table.empty:
+            files = draw_extra(table, context, out, stem + stem_suffix)
+            drawn.append((stem, stem, files[0]))
     return drawn
 
 
@@ -779,8 +788,9 @@ def _fmt_s(value: object) -> str:
     return f"{seconds * 1e6:.1f} µs" if seconds >= 1e-6 else f"{seconds * 1e9:.0f} ns"
 
 
-def _run_sections(data: GroupData, h: str) -> list[str]:
+def _run_sections(data: GroupData, h: str, figures: dict[str, Path] | None = None) -> list[str]:
     """The sections on run metadata: parallelism, fairness, latency, memory, ownership."""
+    figures = figures or {}
     parts: list[str] = []
     parts.append(f"{h} Achieved parallelism\n")
     if data.parallel.empty:
@@ -827,6 +837,7 @@ def _run_sections(data: GroupData, h: str) -> list[str]:
             "`thread_finish_spread` (older result files).\n"
         )
     else:
+        parts += _figure(figures.get("fairness"), "Fairness")
         rows = [
             [
                 f"{r.family}/{r.variant}",
@@ -916,6 +927,7 @@ def _run_sections(data: GroupData, h: str) -> list[str]:
             "the results.\n"
         )
     else:
+        parts += _figure(figures.get("ownership"), "Ownership cost")
         rows = [
             [
                 str(r.object),
@@ -1009,7 +1021,10 @@ def render_group(
             "there cover only those. Loss rates: the race variant doing the family's "
             "operation (`inline` for increment, `locked` for locked-increment).\n"
         )
+    extra = {stem: png for stem, _, png in drawn if stem in RUN_PLOTS}
     for stem, heading, png in drawn:
+        if stem in RUN_PLOTS:
+            continue
         parts.append(f"{h} {heading}\n")
         parts.append(f"![{heading}]({png.name})\n")
         parts.append(f"Also as [SVG]({png.with_suffix('.svg').name}).\n")
@@ -1030,8 +1045,18 @@ def render_group(
             )
         if stem == "single-thread-overhead" and not data.single.empty:
             parts.append(_single_table(data.single) + "\n")
-    parts += _run_sections(data, h)
+    parts += _run_sections(data, h, extra)
     return "\n".join(parts)
+
+
+RUN_PLOTS = ("fairness", "ownership")
+"""Plots drawn inside the run-metadata sections."""
+
+
+def _figure(png: Path | None, heading: str) -> list[str]:
+    if png is None:
+        return []
+    return [f"![{heading}]({png.name})\n", f"Also as [SVG]({png.with_suffix('.svg').name}).\n"]
 
 
 def build_report(

@@ -356,6 +356,8 @@ def test_report_of_a_new_sweep_has_every_section(tmp_path: Path) -> None:
     assert "ft vs gil peak RSS, geometric mean over benchmarks: 1.33×" in readme
     assert "build profile PGO+LTO vs PGO+LTO" in readme
     assert "not all from one interleaved session" not in readme
+    for stem in ("fairness", "ownership"):
+        assert f"]({stem}.png)" in readme and (out / f"{stem}.svg").is_file(), stem
     for name in ("parallelism", "fairness", "latency", "memory", "ownership"):
         assert not pd.read_csv(out / f"{name}.csv").empty, name
     bench = pd.read_csv(out / "benchmarks.csv")
