@@ -692,10 +692,12 @@ def assign_groups(*frames: pd.DataFrame) -> None:
     rows = pd.concat([f[columns] for f in present], ignore_index=True)
     per_file = rows.groupby("source", sort=True).agg({c: _mode for c in columns if c != "source"})
     per_file["minor"] = per_file["python_version"].map(minor_version).fillna("?")
-    per_file["identity"] = [
-        tuple("?" if v is None or v != v else str(v) for v in row)
-        for row in per_file[list(IDENTITY_COLUMNS)].itertuples(index=False)
-    ]
+    per_file["identity"] = _merge_unknowns(
+        [
+            tuple("?" if v is None or v != v else str(v) for v in row)
+            for row in per_file[list(IDENTITY_COLUMNS)].itertuples(index=False)
+        ]
+    )
     key_of: dict[str, tuple[Any, ...]] = {}
     identity: Any
     for identity, machine in per_file.groupby("identity", sort=True):
@@ -711,6 +713,35 @@ def assign_groups(*frames: pd.DataFrame) -> None:
             frame["group"] = pd.Series(dtype="object")
         else:
             frame["group"] = frame["source"].map(label).astype("object")
+
+
+def _merge_unknowns(identities: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Give a file that does not record some identity field ("?") the identity of the one
+    machine it is compatible with (same origin, every recorded field equal).
+
+    A races file, for instance, may record the CPU count but not the CPU model: it
+    belongs with the bench files of its directory, not in a group of its own. Where two
+    machines are compatible the file keeps its own identity (nothing is guessed).
+    """
+    known = sorted(set(identities), key=lambda ident: sum(v == "?" for v in ident))
+
+    def compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+        return a[0] == b[0] and all(x == y or "?" in (x, y) for x, y in zip(a, b, strict=True))
+
+    resolved: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for ident in known:
+        if "?" not in ident:
+            resolved[ident] = ident
+            continue
+        fuller = {
+            resolved[other]
+            for other in known
+            if other != ident
+            and sum(v == "?" for v in other) < sum(v == "?" for v in ident)
+            and compatible(ident, other)
+        }
+        resolved[ident] = fuller.pop() if len(fuller) == 1 else ident
+    return [resolved[ident] for ident in identities]
 
 
 def _group_labels(keys: set[tuple[Any, ...]]) -> dict[tuple[Any, ...], str]:

@@ -644,7 +644,9 @@ DEFINITIONS = """\
   submitter, the shared loop's thread); more than the usable CPUs is oversubscribed.
 - **crossover**: the smallest measured thread count where ft's throughput beats gil's:
   the interval of the ft/gil ratio lies below 1 (per family: of the geometric mean over
-  its primitives). A point estimate below 1 inside the noise is not a crossover.
+  its primitives). A point estimate below 1 inside the noise is not a crossover; only
+  with 1 process per side, where there is no interval, the point estimate decides (and
+  the headline says so).
 - **lock cost over unshared work**: {lock_definition}. It includes acquiring and
   releasing the primitive, waiting for it, and the shared data's own traffic.
   Relative = locked / reference − 1.
@@ -722,9 +724,15 @@ def _headlines(data: GroupData) -> list[str]:
         compared = fam[fam["ft_gil_1t"].notna() & (fam["role"] == "primitive")]
         if not compared.empty:
             bases = sorted(set(compared["ft_gil_basis"]))
+            rule = "; ".join(
+                f"{basis} below 1"
+                if not basis.startswith("none")
+                else f"point estimate below 1, no interval: {basis[len('none') :].strip(' ()')}"
+                for basis in bases
+            )
             lines.append(
                 f"Families whose primitives' throughput is higher on ft than on gil "
-                f"(interval below 1: {'; '.join(bases)}; from N threads): "
+                f"(ft/gil time ratio: {rule}; from N threads): "
                 + (", ".join(crossing) if crossing else "none at the measured thread counts")
                 + "."
             )
@@ -738,11 +746,7 @@ def _headlines(data: GroupData) -> list[str]:
             + ("." if not disturbed else "; their figures are lower bounds.")
         )
     if data.sessions:
-        lines.append(
-            "Arm ratios here are not all from one interleaved session ("
-            + "; ".join(data.sessions)
-            + ")."
-        )
+        lines.append("Sessions: " + "; ".join(data.sessions) + ".")
     loss = data.loss
     if not loss.empty:
         top = loss["threads"].max()

@@ -309,3 +309,11 @@ def test_latency_files_load_and_bad_ones_are_named(tmp_path: Path) -> None:
     (tmp_path / "r" / "latency-ft.json").write_text('{"schema": 1, "results": [{"threads": 2}]}')
     again = load_results(tmp_path / "r")
     assert any("latency-ft.json" in p and "lacks benchmark" in p for p in again.problems)
+
+
+def test_a_file_that_lacks_an_identity_field_joins_its_machine(tmp_path: Path) -> None:
+    """A races file without the CPU model belongs with its directory's bench files."""
+    fx.write_complete(tmp_path / "r", arms=("gil", "ft"))
+    fx.write_races(tmp_path / "r" / "races-ft.json", "ft", cpu_model_name=None)
+    results = load_results(tmp_path / "r")
+    assert set(results.bench["group"]) == set(results.races["group"]) == {"fixture-host"}
