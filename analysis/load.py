@@ -65,6 +65,7 @@ BENCH_COLUMNS: list[str] = [
     "gil_valid",
     "python_version",
     "python_config_args",
+    "build_profile",
     "python_executable",
     "py_gil_disabled",
     "gil_enabled_at_start",
@@ -303,6 +304,7 @@ def _machine_fields(md: dict[str, Any]) -> dict[str, Any]:
     return {
         "python_version": short_version(md.get("python_version")),
         "python_config_args": md.get("python_config_args"),
+        "build_profile": md.get("build_profile"),
         "python_executable": md.get("python_executable"),
         "py_gil_disabled": truthy(md.get("py_gil_disabled")),
         "gil_enabled_at_start": truthy(md.get("gil_enabled_at_start")),

@@ -78,15 +78,15 @@ PUBLISHED_OVERHEAD: tuple[dict[str, object], ...] = (
         "version": "3.13",
         "low": 0.40,
         "high": 0.40,
-        "profile": "PGO+LTO",
-        "label": "3.13t ≈ 40% (pyperformance, optimized builds; 3.13 free-threading HOWTO)",
+        "profile": "optimized",
+        "label": "3.13t ≈ 40% (pyperformance, optimized PGO+LTO builds; 3.13 free-threading HOWTO)",
     },
     {
         "version": "3.14",
         "low": 0.05,
         "high": 0.10,
-        "profile": "PGO+LTO",
-        "label": "3.14t 5–10% (pyperformance, optimized builds; What's New in Python 3.14)",
+        "profile": "optimized",
+        "label": "3.14t 5–10% (pyperformance, optimized PGO+LTO builds; What's New in Python 3.14)",
     },
 )
 """Published single-thread overhead of the free-threaded build (fractions), with the
@@ -739,10 +739,13 @@ def single_thread_overhead(
     profiles: dict[tuple[str, str], str] = {}
     if not rows.empty:
         for (group, arm), frame in rows.groupby(["group", "arm"]):
-            configs = sorted({str(c) for c in frame["python_config_args"].dropna()})
-            profiles[(str(group), str(arm))] = (
-                "/".join(sorted({build_profile(c) for c in configs})) if configs else "?"
-            )
+            # As the files record it (newer files), else from their configure flags.
+            found = {str(p) for p in frame["build_profile"].dropna()}
+            found |= {
+                build_profile(str(c))
+                for c in frame.loc[frame["build_profile"].isna(), "python_config_args"].dropna()
+            }
+            profiles[(str(group), str(arm))] = "/".join(sorted(found)) or "?"
     records = []
     groups = sorted({key[0] for key in cells})
     for group in groups:

@@ -135,7 +135,10 @@ def interpreter_table(frames: list[pd.DataFrame]) -> pd.DataFrame:
                 "gil_at_end": flags("gil_enabled_at_end"),
                 "config_args": " | ".join(values("python_config_args")),
                 "profile": "/".join(
-                    sorted({matching.build_profile(c) for c in values("python_config_args")})
+                    sorted(
+                        set(values("build_profile"))
+                        | {matching.build_profile(c) for c in values("python_config_args")}
+                    )
                 )
                 or "?",
                 "executable": ", ".join(values("python_executable")),
@@ -693,7 +696,8 @@ def _headlines(data: GroupData) -> list[str]:
             f"({int(num(r['n_benchmarks']))} single-threaded benchmarks, one weight per "
             f"family), build profile {r['profile_num']} vs {r['profile_den']} "
             + (
-                "(published for pyperformance on PGO+LTO builds: 3.13t ≈ +40%, 3.14t +5–10%)."
+                "(published for pyperformance on optimized, PGO+LTO, builds: 3.13t ≈ +40%, "
+                "3.14t +5–10%)."
                 if arm == "ft"
                 else "(the free-threaded build with the GIL on: its cost without parallelism)."
             )
@@ -972,7 +976,7 @@ def render_group(
             [
                 str(r.arm),
                 str(r.python_version),
-                str(r.build),
+                f"{r.build}, {r.profile}",
                 f"{r.gil_at_start} / {r.gil_at_end}",
                 f"`{r.config_args!s}`" if r.config_args else "?",
                 str(r.cpu_model) or "?",
@@ -986,7 +990,7 @@ def render_group(
                 [
                     "arm",
                     "Python",
-                    "build",
+                    "build, profile",
                     "GIL at start / end",
                     "configure args",
                     "CPU",

@@ -9,10 +9,9 @@ is the same CPython version configured with the same flags, apart from
 written as ``$prefix`` inside the flags that remain, so ``LDFLAGS=-Wl,-rpath=<prefix>/lib``
 matches too; the order of the flags does not matter.
 
-The **build profile** names what a build's performance-relevant options make it:
-``PGO+LTO`` (``--enable-optimizations --with-lto``, what python.org, distributions and
-the published free-threading figures use), ``PGO``, ``LTO``, ``plain`` (neither), with
-``debug``/``JIT``... added when present. The regression gate compares a run with a
+The **build profile** names what a build's configure flags make it: ``optimized``
+(PGO and LTO: ``--enable-optimizations --with-lto``, what python.org, distributions and
+the published free-threading figures use) or ``plain``. The regression gate compares a run with a
 baseline measured on another machine by these performance flags only (paths and
 toolchain options differ between machines without making a different kind of build).
 """
@@ -94,23 +93,28 @@ def performance_flags(config_args: str | None) -> list[str]:
     return sorted({_option(f) for f in split_flags(config_args) if _option(f) in PERFORMANCE_FLAGS})
 
 
+PROFILES: dict[str, tuple[str, ...]] = {
+    "plain": (),
+    "optimized": ("--enable-optimizations", "--with-lto"),
+}
+"""Build profiles: the configure flags a profile adds to both builds of a pair. Every
+published free-threading figure (and every interpreter users install from a
+distribution, uv or setup-python) comes from ``optimized`` builds."""
+
+
+def profile_of(flags: Sequence[str]) -> str:
+    """The profile configure flags amount to: ``optimized`` when they hold PGO and LTO
+    (``--enable-optimizations`` and ``--with-lto``, any LTO flavour), else ``plain``."""
+    pgo = "--enable-optimizations" in flags
+    lto = any(flag == "--with-lto" or flag.startswith("--with-lto=") for flag in flags)
+    return "optimized" if pgo and lto else "plain"
+
+
 def build_profile(config_args: str | None) -> str:
-    """``PGO+LTO``, ``PGO``, ``LTO`` or ``plain``, plus ``debug``/``JIT``/...; ``?`` if unknown."""
+    """:func:`profile_of` a CONFIG_ARGS string; ``?`` when it is not known."""
     if config_args is None:
         return "?"
-    flags = set(performance_flags(config_args))
-    pgo, lto = "--enable-optimizations" in flags, "--with-lto" in flags
-    name = "PGO+LTO" if pgo and lto else "PGO" if pgo else "LTO" if lto else "plain"
-    extras = {
-        "--with-pydebug": "debug",
-        "--enable-experimental-jit": "JIT",
-        "--enable-bolt": "BOLT",
-        "--with-tail-call-interp": "tail-call",
-        "--enable-shared": "shared",
-        "--with-address-sanitizer": "ASan",
-        "--with-thread-sanitizer": "TSan",
-    }
-    return " ".join([name, *(label for flag, label in extras.items() if flag in flags)])
+    return profile_of(split_flags(config_args))
 
 
 def pair_mismatches(

@@ -422,7 +422,7 @@ def test_single_thread_overhead_leaves_helper_threads_out(sweep: Path) -> None:
     expected = math.exp((4 * math.log(1.5) + math.log(math.sqrt(4 / 3 * 2))) / 5)
     assert everything["ratio"] == pytest.approx(expected)
     assert everything["n_families"] == 5 and everything["n_benchmarks"] == 6
-    assert everything["profile_num"] == everything["profile_den"] == "PGO+LTO"
+    assert everything["profile_num"] == everything["profile_den"] == "optimized"
 
 
 def test_jain_index_known_answers() -> None:

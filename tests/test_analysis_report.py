@@ -354,7 +354,7 @@ def test_report_of_a_new_sweep_has_every_section(tmp_path: Path) -> None:
     assert "| locked-increment/lock-fine | work | ft | 2 | 0.900 (min 0.800) |" in readme
     assert "| list | ft | 2 | 1.50×" in readme
     assert "ft vs gil peak RSS, geometric mean over benchmarks: 1.33×" in readme
-    assert "build profile PGO+LTO vs PGO+LTO" in readme
+    assert "build profile optimized vs optimized" in readme
     assert "Sessions:" not in readme
     for stem in ("fairness", "ownership"):
         assert f"]({stem}.png)" in readme and (out / f"{stem}.svg").is_file(), stem

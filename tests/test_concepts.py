@@ -62,9 +62,10 @@ def test_matching_rule() -> None:
     problems = matching.pair_mismatches("3.13.4", "'--enable-shared'", "3.13.5", "''")
     assert problems[0] == "versions differ: gil 3.13.4, ft 3.13.5"
     assert "only gil: --enable-shared" in problems[1]
-    assert matching.build_profile(gil) == "PGO+LTO"
+    assert matching.build_profile(gil) == "optimized"
     assert matching.build_profile("'--prefix=/x'") == "plain"
-    assert matching.build_profile("'--with-pydebug' '--with-lto=full'") == "LTO debug"
+    assert matching.build_profile("'--enable-optimizations' '--with-lto=full'") == "optimized"
+    assert matching.build_profile("'--with-lto'") == "plain"  # LTO without PGO
     assert matching.build_profile(None) == "?"
     assert matching.performance_flags(ft) == [
         "--disable-gil",

@@ -310,6 +310,7 @@ def write_sweep(folder: Path, *, sessions: tuple[str, str] = ("s1", "s1")) -> Pa
             table,
             run_metadata=sweep_run_metadata(arm),
             session=session,
+            build_profile="optimized",
             session_start="2026-12-01T08:00:00",
             session_end="2026-12-01T08:20:00",
             interleaved=True,
