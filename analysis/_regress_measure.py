@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from concepts.arms import ARMS
+from concepts.arms import ARMS, arm_env
 
 REPO = Path(__file__).resolve().parent.parent
 ENV_PYTHON = {
@@ -73,17 +73,6 @@ def resolve_python(
         f"no interpreter for arm {arm}: pass --python {arm}=PATH "
         f"(a python with pyperf installed) or set {ENV_PYTHON.get(arm, 'GILBENCH_PYTHON_*')}"
     )
-
-
-def arm_env(arm: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """os.environ with the arm's PYTHON_GIL (removed for the default build) plus ``extra``."""
-    env = dict(os.environ)
-    env.pop("PYTHON_GIL", None)
-    setting = ARMS[arm].python_gil
-    if setting is not None:
-        env["PYTHON_GIL"] = setting
-    env.update(extra or {})
-    return env
 
 
 def bench_filter(benchmarks: Iterable[str]) -> str:

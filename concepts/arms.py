@@ -7,7 +7,8 @@ Standard library only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 
@@ -67,3 +68,14 @@ def ordered_arms(names: Iterable[object]) -> list[str]:
 def arm_sort_key(name: str) -> tuple[int, str]:
     """Sort key putting the known arms first, in report order."""
     return (ARM_ORDER.index(name) if name in ARM_ORDER else len(ARM_ORDER), name)
+
+
+def arm_env(arm: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """os.environ with the arm's PYTHON_GIL (removed for the default build) plus ``extra``."""
+    env = dict(os.environ)
+    env.pop("PYTHON_GIL", None)
+    setting = get_arm(arm).python_gil
+    if setting is not None:
+        env["PYTHON_GIL"] = setting
+    env.update(extra or {})
+    return env
