@@ -311,7 +311,9 @@ def _machine_fields(md: dict[str, Any]) -> dict[str, Any]:
         "gil_enabled_at_end": truthy(md.get("gil_enabled_at_end")),
         "cpu_count": cpu_count,
         "cpu_affinity": None if affinity is None else str(affinity),
-        "cores": usable_cores(affinity, cpu_count),
+        # The CPUs the process could use: as the run recorded them after pyperf pinned it
+        # (``usable_cpus``, newer files), else its affinity, else the machine's count.
+        "cores": _int_or_none(md.get("usable_cpus")) or usable_cores(affinity, cpu_count),
         "cpu_model": md.get("cpu_model_name") or md.get("cpu_model"),
         "hostname": md.get("hostname"),
         "date": None if md.get("date") is None else str(md.get("date")),

@@ -671,6 +671,12 @@ DEFINITIONS = """\
 """
 
 
+def _count(value: object, singular: str, plural: str | None = None) -> str:
+    """``1 family``, ``3 families``."""
+    n = int(num(value)) if _finite(value) else 0
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
+
+
 def _headlines(data: GroupData) -> list[str]:
     """A few sentences a reader can take away without reading the tables."""
     lines: list[str] = []
@@ -692,8 +698,8 @@ def _headlines(data: GroupData) -> list[str]:
         )
         lines.append(
             f"At 1 thread, {arm} takes {100 * num(r['overhead']):+.0f}% time per op vs gil"
-            f"{ci}, geometric mean over {int(num(r['n_families']))} families "
-            f"({int(num(r['n_benchmarks']))} single-threaded benchmarks, one weight per "
+            f"{ci}, geometric mean over {_count(r['n_families'], 'family', 'families')} "
+            f"({_count(r['n_benchmarks'], 'single-threaded benchmark')}, one weight per "
             f"family), build profile {r['profile_num']} vs {r['profile_den']} "
             + (
                 "(published for pyperformance on optimized, PGO+LTO, builds: 3.13t ≈ +40%, "

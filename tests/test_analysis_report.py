@@ -421,3 +421,19 @@ def test_older_files_say_what_they_lack(tmp_path: Path, capsys: pytest.CaptureFi
     assert "no result file records achieved parallelism" in readme
     assert "Not recorded: no run of a no-sharing workload has `cpu_per_wall`" in readme
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_report_of_real_interleaved_sweep_files(tmp_path: Path) -> None:
+    """Files the runners wrote after the run-metadata change: one session, interleaved."""
+    out = tmp_path / "report"
+    sweep = DATA / "real-sweep"
+    assert main([str(sweep), "--output", str(out), "--no-plots", "--n-boot", "50"]) == 0
+    readme = (out / "README.md").read_text()
+    assert "Sessions:" not in readme  # both arms in one interleaved session
+    assert "no result file records achieved parallelism" not in readme
+    parallel = pd.read_csv(out / "parallelism.csv")
+    assert set(parallel["variant"]) == {"per-thread"}
+    assert set(pd.read_csv(out / "fairness.csv")["variant"]) == {"shared-list"}
+    bench = pd.read_csv(out / "benchmarks.csv")
+    assert set(bench["basis"]) == {"none (1 process)"}
+    assert set(bench["effective_threads"]) == {1, 2}
