@@ -31,6 +31,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from analysis.load import KNOWN_ARMS
@@ -145,6 +146,14 @@ THREAD_PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#8172b3", "#c44e52", "#93786
 def _thread_colors(threads: Sequence[int]) -> dict[int, str]:
     """A distinct colour per thread count (same count, same colour in every plot)."""
     return {t: THREAD_PALETTE[i % len(THREAD_PALETTE)] for i, t in enumerate(sorted(threads))}
+
+
+def _threads_axis(ax: Axes, threads: Sequence[int]) -> None:
+    """A log2 x axis with one tick per measured thread count."""
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(list(threads))
+    ax.set_xticklabels([str(n) for n in threads])
+    ax.minorticks_off()
 
 
 def _threads_label(n: int) -> str:
@@ -412,10 +421,7 @@ def plot_scaling(summary: pd.DataFrame, context: Context, out_dir: Path, stem: s
                 )
         top = float(np.nanmax(per_family["speedup_hi"].fillna(per_family["speedup"])))
         ax.set_ylim(0, max(min(max(threads), cores) * 1.15, top * 1.08))
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(threads)
-        ax.set_xticklabels([str(t) for t in threads])
-        ax.minorticks_off()
+        _threads_axis(ax, threads)
         ax.set_xlim(0.8, x_max)
         title = family
         if helpers[-1]:
@@ -667,10 +673,7 @@ def plot_fairness(table: pd.DataFrame, context: Context, out_dir: Path, stem: st
                 ),
                 marker=marker, ls=style, color=color, ms=4, lw=1.1, capsize=2, label=label,
             )  # fmt: skip
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(threads)
-        ax.set_xticklabels([str(n) for n in threads])
-        ax.minorticks_off()
+        _threads_axis(ax, threads)
         ax.set_xlim(min(threads) / 1.4, max(threads) * 1.4)
         ax.set_ylim(0, 1.05)
         ax.axhline(1.0, color="black", lw=0.8)
@@ -711,10 +714,7 @@ def plot_ownership(table: pd.DataFrame, context: Context, out_dir: Path, stem: s
                 label=f"arm {arm}",
             )  # fmt: skip
         ax.axhline(1.0, color="black", lw=0.8)
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(threads)
-        ax.set_xticklabels([str(n) for n in threads])
-        ax.minorticks_off()
+        _threads_axis(ax, threads)
         ax.set_title(f"{thing}: created by another thread vs by itself")
         ax.set_xlabel("threads N")
         if col == 0:

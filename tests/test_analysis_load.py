@@ -165,15 +165,7 @@ def test_groups_split_by_host_and_by_version(tmp_path: Path) -> None:
 
 def test_one_hostname_two_machines_stay_two_groups(tmp_path: Path) -> None:
     """Both machine kinds call themselves ``vm``: CPU count tells them apart, not the name."""
-    for folder, cpus, affinity in (("2core", 2, "0,1"), ("16core", 16, "0-15")):
-        for arm in ("gil", "ft"):
-            fx.write_bench(
-                tmp_path / folder / f"bench-{arm}.json",
-                arm,
-                hostname="vm",
-                cpu_count=cpus,
-                cpu_affinity=affinity,
-            )
+    fx.write_two_machines(tmp_path)
     results = load_results([tmp_path / "2core", tmp_path / "16core"])
     assert set(results.bench["group"]) == {"vm · 2 cpus", "vm · 16 cpus"}
     by_group = results.bench.groupby("group")["cores"].unique()

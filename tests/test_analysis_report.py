@@ -391,15 +391,7 @@ def test_no_95_ci_below_five_processes(tmp_path: Path) -> None:
 
 
 def test_one_hostname_two_machines_in_the_summary(tmp_path: Path) -> None:
-    for folder, cpus in (("2core", 2), ("16core", 16)):
-        for arm in ("gil", "ft"):
-            fx.write_bench(
-                tmp_path / folder / f"bench-{arm}.json",
-                arm,
-                hostname="vm",
-                cpu_count=cpus,
-                cpu_affinity=",".join(map(str, range(cpus))),
-            )
+    fx.write_two_machines(tmp_path)
     out = tmp_path / "report"
     args = ["--results", str(tmp_path / "2core"), "--results", str(tmp_path / "16core")]
     assert main([*args, "--output", str(out), "--no-plots", "--n-boot", "30"]) == 0

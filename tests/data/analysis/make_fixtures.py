@@ -166,6 +166,22 @@ def write_bench(
     return path
 
 
+def write_two_machines(root: Path) -> tuple[Path, Path]:
+    """gil and ft results of two machines that both call themselves ``vm``: 2 and 16 CPUs."""
+    folders = []
+    for folder, cpus in (("2core", 2), ("16core", 16)):
+        for arm in ("gil", "ft"):
+            write_bench(
+                root / folder / f"bench-{arm}.json",
+                arm,
+                hostname="vm",
+                cpu_count=cpus,
+                cpu_affinity=",".join(map(str, range(cpus))),
+            )
+        folders.append(root / folder)
+    return folders[0], folders[1]
+
+
 def write_latency(path: Path, arm: str, results: list[dict[str, Any]], /, **overrides: Any) -> Path:
     """Write a hand-off latency file (``latency-<arm>.json``, schema 1) with ``results``."""
     path.parent.mkdir(parents=True, exist_ok=True)
