@@ -576,6 +576,19 @@ def plot_ratios(
 # --------------------------------------------------------------------------- 5 overhead
 
 
+def _profiles(rows: pd.DataFrame) -> str:
+    """The build profiles of a single-thread-overhead row set: "plain", "optimized vs plain"."""
+    if "profile_num" not in rows:
+        return "profile unknown"
+    pairs = {
+        (str(a), str(b))
+        for a, b in zip(rows["profile_num"], rows["profile_den"], strict=True)
+        if isinstance(a, str)
+    }
+    texts = sorted(a if a == b else f"{a} vs {b}" for a, b in pairs)
+    return ", ".join(texts) or "profile unknown"
+
+
 def plot_single_thread(
     overhead: pd.DataFrame, context: Context, out_dir: Path, stem: str
 ) -> list[Path]:
@@ -614,7 +627,7 @@ def plot_single_thread(
             xerr=_yerr(values, 100 * rows["overhead_lo"], 100 * rows["overhead_hi"]),
             capsize=2,
             error_kw={"lw": 0.8},
-            label=f"measured: {num} vs gil",
+            label=f"measured: {num} vs gil ({_profiles(rows)} builds)",
         )
         ends = np.fmax(
             values.to_numpy(dtype=float), 100 * rows["overhead_hi"].to_numpy(dtype=float)
@@ -626,7 +639,10 @@ def plot_single_thread(
     ax.set_yticks(range(len(families)))
     counts = overhead.groupby("family")["n_benchmarks"].max()
     ax.set_yticklabels(
-        [("all benchmarks" if f == "all" else f) + f" ({int(counts.get(f, 0))})" for f in families]
+        [
+            ("all families, one weight each" if f == "all" else f) + f" ({int(counts.get(f, 0))})"
+            for f in families
+        ]
     )
     ax.set_ylim(len(families) - 0.5, -0.5)
     ax.set_xlabel(
