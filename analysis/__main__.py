@@ -37,8 +37,9 @@ def parser() -> argparse.ArgumentParser:
         description=(
             "Analyse gilbench results: read results/bench-<arm>.json (pyperf) and "
             "results/races-<arm>.json, compute time per op, speedup, ft/gil ratios with "
-            "bootstrap CIs, lock overhead, race-loss rates, crossover and single-thread "
-            "overhead, and write README.md, CSV tables and five plots (PNG + SVG)."
+            "bootstrap intervals, lock cost, race-loss rates, crossover, single-thread "
+            "overhead, achieved parallelism, fairness, hand-off latency, peak memory and "
+            "ownership cost, and write README.md, CSV tables and five plots (PNG + SVG)."
         ),
         epilog=(
             "Examples: python -m analysis  |  python -m analysis --results other-machine/ "
@@ -132,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"analysis: warning: {warning}", file=sys.stderr)
     for missing in outcome.missing:
         print(f"analysis: missing: {missing}", file=sys.stderr)
+    for note in outcome.notes:
+        print(f"analysis: note: {note}", file=sys.stderr)
     print(
         f"analysis: wrote {output / 'README.md'} ({len(outcome.plots) // 2} plots, "
         f"{len(results.files)} input files)"

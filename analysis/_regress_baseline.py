@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
-import os
 import platform
 import statistics
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Any
 
 from analysis._regress_data import Environment, ResultSet
 from analysis._regress_metrics import MetricSpec, Statistic, discover, point
+from concepts.files import atomic_write
 
 SCHEMA = "gilbench-baseline/1"
 
@@ -80,10 +80,7 @@ class Baseline:
 
     def dump(self, path: Path) -> None:
         """Write the baseline as indented JSON (atomically: a temporary file, then rename)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(self.as_dict(), indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps(self.as_dict(), indent=2) + "\n")
 
 
 def machine_class(cpu_count: int | None) -> str:

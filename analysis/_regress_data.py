@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,36 +18,18 @@ from typing import Any
 
 import pyperf
 
-ARM_ORDER = ("gil", "ft", "ft-gil")
+from concepts import arms as concepts_arms
+from concepts import matching
+from concepts.arms import ordered_arms as _ordered_arms
+
+ARM_ORDER = concepts_arms.ARM_ORDER
 INJECT_KEY = "injected_slowdown"  # runners.inject.METADATA_KEY (analysis imports no runners)
 _NAME = re.compile(r"^(?P<base>.+)-t(?P<threads>\d+)$")
-
-# configure options that change how fast the interpreter is; paths and toolchain
-# options (--prefix, CC=...) differ between machines without mattering.
-PERF_FLAGS = (
-    "--disable-gil",
-    "--enable-optimizations",
-    "--with-lto",
-    "--with-pydebug",
-    "--enable-experimental-jit",
-    "--with-tail-call-interp",
-    "--enable-shared",
-    "--with-assertions",
-    "--with-trace-refs",
-    "--with-address-sanitizer",
-    "--with-thread-sanitizer",
-    "--with-memory-sanitizer",
-    "--without-pymalloc",
-    "--without-mimalloc",
-    "--enable-bolt",
-    "--without-computed-gotos",
-)
 
 
 def ordered_arms(arms: Iterable[str]) -> list[str]:
     """``arms`` in the table's order (gil, ft, ft-gil), unknown ones last, sorted."""
-    present = set(arms)
-    return [a for a in ARM_ORDER if a in present] + sorted(present - set(ARM_ORDER))
+    return _ordered_arms(arms)
 
 
 class ResultsError(ValueError):
@@ -74,6 +55,8 @@ class ArmEnv:
     build_flags: list[str] | None = None
     """Performance-relevant configure options; None when the results do not say."""
     python_executable: str = ""
+    config_args: str | None = None
+    """The full CONFIG_ARGS, for the matched-pair check (not compared with a baseline)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -159,14 +142,8 @@ def truthy(value: object) -> bool:
 
 
 def build_flags(config_args: str) -> list[str]:
-    """The performance-relevant configure options in ``CONFIG_ARGS`` (sorted)."""
-    try:
-        tokens = shlex.split(config_args)
-    except ValueError:
-        tokens = config_args.split()
-    flags = {tok.split("=", 1)[0] for tok in tokens if tok.split("=", 1)[0] in PERF_FLAGS}
-    # --with-lto=full and --with-lto are the same kind of build for the gate's purpose.
-    return sorted(flags)
+    """The performance-relevant configure options in ``CONFIG_ARGS`` (concepts.matching)."""
+    return matching.performance_flags(config_args)
 
 
 def _arm_of(path: Path, metadata: dict[str, Any]) -> str:
@@ -214,6 +191,7 @@ def load_file(
                 arm_env.py_gil_disabled = truthy(md["py_gil_disabled"])
             if arm_env.build_flags is None and "python_config_args" in md:
                 arm_env.build_flags = build_flags(str(md["python_config_args"]))
+                arm_env.config_args = str(md["python_config_args"])
             arm_env.python_executable = arm_env.python_executable or str(
                 md.get("python_executable", "")
             )

@@ -28,6 +28,7 @@ from analysis._regress_baseline import Baseline, BaselineMetric
 from analysis._regress_data import Environment, Key, ResultSet
 from analysis._regress_measure import MeasureError
 from analysis._regress_metrics import Estimate, estimate
+from concepts import matching
 
 PASS = "pass"
 REGRESSION = "regression"
@@ -190,6 +191,16 @@ def compare_env(
     return differences
 
 
+def _pair_problems(env: Environment) -> list[str]:
+    """Why the run's gil and ft arms are not a matched pair (concepts.matching's rule)."""
+    gil, ft = env.arms.get("gil"), env.arms.get("ft")
+    if gil is None or ft is None:
+        return []
+    return matching.pair_mismatches(
+        gil.python_version, gil.config_args, ft.python_version, ft.config_args
+    )
+
+
 def busy(env: Environment, factor: float) -> str | None:
     """Why ``env``'s machine counts as busy (more runnable tasks than CPUs), or None.
 
@@ -253,6 +264,8 @@ def run_gate(
         notes.append(
             f"CPU model differs (not gated): baseline {base_env.cpu_model}, now {now_env.cpu_model}"
         )
+    for problem in _pair_problems(results.env):
+        notes.append(f"the run's arms are not a matched pair: {problem}")
     if results.injected:
         notes.append(
             "TEST-ONLY slowdown injected into this run ("

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from runners.arms import ARMS, arm_env
+from concepts.arms import ARMS, arm_env
 
 REPO = Path(__file__).resolve().parent.parent
 ENV_PYTHON = {

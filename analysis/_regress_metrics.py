@@ -9,26 +9,30 @@ the location is a quantile over the undisturbed processes (see ``Statistic``):
   1 thread (also ``ft-gil/gil`` when that arm ran). Higher is worse.
 - ``speedup``: t(1) / t(2) time per op within one arm (values are seconds per op over
   all threads, so 2.0 is perfect scaling on 2 cores). Lower is worse.
-- ``lock-overhead``: a locked-increment variant's time per op / the unlocked
-  per-thread increment's, same arm and thread count. Higher is worse.
+- ``lock-overhead``: the lock cost over unshared work (concepts.lock_overhead): a
+  locked-increment variant's time per op / its unshared, unlocked reference's
+  (``increment-per-thread``), same arm and thread count. Higher is worse.
 
-The confidence interval is a seeded percentile bootstrap: each side's processes are
-resampled with replacement and the ratio recomputed.
+The confidence interval is concepts.stats' seeded percentile bootstrap: each side's
+processes are resampled with replacement and the statistic recomputed (the same
+bootstrap and quantile convention as the report's).
 """
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from analysis._regress_data import Key, Process, ResultSet, ordered_arms
+from concepts import lock_overhead, stats
 
-UNLOCKED = "increment-per-thread"
 LOCKED_FAMILY = "locked-increment-"
+"""The gate's lock-cost metrics: the locked-increment variants (their reference is
+concepts.lock_overhead.reference's)."""
 SPEEDUP_THREADS = 2
 
 
@@ -69,19 +73,35 @@ class Statistic:
 
     def reduce(self, processes: list[Process]) -> np.ndarray:
         """One number per process kept (disturbed processes dropped, see ``trim``)."""
-        values = self.each_process(processes)
-        if self.trim > 0 and values.size:
-            values = values[values <= (1 + self.trim) * values.min()]
-        return values
+        return np.asarray(self._kept(list(self.each_process(processes))), dtype=float)
 
-    def locate(self, samples: np.ndarray) -> np.ndarray:
-        """The quantile over the last axis."""
-        return np.quantile(samples, self.quantile, axis=-1)
+    def _kept(self, values: Sequence[float]) -> list[float]:
+        if self.trim > 0:
+            return stats.undisturbed(values, 1 + self.trim)
+        return list(values)
+
+    def locate(self, samples: Sequence[float]) -> float:
+        """The quantile of ``samples`` (concepts.stats' one quantile convention)."""
+        return stats.quantile(sorted(float(v) for v in samples), self.quantile)
 
     def each_process(self, processes: list[Process]) -> np.ndarray:
-        """One number per process, nothing dropped."""
-        pick = min if self.per_process == "min" else statistics.fmean
+        """One number per process, nothing dropped (concepts.stats.process_value for min)."""
+        pick = stats.process_value if self.per_process == "min" else statistics.fmean
         return np.asarray([pick(values) for values in processes], dtype=float)
+
+    def all_sides(self, num: list[Process], den: list[Process]) -> list[list[float]]:
+        """What the bootstrap resamples: every process of each side, or the paired ratios."""
+        if self.paired:
+            n = min(len(num), len(den))
+            a, b = self.each_process(num[:n]), self.each_process(den[:n])
+            return [[float(x) for x in a / b]]
+        return [list(map(float, self.each_process(num))), list(map(float, self.each_process(den)))]
+
+    def value(self, sides: Sequence[Sequence[float]]) -> float:
+        """The metric from :meth:`all_sides` (disturbed processes dropped in here)."""
+        if self.paired:
+            return self.locate(sides[0])
+        return self.locate(self._kept(sides[0])) / self.locate(self._kept(sides[1]))
 
     def sides(self, num: list[Process], den: list[Process]) -> tuple[np.ndarray, np.ndarray]:
         """The per-process numbers each side contributes (kept processes / paired ones)."""
@@ -93,19 +113,27 @@ class Statistic:
     def ratio(self, a: np.ndarray, b: np.ndarray) -> float:
         """The metric's value from the two sides' per-process numbers (``sides``)."""
         if self.paired:
-            return float(self.locate(a / b))
-        return float(self.locate(a) / self.locate(b))
+            return self.locate(list(a / b))
+        return self.locate(list(a)) / self.locate(list(b))
 
-    def bootstrap(
-        self, a: np.ndarray, b: np.ndarray, rng: np.random.Generator, n_boot: int
-    ) -> np.ndarray:
-        """``n_boot`` resampled values of ``ratio`` (pairs, or each side, with replacement)."""
-        if self.paired:
-            ratios = a / b
-            return self.locate(rng.choice(ratios, size=(n_boot, ratios.size), replace=True))
-        boot_a = self.locate(rng.choice(a, size=(n_boot, a.size), replace=True))
-        boot_b = self.locate(rng.choice(b, size=(n_boot, b.size), replace=True))
-        return np.asarray(boot_a / boot_b)
+    def interval(
+        self,
+        num: list[Process],
+        den: list[Process],
+        *,
+        n_boot: int,
+        seed: int,
+        confidence: float,
+    ) -> tuple[float, float, float]:
+        """(value, lo, hi) with concepts.stats' bootstrap (bootstrap_ratio for the default)."""
+        sides = self.all_sides(num, den)
+        if self == Statistic():
+            return stats.bootstrap_ratio(
+                sides[0], sides[1], confidence=confidence, n_boot=n_boot, seed=seed
+            )
+        return stats.bootstrap_statistic(
+            sides, self.value, confidence=confidence, n_boot=n_boot, seed=seed
+        )
 
     def describe(self) -> str:
         where = "median" if self.quantile == 0.5 else f"{self.quantile:g} quantile"
@@ -208,8 +236,11 @@ def discover(keys: Iterable[Key]) -> list[MetricSpec]:
         for bench in benches:
             if not bench.startswith(LOCKED_FAMILY):
                 continue
+            reference = lock_overhead.reference(bench)
+            if reference is None:
+                continue
             for threads in sorted({k[2] for k in present if k[:2] == (arm, bench)}):
-                num, den = (arm, bench, threads), (arm, UNLOCKED, threads)
+                num, den = (arm, bench, threads), (arm, reference, threads)
                 if den in present:
                     name = f"lock-overhead {arm} {bench} t{threads}"
                     specs.append(MetricSpec(name, "lock-overhead", num, den, True))
@@ -236,9 +267,7 @@ def estimate(
     if not num or not den:
         return None
     a, b = statistic.sides(num, den)
-    draws = statistic.bootstrap(a, b, np.random.default_rng(seed), n_boot)
-    tail = (1 - confidence) / 2 * 100
-    lo, hi = np.percentile(draws, [tail, 100 - tail])
+    _, lo, hi = statistic.interval(num, den, n_boot=n_boot, seed=seed, confidence=confidence)
     return Estimate(
         statistic.ratio(a, b),
         float(lo),

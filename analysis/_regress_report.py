@@ -10,8 +10,13 @@ import os
 from pathlib import Path
 
 from analysis._regress_gate import EXIT_CODES, MISSING, PASS, REGRESSION, GateReport, Row
+from concepts.stats import MIN_CI_PROCESSES
 
-_KIND = {"ft/gil": "time ratio", "speedup": "t(1)/t(2)", "lock-overhead": "locked/unlocked"}
+_KIND = {
+    "ft/gil": "time ratio",
+    "speedup": "t(1)/t(2)",
+    "lock-overhead": "lock cost: locked/unshared",
+}
 
 
 def _change(row: Row) -> str:
@@ -43,8 +48,10 @@ def render_markdown(report: GateReport) -> str:
         f"Baseline `{report.baseline_source}`; run `{report.results_source}`. "
         f"Tolerance per metric = max({s.fixed_tolerance * 100:.0f}%, "
         f"{s.spread_factor:g} × baseline spread); a regression needs the whole "
-        f"{s.confidence * 100:.0f}% CI (bootstrap over processes, {s.n_boot} "
-        f"resamples, seed {s.seed}) beyond it. Each value is a ratio within one run of the "
+        f"interval beyond it: a {s.confidence * 100:.0f}% CI where each side kept at least "
+        f"{MIN_CI_PROCESSES} processes, else the bootstrap's range of the processes there "
+        f"are (bootstrap over processes, {s.n_boot} resamples, seed {s.seed}). "
+        "Each value is a ratio within one run of the "
         f"{report.statistic}; absolute times are not gated.",
         "",
         "| metric | kind | baseline | now | CI | change | tolerance | verdict | notes |",
@@ -55,6 +62,8 @@ def render_markdown(report: GateReport) -> str:
         baseline = f"{m.value:.3f} ±{m.spread * 100:.1f}% (n={m.samples})"
         now = f"{row.now.value:.3f}" if row.now else "–"
         ci = f"{row.now.lo:.3f}–{row.now.hi:.3f}" if row.now else "–"
+        if row.now and row.now.processes < MIN_CI_PROCESSES:
+            ci += f" (range of {row.now.processes} processes)"
         lines.append(
             "| "
             + " | ".join(

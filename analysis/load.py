@@ -28,22 +28,29 @@ from typing import Any, Literal
 import pandas as pd
 import pyperf
 
-KNOWN_ARMS: tuple[str, ...] = ("gil", "ft", "ft-gil")
-"""The arms in report order."""
+from concepts.arms import ARM_ORDER, ARMS
+from concepts.families import traits
 
-EXPECTED_GIL: dict[str, bool] = {"gil": True, "ft": False, "ft-gil": True}
+KNOWN_ARMS: tuple[str, ...] = ARM_ORDER
+"""The arms in report order (concepts.arms)."""
+
+EXPECTED_GIL: dict[str, bool] = {name: arm.expect_gil_enabled for name, arm in ARMS.items()}
 """Observed GIL state each arm must have (``sys._is_gil_enabled()``)."""
 
-EXPECTED_BUILD_FT: dict[str, bool] = {"gil": False, "ft": True, "ft-gil": True}
+EXPECTED_BUILD_FT: dict[str, bool] = {name: arm.free_threaded_build for name, arm in ARMS.items()}
 """Whether each arm runs a free-threaded build (``Py_GIL_DISABLED``)."""
 
 RACES_SCHEMA = "gilbench.races/1"
 BENCH_GLOBS: tuple[str, ...] = ("bench-*.json", "bench-*.json.gz")
 RACES_GLOBS: tuple[str, ...] = ("races-*.json",)
+LATENCY_GLOBS: tuple[str, ...] = ("latency-*.json",)
+LATENCY_SCHEMA = 1
+LATENCY_KEYS: tuple[str, ...] = ("benchmark", "threads", "p50_s", "p90_s", "p99_s")
 RACE_TRIAL_KEYS: tuple[str, ...] = ("variant", "threads", "expected", "observed", "lost")
 
 BENCH_COLUMNS: list[str] = [
     "source",
+    "origin",
     "group",
     "arm",
     "benchmark",
@@ -58,6 +65,7 @@ BENCH_COLUMNS: list[str] = [
     "gil_valid",
     "python_version",
     "python_config_args",
+    "build_profile",
     "python_executable",
     "py_gil_disabled",
     "gil_enabled_at_start",
@@ -66,6 +74,20 @@ BENCH_COLUMNS: list[str] = [
     "oversubscribed",
     "ops_per_thread",
     "inner_loops",
+    "role",
+    "ideal",
+    "helper_threads",
+    "mode",
+    "traits_from",
+    "session",
+    "session_start",
+    "session_end",
+    "interleaved",
+    "threads_total",
+    "cpu_per_wall",
+    "thread_finish_spread",
+    "fairness_jain",
+    "mem_max_rss",
     "cpu_count",
     "cpu_affinity",
     "cores",
@@ -78,6 +100,7 @@ BENCH_COLUMNS: list[str] = [
 
 RACE_COLUMNS: list[str] = [
     "source",
+    "origin",
     "group",
     "arm",
     "variant",
@@ -107,6 +130,32 @@ RACE_COLUMNS: list[str] = [
 """Columns of :func:`load_races`'s frame, in order (file metadata keys not listed here
 are appended after them)."""
 
+LATENCY_COLUMNS: list[str] = [
+    "source",
+    "origin",
+    "group",
+    "arm",
+    "session",
+    "benchmark",
+    "threads",
+    "trial",
+    "count",
+    "p50_s",
+    "p90_s",
+    "p99_s",
+    "max_s",
+    "gil_valid",
+    "python_version",
+    "py_gil_disabled",
+    "gil_enabled_at_start",
+    "cpu_count",
+    "cpu_affinity",
+    "cores",
+    "cpu_model",
+    "hostname",
+]
+"""Columns of the hand-off latency frame (``latency-<arm>.json``), one row per trial."""
+
 Source = str | Path
 Sources = Source | Sequence[Source]
 OnError = Literal["raise", "skip"]
@@ -122,6 +171,8 @@ class Results:
 
     bench: pd.DataFrame
     races: pd.DataFrame
+    latency: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LATENCY_COLUMNS))
+    """Hand-off latency percentiles (``latency-<arm>.json``), one row per trial."""
     files: list[Path] = field(default_factory=list)
     """Files that loaded (bench and races)."""
     problems: list[str] = field(default_factory=list)
@@ -224,7 +275,7 @@ def _arm_from_name(path: Path) -> str | None:
         if name.endswith(suffix):
             name = name[: -len(suffix)]
             break
-    for prefix in ("bench-", "races-"):
+    for prefix in ("bench-", "races-", "latency-"):
         if name.startswith(prefix) and len(name) > len(prefix):
             return name[len(prefix) :]
     return name if name in KNOWN_ARMS else None
@@ -253,17 +304,61 @@ def _machine_fields(md: dict[str, Any]) -> dict[str, Any]:
     return {
         "python_version": short_version(md.get("python_version")),
         "python_config_args": md.get("python_config_args"),
+        "build_profile": md.get("build_profile"),
         "python_executable": md.get("python_executable"),
         "py_gil_disabled": truthy(md.get("py_gil_disabled")),
         "gil_enabled_at_start": truthy(md.get("gil_enabled_at_start")),
         "gil_enabled_at_end": truthy(md.get("gil_enabled_at_end")),
         "cpu_count": cpu_count,
         "cpu_affinity": None if affinity is None else str(affinity),
-        "cores": usable_cores(affinity, cpu_count),
+        # The CPUs the process could use: as the run recorded them after pyperf pinned it
+        # (``usable_cpus``, newer files), else its affinity, else the machine's count.
+        "cores": _int_or_none(md.get("usable_cpus")) or usable_cores(affinity, cpu_count),
         "cpu_model": md.get("cpu_model_name") or md.get("cpu_model"),
         "hostname": md.get("hostname"),
         "date": None if md.get("date") is None else str(md.get("date")),
     }
+
+
+def _workload_fields(family: Any, variant: Any, name: str, md: dict[str, Any]) -> dict[str, Any]:
+    """What the workload is (role, ideal, helpers, mode) and what its run recorded.
+
+    Traits come from the file when its worker recorded them (``traits_from`` "file"),
+    else from concepts.families' table by name ("table"), else its defaults
+    ("default": an unknown workload is a per-thread primitive without helpers).
+    Foreign benchmarks (no family) get none. The run-level fields (``cpu_per_wall``,
+    ``threads_total``, fairness, ``mem_max_rss``, the session) are None where a file
+    predates them.
+    """
+    fields: dict[str, Any] = {
+        "session": None if md.get("session") is None else str(md.get("session")),
+        "session_start": md.get("session_start"),
+        "session_end": md.get("session_end"),
+        "interleaved": truthy(md.get("interleaved")),
+        "threads_total": _int_or_none(md.get("threads_total")),
+        "cpu_per_wall": _float_or_none(md.get("cpu_per_wall")),
+        "thread_finish_spread": _float_or_none(md.get("thread_finish_spread")),
+        "fairness_jain": _float_or_none(md.get("fairness_jain")),
+        "mem_max_rss": _float_or_none(md.get("mem_max_rss")),
+        "role": None,
+        "ideal": None,
+        "helper_threads": None,
+        "mode": None,
+        "traits_from": None,
+    }
+    if family is None:
+        return fields
+    workload = f"{family}-{variant}" if variant is not None else re.sub(r"-t\d+$", "", name)
+    table = traits(workload)
+    recorded = all(md.get(key) is not None for key in ("role", "ideal", "helper_threads"))
+    fields.update(
+        role=str(md["role"]) if recorded else table.role,
+        ideal=str(md["ideal"]) if recorded else table.ideal,
+        helper_threads=_int_or_none(md.get("helper_threads")) if recorded else table.helper_threads,
+        mode=str(md.get("mode") or table.mode),
+        traits_from="file" if recorded else ("table" if table.known else "default"),
+    )
+    return fields
 
 
 # --------------------------------------------------------------------------- discovery
@@ -275,26 +370,37 @@ def _as_list(sources: Sources) -> list[Path]:
     return [Path(s) for s in sources]
 
 
+def discover_with_origin(sources: Sources) -> list[tuple[Path, Path]]:
+    """(file, origin) for every result file named by ``sources``.
+
+    The origin is the ``--results`` source a file came from: the directory given, or an
+    explicit file's own folder. It is part of a file's machine identity (two result
+    directories are two measurements, even of look-alike machines). Raises LoadError
+    for a source that does not exist.
+    """
+    found: list[tuple[Path, Path]] = []
+    for source in _as_list(sources):
+        if source.is_dir():
+            for pattern in BENCH_GLOBS + RACES_GLOBS + LATENCY_GLOBS:
+                found.extend((p, source) for p in sorted(source.glob(pattern)) if p.is_file())
+        elif source.is_file():
+            found.append((source, source.parent))
+        elif source.exists():
+            raise LoadError(f"{source}: not a regular file or directory")
+        else:
+            raise LoadError(f"{source}: no such file or directory")
+    unique: dict[Path, Path] = {}
+    for path, origin in found:
+        unique.setdefault(path.resolve(), origin.resolve())
+    return list(unique.items())
+
+
 def discover(sources: Sources) -> list[Path]:
     """Result files named by ``sources`` (directories expand to their result files).
 
     Raises LoadError for a source that does not exist.
     """
-    files: list[Path] = []
-    for source in _as_list(sources):
-        if source.is_dir():
-            for pattern in BENCH_GLOBS + RACES_GLOBS:
-                files.extend(sorted(p for p in source.glob(pattern) if p.is_file()))
-        elif source.is_file():
-            files.append(source)
-        elif source.exists():
-            raise LoadError(f"{source}: not a regular file or directory")
-        else:
-            raise LoadError(f"{source}: no such file or directory")
-    unique: dict[Path, None] = {}
-    for path in files:
-        unique.setdefault(path.resolve(), None)
-    return list(unique)
+    return [path for path, _ in discover_with_origin(sources)]
 
 
 def _read_text(path: Path) -> str:
@@ -325,6 +431,8 @@ def kind_of(data: Any) -> str:
             return "pyperf"
         if data.get("schema") == RACES_SCHEMA:
             return "races"
+        if data.get("schema") == LATENCY_SCHEMA and isinstance(data.get("results"), list):
+            return "latency"
     return "unknown"
 
 
@@ -332,7 +440,8 @@ def _describe_unknown(path: Path, data: Any) -> str:
     if isinstance(data, dict) and "schema" in data:
         return (
             f"{path}: unknown schema {data.get('schema')!r} "
-            f"(expected {RACES_SCHEMA!r} or a pyperf file)"
+            f"(expected {RACES_SCHEMA!r}, a latency file (schema {LATENCY_SCHEMA}) "
+            "or a pyperf file)"
         )
     if isinstance(data, dict):
         keys = ", ".join(sorted(map(str, data))[:5]) or "none"
@@ -369,6 +478,7 @@ def _bench_rows(path: Path, text: str) -> list[dict[str, Any]]:
                 threads = int(match.group(1)) if match else None
             arm = md.get("arm") or file_arm
             base = {
+                **_workload_fields(family, md.get("variant"), name, md),
                 "source": str(path),
                 "arm": arm,
                 "benchmark": name,
@@ -404,7 +514,17 @@ def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
             frame[column] = pd.Series([None] * len(frame), dtype="object")
     extra = [c for c in frame.columns if c not in columns]
     frame = frame[columns + extra].copy()
-    for column in ("threads", "cpu_count", "cores", "ops_per_thread", "inner_loops"):
+    for column in (
+        "threads",
+        "cpu_count",
+        "cores",
+        "ops_per_thread",
+        "inner_loops",
+        "helper_threads",
+        "threads_total",
+        "trial",
+        "count",
+    ):
         if column in frame.columns:
             frame[column] = pd.to_numeric(frame[column]).astype("Int64")
     for column in (
@@ -414,10 +534,24 @@ def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         "oversubscribed",
         "foreign",
         "gil_valid",
+        "interleaved",
     ):
         if column in frame.columns:
             frame[column] = frame[column].astype("boolean")
-    for column in ("value", "switch_interval", "loss_rate", "seconds"):
+    for column in (
+        "value",
+        "switch_interval",
+        "loss_rate",
+        "seconds",
+        "cpu_per_wall",
+        "thread_finish_spread",
+        "fairness_jain",
+        "mem_max_rss",
+        "p50_s",
+        "p90_s",
+        "p99_s",
+        "max_s",
+    ):
         if column in frame.columns:
             frame[column] = pd.to_numeric(frame[column]).astype("float64")
     return frame.reset_index(drop=True)
@@ -448,6 +582,9 @@ def _race_rows(path: Path, data: dict[str, Any]) -> tuple[list[dict[str, Any]], 
         for k, v in metadata.items()
         if k not in common and k not in RACE_TRIAL_KEYS and isinstance(v, str | int | float)
     }
+    safe = metadata.get("safe_variants")
+    if isinstance(safe, list):  # the variants that must lose nothing, as the file says
+        extra_md["safe_variants"] = ",".join(str(name) for name in safe)
     rows: list[dict[str, Any]] = []
     warnings: list[str] = []
     for index, trial in enumerate(trials):
@@ -490,32 +627,155 @@ def _race_rows(path: Path, data: dict[str, Any]) -> tuple[list[dict[str, Any]], 
 # --------------------------------------------------------------------------- public API
 
 
-def assign_groups(bench: pd.DataFrame, races: pd.DataFrame) -> None:
-    """Fill the ``group`` column: which files are compared with each other.
+def _latency_rows(path: Path, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """One dict per trial of a hand-off latency file (``latency-<arm>.json``, schema 1)."""
+    metadata = data.get("metadata")
+    if not isinstance(metadata, dict):
+        metadata = {}
+    arm = metadata.get("arm") or _arm_from_name(path)
+    common = {
+        "source": str(path),
+        "arm": arm,
+        "session": None if metadata.get("session") is None else str(metadata["session"]),
+        **_machine_fields(metadata),
+    }
+    common["gil_valid"] = gil_valid(
+        arm, common["py_gil_disabled"], common["gil_enabled_at_start"], None
+    )
+    rows: list[dict[str, Any]] = []
+    for index, item in enumerate(data["results"]):
+        if not isinstance(item, dict):
+            raise LoadError(f"{path}: result {index} is not an object")
+        missing = [k for k in LATENCY_KEYS if k not in item]
+        if missing:
+            raise LoadError(f"{path}: result {index} lacks {', '.join(missing)}")
+        try:
+            row = {
+                **common,
+                "benchmark": str(item["benchmark"]),
+                "threads": int(item["threads"]),
+                "trial": int(item.get("trial", index)),
+                "count": _int_or_none(item.get("count")),
+                **{k: float(item[k]) for k in ("p50_s", "p90_s", "p99_s")},
+                "max_s": _float_or_none(item.get("max_s")),
+            }
+        except (TypeError, ValueError):
+            raise LoadError(f"{path}: result {index} has non-numeric fields") from None
+        rows.append(row)
+    return rows
 
-    Files from one host form one group, so a gil and an ft file of the same machine
-    are compared even if their versions differ (a mismatch the report warns about).
-    Where one host has the same arm from several Python minor versions (e.g. 3.13 and
-    3.14 side by side), the group is split by minor version.
+
+IDENTITY_COLUMNS: tuple[str, ...] = ("origin", "hostname", "cpu_model", "cpu_count", "cores")
+"""What identifies the machine a file was measured on: the ``--results`` source it came
+from, the host name, the CPU model, the CPU count and the usable CPUs (affinity). Never
+the host name alone: cloud VMs of different sizes all call themselves ``vm``."""
+
+
+def _mode(values: pd.Series) -> Any:
+    present = values.dropna()
+    return present.mode().iloc[0] if not present.empty else None
+
+
+def assign_groups(*frames: pd.DataFrame) -> None:
+    """Fill the ``group`` column of every frame: which files are compared with each other.
+
+    Files measured on one machine (same :data:`IDENTITY_COLUMNS`) form one group, so a
+    gil and an ft file of one result directory are compared even if their versions
+    differ (a mismatch the report warns about). Where one machine has the same arm from
+    several Python minor versions (3.13 and 3.14 side by side), the group is split by
+    minor version. A group is labelled with its host name, plus whatever tells it apart
+    from the other groups (CPU count, usable CPUs, CPU model, Python version, result
+    directory), so ``vm`` on 2 and on 16 CPUs become ``vm · 2 cpus`` and ``vm · 16 cpus``.
     """
-    frames = [f for f in (bench, races) if not f.empty]
-    if not frames:
-        for frame in (bench, races):
+    present = [f for f in frames if not f.empty]
+    if not present:
+        for frame in frames:
             frame["group"] = pd.Series(dtype="object")
         return
-    files = pd.concat(
-        [f[["source", "arm", "hostname", "python_version"]] for f in frames]
-    ).drop_duplicates("source")
-    files["host"] = files["hostname"].fillna("unknown host").astype(str)
-    files["minor"] = files["python_version"].map(minor_version).fillna("?")
-    label: dict[str, str] = {}
-    for host, per_host in files.groupby("host", sort=True):
-        arms_versions = per_host.groupby(per_host["arm"].fillna("?"))["minor"].nunique()
+    columns = ["source", "arm", "python_version", *IDENTITY_COLUMNS]
+    rows = pd.concat([f[columns] for f in present], ignore_index=True)
+    per_file = rows.groupby("source", sort=True).agg({c: _mode for c in columns if c != "source"})
+    per_file["minor"] = per_file["python_version"].map(minor_version).fillna("?")
+    per_file["identity"] = _merge_unknowns(
+        [
+            tuple("?" if v is None or v != v else str(v) for v in row)
+            for row in per_file[list(IDENTITY_COLUMNS)].itertuples(index=False)
+        ]
+    )
+    key_of: dict[str, tuple[Any, ...]] = {}
+    identity: Any
+    for identity, machine in per_file.groupby("identity", sort=True):
+        arms_versions = machine.groupby(machine["arm"].fillna("?"))["minor"].nunique()
         split = bool((arms_versions > 1).any())
-        for row in per_host.itertuples():
-            label[str(row.source)] = f"{host} py{row.minor}" if split else str(host)
-    for frame in (bench, races):
-        frame["group"] = frame["source"].map(label).astype("object")
+        versions = "/".join(sorted(set(machine["minor"])))  # labels only: no split
+        for source, row in machine.iterrows():
+            key_of[str(source)] = (*identity, row["minor"] if split else versions)
+    labels = _group_labels(set(key_of.values()))
+    label = {source: labels[key] for source, key in key_of.items()}
+    for frame in frames:
+        if frame.empty:
+            frame["group"] = pd.Series(dtype="object")
+        else:
+            frame["group"] = frame["source"].map(label).astype("object")
+
+
+def _merge_unknowns(identities: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Give a file that does not record some identity field ("?") the identity of the one
+    machine it is compatible with (same origin, every recorded field equal).
+
+    A races file, for instance, may record the CPU count but not the CPU model: it
+    belongs with the bench files of its directory, not in a group of its own. Where two
+    machines are compatible the file keeps its own identity (nothing is guessed).
+    """
+    known = sorted(set(identities), key=lambda ident: sum(v == "?" for v in ident))
+
+    def compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+        return a[0] == b[0] and all(x == y or "?" in (x, y) for x, y in zip(a, b, strict=True))
+
+    resolved: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for ident in known:
+        if "?" not in ident:
+            resolved[ident] = ident
+            continue
+        fuller = {
+            resolved[other]
+            for other in known
+            if other != ident
+            and sum(v == "?" for v in other) < sum(v == "?" for v in ident)
+            and compatible(ident, other)
+        }
+        resolved[ident] = fuller.pop() if len(fuller) == 1 else ident
+    return [resolved[ident] for ident in identities]
+
+
+def _group_labels(keys: set[tuple[Any, ...]]) -> dict[tuple[Any, ...], str]:
+    """Readable, distinct labels for group keys (origin, host, model, cpus, cores, minor)."""
+    origin, host, model, cpus, cores, minor = range(6)
+    parts: dict[tuple[Any, ...], list[str]] = {
+        key: [key[host] if key[host] != "?" else "unknown host"] for key in keys
+    }
+    describe = (
+        (cpus, lambda k: f"{k[cpus]} cpus"),
+        (cores, lambda k: f"{k[cores]} usable"),
+        (model, lambda k: str(k[model])),
+        (minor, lambda k: f"py{k[minor]}" if k[minor] else ""),
+        (origin, lambda k: Path(str(k[origin])).name or str(k[origin])),
+    )
+    for index, text in describe:
+        labels = {key: " · ".join(p for p in parts[key] if p) for key in keys}
+        clashing = [k for k in keys if sum(v == labels[k] for v in labels.values()) > 1]
+        if not clashing:
+            break
+        if len({k[index] for k in clashing}) > 1:
+            for key in clashing:
+                parts[key].append(text(key))
+    labels = {key: " · ".join(p for p in parts[key] if p) for key in keys}
+    for key in sorted(keys, key=str):  # last resort: still equal labels get a number
+        same = sorted((k for k in keys if labels[k] == labels[key]), key=str)
+        if len(same) > 1:
+            for number, other in enumerate(same, 1):
+                labels[other] = f"{labels[other]} #{number}"
+    return labels
 
 
 def load_results(sources: Sources, *, on_error: OnError = "skip") -> Results:
@@ -525,12 +785,13 @@ def load_results(sources: Sources, *, on_error: OnError = "skip") -> Results:
     ``Results.problems``; with ``"raise"`` the first bad file raises LoadError.
     Missing sources always raise LoadError.
     """
-    paths = discover(sources)
+    found = discover_with_origin(sources)
     bench_rows: list[dict[str, Any]] = []
     race_rows: list[dict[str, Any]] = []
+    latency_rows: list[dict[str, Any]] = []
     problems: list[str] = []
     loaded: list[Path] = []
-    for path in paths:
+    for path, origin in found:
         try:
             text, data = _read_json(path)
             kind = kind_of(data)
@@ -538,15 +799,23 @@ def load_results(sources: Sources, *, on_error: OnError = "skip") -> Results:
                 rows = _bench_rows(path, text)
                 if not rows:
                     raise LoadError(f"{path}: pyperf file without any timing value")
-                bench_rows.extend(rows)
+                target = bench_rows
             elif kind == "races":
                 rows, warnings = _race_rows(path, data)
                 if not rows:
                     raise LoadError(f"{path}: races file without any trial")
-                race_rows.extend(rows)
                 problems.extend(warnings)
+                target = race_rows
+            elif kind == "latency":
+                rows = _latency_rows(path, data)
+                if not rows:
+                    raise LoadError(f"{path}: latency file without any result")
+                target = latency_rows
             else:
                 raise LoadError(_describe_unknown(path, data))
+            for row in rows:
+                row["origin"] = str(origin)
+            target.extend(rows)
             loaded.append(path)
         except LoadError as exc:
             if on_error == "raise":
@@ -554,8 +823,9 @@ def load_results(sources: Sources, *, on_error: OnError = "skip") -> Results:
             problems.append(str(exc))
     bench = _typed(pd.DataFrame(bench_rows), BENCH_COLUMNS)
     races = _typed(pd.DataFrame(race_rows), RACE_COLUMNS)
-    assign_groups(bench, races)
-    return Results(bench=bench, races=races, files=loaded, problems=problems)
+    latency = _typed(pd.DataFrame(latency_rows), LATENCY_COLUMNS)
+    assign_groups(bench, races, latency)
+    return Results(bench=bench, races=races, latency=latency, files=loaded, problems=problems)
 
 
 def _only(sources: Sources, kind: str) -> list[Path]:

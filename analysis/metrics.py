@@ -1,175 +1,134 @@
-"""What the numbers mean: medians, speedup, ft/gil ratios with CIs, lock overhead, race losses.
+"""What the numbers mean: time per op, speedup against each workload's own ideal, ft/gil
+ratios with honest intervals, lock cost, race losses, and the run-metadata sections.
 
-Definitions (DESIGN.md "Metrics"; every function here is deterministic for a seed):
+Definitions (every function here is deterministic for a seed). The estimator and the
+bootstrap are :mod:`concepts.stats`'s; workload traits (role, ideal, helpers) are the
+result file's own, else :mod:`concepts.families`'s; the lock-cost reference is
+:mod:`concepts.lock_overhead`'s.
 
-- **process mean**: the mean of one worker process's values (seconds per operation).
-  pyperf runs each worker in a fresh process, so processes are the independent
-  samples; values inside one process are not.
+- **process value**: one worker process's fastest value (seconds per operation).
+  pyperf runs each worker in a fresh process, so processes are the independent samples;
+  values inside one process are not, and are never resampled.
 - **time per op** of a benchmark cell (group, arm, family, variant, threads): the
-  median of its process means. With fewer than :data:`MIN_PROCESSES` processes (a
-  quick run) the median of the individual values is used instead, and the row's
-  ``basis`` says ``"values"``. **throughput** = 1 / time per op.
-- **speedup(N)** = t(1) / t(N) within one arm; **efficiency** = speedup / N; the
-  **ideal** speedup is min(N, cores).
+  location of its process values (median of the undisturbed ones: processes over
+  1.3x the fastest are dropped). **throughput** = 1 / time per op.
+- **interval basis**: a percentile bootstrap over processes. It is labelled a "95% CI"
+  only when every side has at least ``MIN_CI_PROCESSES`` (5) processes; with 2-4 it is
+  "range of N processes"; with 1 there is none. Every table has a ``basis`` column.
+- **speedup(N)** = t(base) / t(N) within one arm, base = 1 thread, or 2 for hand-off
+  pairs (ideal ``pair``); **ideal** is the workload's own: min(N, cores) for per-thread
+  work, 1 for a fixed amount of work, min(N // 2, cores) for pairs;
+  **efficiency** = speedup / ideal. **effective threads** = threads the workload really
+  ran (measured ``threads_total``, else N + helper threads); above the usable CPUs the
+  cell is oversubscribed.
 - **ratio** num/den (e.g. ft/gil) = time per op of ``num`` / time per op of ``den``
-  at the same benchmark and thread count: > 1 means ``num`` is slower. Its confidence
-  interval is a percentile bootstrap: both samples resampled independently, ratio of
-  medians per replicate (:func:`ratio_ci`).
-- **single-thread overhead** of the free-threaded build = ft/gil (and ft-gil/gil)
-  ratio at 1 thread minus 1, per benchmark, and as a geometric mean per family and
-  over all benchmarks (:func:`geomean_ratio_ci`).
-- **lock overhead** = time per op of a locked variant minus the time per op of the
-  same work without the lock, same arm and thread count (:data:`LOCK_RULES` says
-  which unlocked benchmark each locked one is compared with), in ns per op, and
-  relative to the unlocked op (locked / unlocked - 1).
+  at the same benchmark and thread count: > 1 means ``num`` is slower.
+- **family aggregates** (family ratios, speedups, crossover) are geometric means over
+  the family's *primitives* (fixed-work mode); its controls are aggregated beside them,
+  never with them; the harness benchmark is in neither.
+- **single-thread overhead** of the free-threaded build = ft/gil (and ft-gil/gil) ratio
+  at 1 thread minus 1, over truly single-threaded workloads only (no helper threads or
+  processes), one weight per family: the geometric mean over families of each family's
+  geometric mean over its variants.
+- **lock cost over unshared work**: see :mod:`concepts.lock_overhead`.
 - **race-loss rate** = lost / expected per trial; per cell the distribution over
   trials: median, quartiles (IQR), max.
 - **crossover** = the smallest measured thread count at which ft's throughput beats
-  gil's, i.e. the ft/gil time ratio (point estimate) is below 1; per benchmark, and
-  per family on the geometric mean over its variants. None when it never happens.
+  gil's: the interval of the ft/gil time ratio lies below 1.
 - **core count** N_c of a group: the CPUs its processes could use (affinity, else
   cpu_count); "at the core count" uses the largest measured thread count <= N_c.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis.load import KNOWN_ARMS
+from concepts import lock_overhead as lock_def
+from concepts import stats
+from concepts.arms import ARMS, RATIO_PAIRS, arm_sort_key
+from concepts.fairness import jain_index
+from concepts.families import FAMILY_ORDER, Traits, family_sort_key, ideal_speedup
+from concepts.families import traits as table_traits
 
-MIN_PROCESSES = 2
-"""Fewer processes than this and CIs are taken over individual values instead."""
+__all__ = ["FAMILY_ORDER", "arm_sort_key", "family_sort_key", "jain_index"]
 
-DEFAULT_N_BOOT = 2000
-DEFAULT_SEED = 20240613
-CONFIDENCE = 0.95
+DEFAULT_N_BOOT = stats.N_BOOT
+DEFAULT_SEED = stats.SEED
+CONFIDENCE = stats.CONFIDENCE
+MIN_CI_PROCESSES = stats.MIN_CI_PROCESSES
 
-ARM_PAIRS: tuple[tuple[str, str], ...] = (("ft", "gil"), ("ft-gil", "gil"), ("ft", "ft-gil"))
+ARM_PAIRS: tuple[tuple[str, str], ...] = RATIO_PAIRS
 """Ratios computed (numerator, denominator) when both arms are present."""
 
 CELL = ["group", "arm", "family", "variant", "threads"]
 """Columns identifying one benchmark cell."""
 
-FAMILY_ORDER: tuple[str, ...] = (
-    "increment",
-    "locked-increment",
-    "semaphore",
-    "queue-pipeline",
-    "event-loop",
-    "cpu-control",
-    "rlock",
-    "barrier",
-    "event",
-    "condition",
-    "thread-local",
-    "executor",
-)
-"""Report order of the families (unknown families follow, sorted)."""
-
-LOCK_RULES: tuple[tuple[str, str, tuple[str, str] | None], ...] = (
-    # A Lock / RLock around ``x[0] += 1`` on one shared list is compared with the same
-    # unprotected ``x[0] += 1`` on a shared list: the difference is what acquiring and
-    # releasing the lock (and waiting for it) adds to each increment. The per-thread
-    # control would also charge the lock for the sharing itself.
-    ("locked-increment", "*", ("increment", "shared-list")),
-    # The rlock family's shared variants lock one shared counter, its per-thread
-    # variants each thread's own counter: compared with the matching unprotected
-    # increment, they give the contended and the uncontended cost of the lock.
-    ("rlock", "*-shared", ("increment", "shared-list")),
-    ("rlock", "*-per-thread", ("increment", "per-thread")),
-    # A semaphore is compared with its family's own unlocked variant (the same work
-    # without the semaphore), found by name in UNLOCKED_VARIANTS.
-    ("semaphore", "*", None),
-)
-"""(family, variant pattern, unlocked reference) for lock overhead; the first matching
-rule wins; a None reference means the family's own variant named in
-:data:`UNLOCKED_VARIANTS`."""
-
-LOCK_REFERENCE: dict[str, tuple[str, str] | None] = {
-    family: ref for family, pattern, ref in LOCK_RULES if pattern == "*"
-}
-"""Family -> reference for families with one rule for all variants."""
-
-NOT_AN_OPERATION: frozenset[tuple[str, str]] = frozenset({("cpu-control", "empty")})
-"""Benchmarks whose value is not a per-operation cost (cpu-control/empty times the
-harness itself, one "operation" per timed run): listed per benchmark, but left out of
-family summaries, the single-thread overhead and the scaling plot."""
-
-UNLOCKED_VARIANTS: tuple[str, ...] = (
-    "unlocked",
-    "no-lock",
-    "nolock",
-    "no-semaphore",
-    "work-only",
-    "bare",
-    "baseline",
-    "none",
-)
-"""Variant names that mean "the same work without the primitive"."""
+DISTURBED_PARALLELISM = 0.8
+"""A run of a no-sharing workload whose CPU time / wall time is below this fraction of
+the parallelism it should reach was disturbed (another tenant had the CPUs)."""
 
 PUBLISHED_OVERHEAD: tuple[dict[str, object], ...] = (
     {
         "version": "3.13",
         "low": 0.40,
         "high": 0.40,
-        "label": "3.13t ≈ 40% (pyperformance; 3.13 free-threading HOWTO)",
+        "profile": "optimized",
+        "label": "3.13t ≈ 40% (pyperformance, optimized PGO+LTO builds; 3.13 free-threading HOWTO)",
     },
     {
         "version": "3.14",
         "low": 0.05,
         "high": 0.10,
-        "label": "3.14t 5–10% (What's New in Python 3.14)",
+        "profile": "optimized",
+        "label": "3.14t 5–10% (pyperformance, optimized PGO+LTO builds; What's New in Python 3.14)",
     },
 )
-"""Published single-thread overhead of the free-threaded build (fractions)."""
+"""Published single-thread overhead of the free-threaded build (fractions), with the
+build profile the figure is for."""
 
 
-# --------------------------------------------------------------------------- bootstrap
+# --------------------------------------------------------------------------- intervals
 
 
-def _rng(seed: int) -> np.random.Generator:
-    return np.random.default_rng(seed)
+def basis_label(counts: Sequence[int], confidence: float = CONFIDENCE) -> str:
+    """What an interval over sides with these process counts may be called.
+
+    "95% CI" only with at least ``MIN_CI_PROCESSES`` processes on every side, else
+    "range of N processes" (a bootstrap range, N the fewest per side), or "none" below 2.
+    """
+    fewest = min(counts) if counts else 0
+    if fewest >= MIN_CI_PROCESSES:
+        return f"{100 * confidence:.0f}% CI"
+    if fewest >= 2:
+        return f"range of {fewest} processes"
+    return "none (1 process)" if fewest == 1 else "none"
 
 
-def _boot_medians(values: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """Medians of ``n_boot`` resamples (with replacement) of ``values``."""
-    index = rng.integers(0, len(values), size=(n_boot, len(values)))
-    return np.asarray(np.median(values[index], axis=1))
+def is_ci(basis: object) -> bool:
+    """Whether a ``basis`` label is a confidence interval (not a range, not none)."""
+    return isinstance(basis, str) and basis.endswith("% CI")
 
 
-def _bounds(replicates: np.ndarray, confidence: float) -> tuple[float, float]:
-    alpha = (1.0 - confidence) / 2.0
-    lo, hi = np.quantile(replicates, [alpha, 1.0 - alpha])
-    return float(lo), float(hi)
-
-
-def _array(values: Iterable[float]) -> np.ndarray:
-    array = np.asarray(list(values), dtype=float)
-    if array.size == 0:
+def _clean(values: Iterable[float]) -> list[float]:
+    array = [float(v) for v in values]
+    if not array:
         raise ValueError("empty sample")
-    if not np.all(np.isfinite(array)):
+    if not all(math.isfinite(v) for v in array):
         raise ValueError("sample contains NaN or infinity")
     return array
 
 
 def median_ci(
-    values: Iterable[float],
-    n_boot: int = DEFAULT_N_BOOT,
-    seed: int = DEFAULT_SEED,
-    confidence: float = CONFIDENCE,
+    values: Iterable[float], n_boot: int = DEFAULT_N_BOOT, seed: int = DEFAULT_SEED
 ) -> tuple[float, float, float]:
-    """(median, lo, hi): bootstrap percentile CI of the median; NaN bounds below 2 values."""
-    array = _array(values)
-    point = float(np.median(array))
-    if array.size < 2:
-        return point, math.nan, math.nan
-    return (point, *_bounds(_boot_medians(array, n_boot, _rng(seed)), confidence))
+    """(location, lo, hi) of process values (concepts.stats.bootstrap_location)."""
+    return stats.bootstrap_location(_clean(values), n_boot=n_boot, seed=seed)
 
 
 def ratio_ci(
@@ -177,22 +136,9 @@ def ratio_ci(
     b_values: Iterable[float],
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = DEFAULT_SEED,
-    confidence: float = CONFIDENCE,
 ) -> tuple[float, float, float]:
-    """(median(a) / median(b), lo, hi) with a seeded percentile bootstrap.
-
-    Pass per-process means (one per worker process). ``a`` and ``b`` are resampled
-    independently; each replicate gives a ratio of medians. Bounds are NaN when either
-    side has fewer than 2 values (no spread to resample).
-    """
-    a = _array(a_values)
-    b = _array(b_values)
-    point = float(np.median(a) / np.median(b))
-    if a.size < 2 or b.size < 2:
-        return point, math.nan, math.nan
-    rng = _rng(seed)
-    replicates = _boot_medians(a, n_boot, rng) / _boot_medians(b, n_boot, rng)
-    return (point, *_bounds(replicates, confidence))
+    """(location(a) / location(b), lo, hi): concepts.stats.bootstrap_ratio over processes."""
+    return stats.bootstrap_ratio(_clean(a_values), _clean(b_values), n_boot=n_boot, seed=seed)
 
 
 def diff_ci(
@@ -200,47 +146,55 @@ def diff_ci(
     b_values: Iterable[float],
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = DEFAULT_SEED,
-    confidence: float = CONFIDENCE,
 ) -> tuple[float, float, float]:
-    """(median(a) - median(b), lo, hi), bootstrapped like :func:`ratio_ci`."""
-    a = _array(a_values)
-    b = _array(b_values)
-    point = float(np.median(a) - np.median(b))
-    if a.size < 2 or b.size < 2:
-        return point, math.nan, math.nan
-    rng = _rng(seed)
-    replicates = _boot_medians(a, n_boot, rng) - _boot_medians(b, n_boot, rng)
-    return (point, *_bounds(replicates, confidence))
+    """(location(a) - location(b), lo, hi), the same bootstrap as :func:`ratio_ci`."""
+    return stats.bootstrap_statistic(
+        [_clean(a_values), _clean(b_values)],
+        lambda s: stats.location(s[0]) - stats.location(s[1]),
+        n_boot=n_boot,
+        seed=seed,
+    )
 
 
 def geomean_ratio_ci(
-    pairs: Sequence[tuple[Iterable[float], Iterable[float]]],
+    groups: Sequence[Any],
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = DEFAULT_SEED,
-    confidence: float = CONFIDENCE,
 ) -> tuple[float, float, float]:
-    """Geometric mean over benchmarks of median(a)/median(b), with a bootstrap CI.
+    """Geometric mean of location(a)/location(b) ratios, with the one bootstrap.
 
-    Each replicate resamples every pair independently and takes the geometric mean of
-    the replicate ratios. Bounds are NaN when any pair has a side with < 2 values.
+    ``groups``: a list of (a, b) pairs (one geometric mean over them), or a list of such
+    lists (a geometric mean over the groups of each group's geometric mean: one weight
+    per group, e.g. per family). Every side is resampled in each replicate.
     """
-    arrays = [(_array(a), _array(b)) for a, b in pairs]
-    if not arrays:
+    nested: list[list[tuple[list[float], list[float]]]]
+    if groups and isinstance(groups[0], tuple):
+        nested = [[(_clean(a), _clean(b)) for a, b in groups]]
+    else:
+        nested = [[(_clean(a), _clean(b)) for a, b in g] for g in groups]
+    nested = [g for g in nested if g]
+    if not nested:
         raise ValueError("no pairs")
-    logs = [math.log(float(np.median(a) / np.median(b))) for a, b in arrays]
-    point = math.exp(sum(logs) / len(logs))
-    if any(a.size < 2 or b.size < 2 for a, b in arrays):
-        return point, math.nan, math.nan
-    rng = _rng(seed)
-    total = np.zeros(n_boot)
-    for a, b in arrays:
-        total += np.log(_boot_medians(a, n_boot, rng) / _boot_medians(b, n_boot, rng))
-    return (point, *_bounds(np.exp(total / len(arrays)), confidence))
+    sides = [side for g in nested for pair in g for side in pair]
+    sizes = [len(g) for g in nested]
+
+    def statistic(s: Sequence[Sequence[float]]) -> float:
+        index, family_logs = 0, []
+        for size in sizes:
+            logs = []
+            for _ in range(size):
+                logs.append(math.log(stats.location(s[index]) / stats.location(s[index + 1])))
+                index += 2
+            family_logs.append(sum(logs) / len(logs))
+        return math.exp(sum(family_logs) / len(family_logs))
+
+    return stats.bootstrap_statistic(sides, statistic, n_boot=n_boot, seed=seed)
 
 
 def geomean(values: Iterable[float]) -> float:
     """Geometric mean of positive values (NaN for none)."""
     array = np.asarray(list(values), dtype=float)
+    array = array[np.isfinite(array)]
     if array.size == 0:
         return math.nan
     return float(np.exp(np.mean(np.log(array))))
@@ -265,40 +219,76 @@ def gilbench_rows(bench: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
+RUN = [*CELL, "source", "benchmark", "run"]
+
+
 def per_process(bench: pd.DataFrame) -> pd.DataFrame:
-    """One row per worker process: its mean value (``process_mean``) and value count."""
+    """One row per worker process: its value (``process_value``: fastest) and value count."""
     rows = gilbench_rows(bench)
-    keys = [*CELL, "source", "benchmark", "run"]
     if rows.empty:
-        return pd.DataFrame(columns=[*keys, "process_mean", "n_values"])
-    grouped = rows.groupby(keys, sort=True)["value"]
-    return grouped.agg(process_mean="mean", n_values="size").reset_index()
+        return pd.DataFrame(columns=[*RUN, "process_value", "n_values"])
+    grouped = rows.groupby(RUN, sort=True)["value"]
+    return grouped.agg(process_value="min", n_values="size").reset_index()
+
+
+def _first(frame: pd.DataFrame, column: str) -> object:
+    if column not in frame:
+        return None
+    present = frame[column].dropna()
+    return present.iloc[0] if not present.empty else None
 
 
 @dataclass(frozen=True)
 class Sample:
-    """The values of one benchmark cell: per-process means, and every value."""
+    """One benchmark cell: its process values and what the workload is."""
 
-    process_means: np.ndarray
-    values: np.ndarray
+    process_values: list[float]
+    n_values: int
+    traits: Traits
+    threads_total: float | None = None
+    """Median measured threads_total of its runs (None: not recorded)."""
+    sessions: frozenset[str] = frozenset()
+    interleaved: bool | None = None
+    """True when every run says its arms alternated per benchmark; None: not recorded."""
+
+    @property
+    def n_processes(self) -> int:
+        return len(self.process_values)
+
+    @property
+    def location(self) -> float:
+        return stats.location(self.process_values)
 
     @property
     def basis(self) -> str:
-        """``"processes"`` when there are enough processes, else ``"values"``."""
-        return "processes" if len(self.process_means) >= MIN_PROCESSES else "values"
-
-    @property
-    def data(self) -> np.ndarray:
-        """What medians and bootstraps use: process means, or values in a quick run."""
-        return self.process_means if self.basis == "processes" else self.values
-
-    @property
-    def median(self) -> float:
-        return float(np.median(self.data))
+        return basis_label([self.n_processes])
 
 
 Key = tuple[str, str, str, str, int]
 """(group, arm, family, variant, threads)."""
+
+
+def _cell_traits(frame: pd.DataFrame, family: str, variant: str) -> Traits:
+    table = table_traits(f"{family}-{variant}")
+    role, ideal, helpers = (_first(frame, c) for c in ("role", "ideal", "helper_threads"))
+    mode = _first(frame, "mode")
+    return Traits(
+        role=str(role) if role is not None else table.role,
+        ideal=str(ideal) if ideal is not None else table.ideal,
+        helper_threads=int(str(helpers)) if helpers is not None else table.helper_threads,
+        independent=table.independent,
+        mode=str(mode) if mode is not None else table.mode,
+        known=table.known,
+    )
+
+
+def _traits_by_cell(rows: pd.DataFrame) -> dict[Any, Traits]:
+    """Each cell's traits (as the file recorded them, else concepts.families'), keyed by
+    the pandas group key of ``rows.groupby(CELL)``."""
+    return {
+        key: _cell_traits(frame, str(key[2]), str(key[3]))
+        for key, frame in rows.groupby(CELL, sort=True)
+    }
 
 
 def samples(bench: pd.DataFrame) -> dict[Key, Sample]:
@@ -306,15 +296,21 @@ def samples(bench: pd.DataFrame) -> dict[Key, Sample]:
     rows = gilbench_rows(bench)
     if rows.empty:
         return {}
-    processes = per_process(bench)
-    by_cell_proc = {
-        key: np.asarray(frame["process_mean"], dtype=float)
-        for key, frame in processes.groupby(CELL, sort=True)
-    }
     out: dict[Key, Sample] = {}
     for key, frame in rows.groupby(CELL, sort=True):
         cell: Key = (str(key[0]), str(key[1]), str(key[2]), str(key[3]), int(str(key[4])))
-        out[cell] = Sample(by_cell_proc[key], np.asarray(frame["value"], dtype=float))
+        values = frame.groupby(["source", "benchmark", "run"], sort=True)["value"].min()
+        totals: Any = frame["threads_total"].dropna() if "threads_total" in frame else []
+        sessions: Any = frame["session"].dropna() if "session" in frame else []
+        flags: Any = frame["interleaved"].dropna() if "interleaved" in frame else []
+        out[cell] = Sample(
+            [float(v) for v in values],
+            len(frame),
+            _cell_traits(frame, cell[2], cell[3]),
+            float(np.median(np.asarray(totals, dtype=float))) if len(totals) else None,
+            frozenset(str(s) for s in sessions),
+            bool(all(bool(f) for f in flags)) if len(flags) else None,
+        )
     return out
 
 
@@ -336,69 +332,20 @@ def at_cores(threads: Iterable[int], cores: int) -> int | None:
 
 
 def is_operation(family: str, variant: str) -> bool:
-    """False for benchmarks in :data:`NOT_AN_OPERATION` (left out of aggregates)."""
-    return (family, variant) not in NOT_AN_OPERATION
+    """False for the harness's own benchmark (its value is not a per-operation cost)."""
+    return table_traits(f"{family}-{variant}").role != "harness"
 
 
-def family_sort_key(family: str) -> tuple[int, str]:
-    order = {name: i for i, name in enumerate(FAMILY_ORDER)}
-    return (order.get(family, len(order)), family)
+def aggregated(sample: Sample, role: str = "primitive") -> bool:
+    """Whether a cell enters the ``role`` aggregate of its family (fixed-work mode only)."""
+    return sample.traits.role == role and sample.traits.mode != "duration"
 
 
-def arm_sort_key(arm: str) -> tuple[int, str]:
-    return (KNOWN_ARMS.index(arm) if arm in KNOWN_ARMS else len(KNOWN_ARMS), arm)
-
-
-# --------------------------------------------------------------------------- tables
-
-
-def summarize(
-    bench: pd.DataFrame, n_boot: int = DEFAULT_N_BOOT, seed: int = DEFAULT_SEED
-) -> pd.DataFrame:
-    """Per benchmark cell: time per op (CI), throughput, speedup (CI), efficiency, ideal.
-
-    Columns: group, arm, family, variant, threads, time_s, time_lo_s, time_hi_s,
-    throughput, n_processes, n_values, basis, cores, oversubscribed, speedup,
-    speedup_lo, speedup_hi, efficiency, ideal.
-    """
-    cells = samples(bench)
-    cores = group_cores(bench)
-    records = []
-    for key, sample in cells.items():
-        group, arm, family, variant, threads = key
-        time_s, lo, hi = median_ci(sample.data, n_boot, seed)
-        base = cells.get((group, arm, family, variant, 1))
-        if threads == 1:
-            speedup = s_lo = s_hi = 1.0  # by definition, no uncertainty
-        elif base is not None:
-            speedup, s_lo, s_hi = ratio_ci(base.data, sample.data, n_boot, seed)
-        else:
-            speedup = s_lo = s_hi = math.nan
-        n_cores = cores.get(group, 1)
-        records.append(
-            {
-                "group": group,
-                "arm": arm,
-                "family": family,
-                "variant": variant,
-                "threads": threads,
-                "time_s": time_s,
-                "time_lo_s": lo,
-                "time_hi_s": hi,
-                "throughput": 1.0 / time_s,
-                "n_processes": len(sample.process_means),
-                "n_values": len(sample.values),
-                "basis": sample.basis,
-                "cores": n_cores,
-                "oversubscribed": threads > n_cores,
-                "speedup": speedup,
-                "speedup_lo": s_lo,
-                "speedup_hi": s_hi,
-                "efficiency": speedup / threads,
-                "ideal": float(min(threads, n_cores)),
-            }
-        )
-    return _sorted(pd.DataFrame(records), ["group", "family", "variant", "arm", "threads"])
+def effective_threads(sample: Sample, threads: int) -> float:
+    """Threads the workload really ran: measured threads_total, else N + helpers."""
+    if sample.threads_total is not None:
+        return sample.threads_total
+    return float(sample.traits.effective_threads(threads))
 
 
 def _sorted(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -416,16 +363,96 @@ def _sorted(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return frame.sort_values(by, key=key).reset_index(drop=True)
 
 
+# --------------------------------------------------------------------------- tables
+
+
+def summarize(
+    bench: pd.DataFrame, n_boot: int = DEFAULT_N_BOOT, seed: int = DEFAULT_SEED
+) -> pd.DataFrame:
+    """Per benchmark cell: time per op, throughput, speedup against the workload's own ideal.
+
+    Columns: group, arm, family, variant, threads, role, ideal_rule, mode, time_s,
+    time_lo_s, time_hi_s, throughput, n_processes, n_values, basis, cores,
+    helper_threads, effective_threads, oversubscribed, speedup_base (the thread count
+    speedup is relative to), speedup, speedup_lo, speedup_hi, speedup_basis, ideal (the
+    ideal speedup at N), efficiency (speedup / ideal), traits_known.
+    """
+    cells = samples(bench)
+    cores = group_cores(bench)
+    records = []
+    for key, sample in cells.items():
+        group, arm, family, variant, threads = key
+        time_s, lo, hi = stats.bootstrap_location(sample.process_values, n_boot=n_boot, seed=seed)
+        base_n = sample.traits.base_threads()
+        base = cells.get((group, arm, family, variant, base_n))
+        speedup_basis = sample.basis
+        if threads == base_n:
+            speedup = s_lo = s_hi = 1.0  # by definition, no uncertainty
+            speedup_basis = "by definition"
+        elif base is not None and threads > base_n:
+            speedup, s_lo, s_hi = stats.bootstrap_ratio(
+                base.process_values, sample.process_values, n_boot=n_boot, seed=seed
+            )
+            speedup_basis = basis_label([base.n_processes, sample.n_processes])
+        else:
+            speedup = s_lo = s_hi = math.nan
+            speedup_basis = "none"
+        n_cores = cores.get(group, 1)
+        ideal = ideal_speedup(sample.traits.ideal, threads, n_cores)
+        effective = effective_threads(sample, threads)
+        records.append(
+            {
+                "group": group,
+                "arm": arm,
+                "family": family,
+                "variant": variant,
+                "threads": threads,
+                "role": sample.traits.role,
+                "ideal_rule": sample.traits.ideal,
+                "mode": sample.traits.mode,
+                "time_s": time_s,
+                "time_lo_s": lo,
+                "time_hi_s": hi,
+                "throughput": 1.0 / time_s,
+                "n_processes": sample.n_processes,
+                "n_values": sample.n_values,
+                "basis": sample.basis,
+                "cores": n_cores,
+                "helper_threads": sample.traits.helper_threads,
+                "effective_threads": effective,
+                "oversubscribed": effective > n_cores,
+                "speedup_base": base_n,
+                "speedup": speedup,
+                "speedup_lo": s_lo,
+                "speedup_hi": s_hi,
+                "speedup_basis": speedup_basis,
+                "ideal": ideal,
+                "efficiency": speedup / ideal if ideal and math.isfinite(ideal) else math.nan,
+                "traits_known": sample.traits.known,
+            }
+        )
+    return _sorted(pd.DataFrame(records), ["group", "family", "variant", "arm", "threads"])
+
+
+def _same_session(a: Sample, b: Sample) -> bool | None:
+    """True when both cells were measured in one session, False when not, None: unknown."""
+    if not a.sessions or not b.sessions:
+        return None
+    return bool(a.sessions & b.sessions)
+
+
 def ratios(
     bench: pd.DataFrame,
     pairs: Sequence[tuple[str, str]] = ARM_PAIRS,
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = DEFAULT_SEED,
 ) -> pd.DataFrame:
-    """Time-per-op ratio num/den per benchmark and thread count, with bootstrap CI.
+    """Time-per-op ratio num/den per benchmark and thread count, with its interval.
 
-    Columns: group, num, den, family, variant, threads, ratio, lo, hi, num_time_s,
-    den_time_s, basis. Only cells present in both arms appear.
+    Columns: group, num, den, family, variant, threads, role, ratio, lo, hi, basis,
+    n_num, n_den, num_time_s, den_time_s, same_session (True, False, or NA when a file
+    records no session), interleaved (both sides say their arms alternated per
+    benchmark; NA when not recorded). Only cells present in both arms appear.
     """
     cells = samples(bench)
     records = []
@@ -436,7 +463,9 @@ def ratios(
             other = cells.get((group, den, family, variant, threads))
             if other is None:
                 continue
-            ratio, lo, hi = ratio_ci(sample.data, other.data, n_boot, seed)
+            ratio, lo, hi = stats.bootstrap_ratio(
+                sample.process_values, other.process_values, n_boot=n_boot, seed=seed
+            )
             records.append(
                 {
                     "group": group,
@@ -445,28 +474,29 @@ def ratios(
                     "family": family,
                     "variant": variant,
                     "threads": threads,
+                    "role": sample.traits.role,
+                    "mode": sample.traits.mode,
                     "ratio": ratio,
                     "lo": lo,
                     "hi": hi,
-                    "num_time_s": sample.median,
-                    "den_time_s": other.median,
-                    "basis": "processes"
-                    if sample.basis == other.basis == "processes"
-                    else "values",
+                    "basis": basis_label([sample.n_processes, other.n_processes]),
+                    "n_num": sample.n_processes,
+                    "n_den": other.n_processes,
+                    "num_time_s": sample.location,
+                    "den_time_s": other.location,
+                    "same_session": _same_session(sample, other),
+                    "interleaved": (
+                        None
+                        if sample.interleaved is None or other.interleaved is None
+                        else sample.interleaved and other.interleaved
+                    ),
                 }
             )
-    return _sorted(pd.DataFrame(records), ["group", "num", "den", "family", "variant", "threads"])
-
-
-def beats(ratio: float, hi: float, require_ci: bool = True) -> bool:
-    """Whether a time ratio num/den says ``num`` is faster (higher throughput).
-
-    With ``require_ci`` (default) and a finite upper bound, the whole 95% CI must be
-    below 1; without a CI (a single value per side) the point estimate decides.
-    """
-    if require_ci and math.isfinite(hi):
-        return hi < 1.0
-    return ratio < 1.0
+    out = _sorted(pd.DataFrame(records), ["group", "num", "den", "family", "variant", "threads"])
+    if not out.empty:
+        for column in ("same_session", "interleaved"):
+            out[column] = out[column].astype("boolean")
+    return out
 
 
 def family_ratios(
@@ -475,41 +505,62 @@ def family_ratios(
     den: str = "gil",
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = DEFAULT_SEED,
+    role: str = "primitive",
 ) -> pd.DataFrame:
-    """Geometric-mean time ratio num/den over each family's variants, per thread count.
+    """Geometric-mean time ratio num/den over each family's ``role`` variants, per N.
 
-    Only variants measured in both arms at that thread count count, and benchmarks in
-    :data:`NOT_AN_OPERATION` are left out. Columns: group, num, den, family, threads,
-    variants, ratio, lo, hi.
+    Primitives by default (controls with ``role="control"``); fixed-duration variants
+    and the harness never count. Only variants measured in both arms at that thread
+    count count. Columns: group, num, den, family, role, threads, variants, ratio, lo,
+    hi, basis.
     """
-    columns = ["group", "num", "den", "family", "threads", "variants", "ratio", "lo", "hi"]
+    columns = [
+        "group", "num", "den", "family", "role", "threads", "variants", "ratio", "lo", "hi",
+        "basis",
+    ]  # fmt: skip
     cells = samples(bench)
-    pairs: dict[tuple[str, str, int], list[tuple[np.ndarray, np.ndarray]]] = {}
+    pairs: dict[tuple[str, str, int], list[tuple[list[float], list[float]]]] = {}
     for (group, arm, family, variant, threads), sample in sorted(cells.items()):
-        if arm != num or not is_operation(family, variant):
+        if arm != num or not aggregated(sample, role):
             continue
         other = cells.get((group, den, family, variant, threads))
         if other is not None:
-            pairs.setdefault((group, family, threads), []).append((sample.data, other.data))
+            pairs.setdefault((group, family, threads), []).append(
+                (sample.process_values, other.process_values)
+            )
     records = []
     for (group, family, threads), family_pairs in pairs.items():
         ratio, lo, hi = geomean_ratio_ci(family_pairs, n_boot, seed)
+        counts = [len(side) for pair in family_pairs for side in pair]
         records.append(
             {
                 "group": group,
                 "num": num,
                 "den": den,
                 "family": family,
+                "role": role,
                 "threads": threads,
                 "variants": len(family_pairs),
                 "ratio": ratio,
                 "lo": lo,
                 "hi": hi,
+                "basis": basis_label(counts),
             }
         )
     if not records:
         return pd.DataFrame(columns=columns)
     return _sorted(pd.DataFrame(records, columns=columns), ["group", "family", "threads"])
+
+
+def beats(ratio: float, hi: float, require_ci: bool = True) -> bool:
+    """Whether a time ratio num/den says ``num`` is faster (higher throughput).
+
+    With ``require_ci`` (default) and a finite upper bound, the whole interval must be
+    below 1; without a CI (a single value per side) the point estimate decides.
+    """
+    if require_ci and math.isfinite(hi):
+        return hi < 1.0
+    return ratio < 1.0
 
 
 def crossover(
@@ -523,9 +574,9 @@ def crossover(
 
     Per benchmark from ``ratio_table`` (:func:`ratios`), and per family (``variant``
     None) from ``family_table`` (:func:`family_ratios`; when not given, the geometric
-    mean of the point ratios, without CI). "Beats" is :func:`beats`: the ratio's 95% CI
-    is below 1. Column ``crossover`` is that thread count, or NA when it never happens
-    at the measured counts.
+    mean of the primitives' point ratios, without interval). "Beats" is :func:`beats`:
+    the ratio's interval is below 1. Column ``crossover`` is that thread count, or NA
+    when it never happens at the measured counts.
     """
     columns = ["group", "family", "variant", "crossover", "threads_measured"]
     records: list[dict[str, object]] = []
@@ -556,12 +607,7 @@ def crossover(
                 }
             )
     if family_table is None and not rows.empty:
-        operations = rows[
-            [
-                is_operation(str(f), str(v))
-                for f, v in zip(rows["family"], rows["variant"], strict=True)
-            ]
-        ]
+        operations = rows[rows["role"] == "primitive"] if "role" in rows else rows
         family_table = (
             operations.groupby(["group", "family", "threads"])["ratio"].apply(geomean).reset_index()
         )
@@ -586,62 +632,45 @@ def crossover(
 def lock_reference(
     family: str, variant: str, available: set[tuple[str, str]]
 ) -> tuple[str, str] | None:
-    """The unlocked (family, variant) a locked benchmark is compared with, if measured.
+    """The (family, variant) a locked benchmark is compared with, if it was measured.
 
-    Follows :data:`LOCK_RULES`; None for benchmarks no rule covers, for the unlocked
-    variants themselves, and when the reference was not measured.
+    The reference is :func:`concepts.lock_overhead.reference`'s; None for benchmarks it
+    does not cover, for the references themselves, and when the reference is missing.
     """
-    if variant in UNLOCKED_VARIANTS:
+    ref = lock_def.reference(f"{family}-{variant}")
+    if ref is None:
         return None
-    for rule_family, pattern, ref in LOCK_RULES:
-        if rule_family != family or not fnmatch.fnmatchcase(variant, pattern):
-            continue
-        if ref is not None:
-            return ref if ref in available else None
-        for name in UNLOCKED_VARIANTS:
-            if (family, name) in available:
-                return (family, name)
-        return None
+    for candidate in available:
+        if f"{candidate[0]}-{candidate[1]}" == ref:
+            return candidate
     return None
 
 
 def primitive_of(family: str, variant: str) -> str:
-    """Which primitive a locked benchmark exercises: Lock, RLock, Semaphore..."""
-    name = variant.lower()
-    if family == "semaphore" or "semaphore" in name:
-        return "BoundedSemaphore" if "bounded" in name else "Semaphore"
-    if "rlock" in name:
-        return "RLock, 3-deep" if "nested" in name else "RLock"
-    return "Lock"
+    """Which primitive a locked benchmark exercises (concepts.lock_overhead)."""
+    return lock_def.primitive_of(f"{family}-{variant}")
 
 
 def missing_lock_references(bench: pd.DataFrame) -> dict[str, str]:
-    """Locked benchmarks whose unlocked reference was not measured: {family/variant: wanted}."""
+    """Locked benchmarks whose reference was not measured: {family/variant: wanted}."""
     cells = samples(bench)
     available = {(family, variant) for (_, _, family, variant, _) in cells}
     missing: dict[str, str] = {}
     for family, variant in sorted(available):
-        if variant in UNLOCKED_VARIANTS or lock_reference(family, variant, available):
-            continue
-        for rule_family, pattern, ref in LOCK_RULES:
-            if rule_family == family and fnmatch.fnmatchcase(variant, pattern):
-                missing[f"{family}/{variant}"] = (
-                    f"{ref[0]}/{ref[1]}"
-                    if ref
-                    else f"a {family} variant named " + " or ".join(UNLOCKED_VARIANTS[:3])
-                )
-                break
+        ref = lock_def.reference(f"{family}-{variant}")
+        if ref is not None and lock_reference(family, variant, available) is None:
+            missing[f"{family}/{variant}"] = ref
     return missing
 
 
 def lock_overhead(
     bench: pd.DataFrame, n_boot: int = DEFAULT_N_BOOT, seed: int = DEFAULT_SEED
 ) -> pd.DataFrame:
-    """Locked minus unlocked time per op, per group, arm, thread count and locked variant.
+    """Lock cost over unshared work, per group, arm, thread count and locked benchmark.
 
-    Columns: group, arm, family, variant, primitive, threads, reference (family/variant
-    compared with), locked_s, unlocked_s, overhead_ns, overhead_lo_ns, overhead_hi_ns,
-    relative (locked/unlocked - 1), relative_lo, relative_hi.
+    Columns: group, arm, family, variant, primitive, threads, reference (the unshared,
+    unlocked workload compared with), locked_s, unlocked_s, overhead_ns, overhead_lo_ns,
+    overhead_hi_ns, relative (locked/reference - 1), relative_lo, relative_hi, basis.
     """
     cells = samples(bench)
     available = {(family, variant) for (_, _, family, variant, _) in cells}
@@ -653,8 +682,9 @@ def lock_overhead(
         unlocked = cells.get((group, arm, ref[0], ref[1], threads))
         if unlocked is None:
             continue
-        diff, d_lo, d_hi = diff_ci(sample.data, unlocked.data, n_boot, seed)
-        rel, r_lo, r_hi = ratio_ci(sample.data, unlocked.data, n_boot, seed)
+        a, b = sample.process_values, unlocked.process_values
+        diff, d_lo, d_hi = diff_ci(a, b, n_boot, seed)
+        rel, r_lo, r_hi = ratio_ci(a, b, n_boot, seed)
         records.append(
             {
                 "group": group,
@@ -664,17 +694,27 @@ def lock_overhead(
                 "primitive": primitive_of(family, variant),
                 "threads": threads,
                 "reference": f"{ref[0]}-{ref[1]}",
-                "locked_s": sample.median,
-                "unlocked_s": unlocked.median,
+                "locked_s": sample.location,
+                "unlocked_s": unlocked.location,
                 "overhead_ns": diff * 1e9,
                 "overhead_lo_ns": d_lo * 1e9,
                 "overhead_hi_ns": d_hi * 1e9,
                 "relative": rel - 1.0,
                 "relative_lo": r_lo - 1.0,
                 "relative_hi": r_hi - 1.0,
+                "basis": basis_label([len(a), len(b)]),
             }
         )
     return _sorted(pd.DataFrame(records), ["group", "family", "variant", "arm", "threads"])
+
+
+def single_threaded(sample: Sample) -> bool:
+    """A workload that runs one thread at N = 1: no helper threads or processes, no harness."""
+    return (
+        sample.traits.helper_threads == 0
+        and sample.traits.role != "harness"
+        and sample.traits.mode != "duration"
+    )
 
 
 def single_thread_overhead(
@@ -683,46 +723,340 @@ def single_thread_overhead(
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = DEFAULT_SEED,
 ) -> pd.DataFrame:
-    """Free-threaded build's 1-thread overhead: geometric-mean ratio - 1, per family and all.
+    """The free-threaded build's 1-thread overhead: geometric-mean ratio - 1.
 
-    Columns: group, num, den, family ("all" for every benchmark together), n_benchmarks,
-    ratio, lo, hi, overhead (ratio - 1), overhead_lo, overhead_hi.
+    Only truly single-threaded workloads (:func:`single_threaded`: the pipeline, the
+    executors and the shared event loop run helper threads even at N = 1). Per family:
+    the geometric mean over its variants; "all": the geometric mean over families of
+    those (one weight per family, however many variants it has). Columns: group, num,
+    den, family, n_benchmarks, n_families, ratio, lo, hi, overhead, overhead_lo,
+    overhead_hi, basis, profile_num, profile_den (build profiles, concepts.matching).
     """
+    from concepts.matching import build_profile
+
     cells = samples(bench)
+    rows = gilbench_rows(bench)
+    profiles: dict[tuple[str, str], str] = {}
+    if not rows.empty:
+        for (group, arm), frame in rows.groupby(["group", "arm"]):
+            # As the files record it (newer files), else from their configure flags.
+            found = {str(p) for p in frame["build_profile"].dropna()}
+            found |= {
+                build_profile(str(c))
+                for c in frame.loc[frame["build_profile"].isna(), "python_config_args"].dropna()
+            }
+            profiles[(str(group), str(arm))] = "/".join(sorted(found)) or "?"
     records = []
     groups = sorted({key[0] for key in cells})
     for group in groups:
         for num, den in pairs:
-            matched: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+            matched: dict[str, list[tuple[list[float], list[float]]]] = {}
             for (g, arm, family, variant, threads), sample in cells.items():
-                if g != group or arm != num or threads != 1:
-                    continue
-                if not is_operation(family, variant):
+                if g != group or arm != num or threads != 1 or not single_threaded(sample):
                     continue
                 other = cells.get((group, den, family, variant, 1))
                 if other is not None:
-                    matched.setdefault(family, []).append((sample.data, other.data))
+                    matched.setdefault(family, []).append(
+                        (sample.process_values, other.process_values)
+                    )
             if not matched:
                 continue
-            everything = [pair for family_pairs in matched.values() for pair in family_pairs]
-            for family, family_pairs in [*matched.items(), ("all", everything)]:
-                ratio, lo, hi = geomean_ratio_ci(family_pairs, n_boot, seed)
+            entries: list[tuple[str, list[list[tuple[list[float], list[float]]]]]] = [
+                (family, [family_pairs]) for family, family_pairs in matched.items()
+            ]
+            entries.append(("all", list(matched.values())))
+            for family, nested in entries:
+                ratio, lo, hi = geomean_ratio_ci(nested, n_boot, seed)
+                counts = [len(side) for g in nested for pair in g for side in pair]
                 records.append(
                     {
                         "group": group,
                         "num": num,
                         "den": den,
                         "family": family,
-                        "n_benchmarks": len(family_pairs),
+                        "n_benchmarks": sum(len(g) for g in nested),
+                        "n_families": len(nested),
                         "ratio": ratio,
                         "lo": lo,
                         "hi": hi,
                         "overhead": ratio - 1.0,
                         "overhead_lo": lo - 1.0,
                         "overhead_hi": hi - 1.0,
+                        "basis": basis_label(counts),
+                        "profile_num": profiles.get((group, num), "?"),
+                        "profile_den": profiles.get((group, den), "?"),
                     }
                 )
     return _sorted(pd.DataFrame(records), ["group", "num", "den", "family"])
+
+
+# --------------------------------------------------------------------------- run metadata
+
+
+def _gil_enabled(arm: str) -> bool:
+    return ARMS[arm].expect_gil_enabled if arm in ARMS else True
+
+
+def parallelism(bench: pd.DataFrame) -> pd.DataFrame:
+    """Achieved parallelism of the no-sharing workloads, per cell.
+
+    A run's ``cpu_per_wall`` (CPU time / wall time of its timed regions) should reach
+    the expected parallelism: min(N, cores) where the arm runs without the GIL, 1 where
+    it has one. A run below :data:`DISTURBED_PARALLELISM` x that was disturbed. Only
+    workloads whose threads share nothing (concepts.families ``independent``), and only
+    runs that recorded ``cpu_per_wall``. Columns: group, arm, family, variant, threads,
+    expected, runs, disturbed_runs, cpu_per_wall (median), cpu_per_wall_min.
+    """
+    columns = [
+        "group", "arm", "family", "variant", "threads", "expected", "runs", "disturbed_runs",
+        "cpu_per_wall", "cpu_per_wall_min",
+    ]  # fmt: skip
+    rows = gilbench_rows(bench)
+    if rows.empty or rows["cpu_per_wall"].isna().all():
+        return pd.DataFrame(columns=columns)
+    cores = group_cores(bench)
+    per_run = (
+        rows.dropna(subset=["cpu_per_wall"])
+        .groupby(RUN, sort=True)["cpu_per_wall"]
+        .median()
+        .reset_index()
+    )
+    records = []
+    traits_of = _traits_by_cell(rows)
+    for key, frame in per_run.groupby(CELL, sort=True):
+        group, arm, family, variant, threads = key
+        if not traits_of[key].independent:
+            continue
+        expected = (
+            1.0 if _gil_enabled(str(arm)) else float(min(int(str(threads)), cores[str(group)]))
+        )
+        values = frame["cpu_per_wall"].to_numpy(dtype=float)
+        records.append(
+            {
+                "group": group,
+                "arm": arm,
+                "family": family,
+                "variant": variant,
+                "threads": int(str(threads)),
+                "expected": expected,
+                "runs": len(values),
+                "disturbed_runs": int((values < DISTURBED_PARALLELISM * expected).sum()),
+                "cpu_per_wall": float(np.median(values)),
+                "cpu_per_wall_min": float(values.min()),
+            }
+        )
+    if not records:
+        return pd.DataFrame(columns=columns)
+    return _sorted(pd.DataFrame(records, columns=columns), ["group", "family", "variant", "arm"])
+
+
+def fairness(bench: pd.DataFrame) -> pd.DataFrame:
+    """Fairness per contended primitive, arm and thread count (runs with 2+ threads).
+
+    From each run's ``fairness_jain`` (Jain's index of per-thread throughput) and
+    ``thread_finish_spread`` ((last finish - first finish) / span). Contended: a
+    primitive whose threads share something (not ``independent``). Columns: group,
+    arm, family, variant, threads, mode, runs, jain (median), jain_min, spread (median),
+    spread_max.
+    """
+    columns = [
+        "group", "arm", "family", "variant", "threads", "mode", "runs", "jain", "jain_min",
+        "spread", "spread_max",
+    ]  # fmt: skip
+    rows = gilbench_rows(bench)
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    rows = rows[rows["fairness_jain"].notna() | rows["thread_finish_spread"].notna()]
+    rows = rows[rows["threads"] >= 2]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    per_run = rows.groupby([*RUN, "mode"], sort=True, dropna=False)[
+        ["fairness_jain", "thread_finish_spread"]
+    ].median()
+    per_run = per_run.reset_index()
+    records = []
+    traits_of = _traits_by_cell(rows)
+    for key, frame in per_run.groupby(CELL, sort=True):
+        group, arm, family, variant, threads = key
+        found = traits_of[key]
+        if found.role != "primitive" or found.independent:
+            continue
+        jain = frame["fairness_jain"].dropna().to_numpy(dtype=float)
+        spread = frame["thread_finish_spread"].dropna().to_numpy(dtype=float)
+        records.append(
+            {
+                "group": group,
+                "arm": arm,
+                "family": family,
+                "variant": variant,
+                "threads": int(str(threads)),
+                "mode": _first(frame, "mode") or found.mode,
+                "runs": len(frame),
+                "jain": float(np.median(jain)) if jain.size else math.nan,
+                "jain_min": float(jain.min()) if jain.size else math.nan,
+                "spread": float(np.median(spread)) if spread.size else math.nan,
+                "spread_max": float(spread.max()) if spread.size else math.nan,
+            }
+        )
+    if not records:
+        return pd.DataFrame(columns=columns)
+    return _sorted(
+        pd.DataFrame(records, columns=columns), ["group", "family", "variant", "arm", "threads"]
+    )
+
+
+def latency_summary(latency: pd.DataFrame) -> pd.DataFrame:
+    """Hand-off latency percentiles per group, arm, benchmark and thread count.
+
+    Each percentile is the median over trials of that trial's percentile; ``max_s`` the
+    largest value of any trial. Columns: group, arm, benchmark, threads, trials, count,
+    p50_s, p90_s, p99_s, max_s.
+    """
+    columns = [
+        "group", "arm", "benchmark", "threads", "trials", "count", "p50_s", "p90_s", "p99_s",
+        "max_s",
+    ]  # fmt: skip
+    if latency.empty:
+        return pd.DataFrame(columns=columns)
+    rows = latency[latency["gil_valid"].fillna(True).astype(bool)]
+    records = []
+    for (group, arm, benchmark, threads), frame in rows.groupby(
+        ["group", "arm", "benchmark", "threads"], sort=True
+    ):
+        records.append(
+            {
+                "group": group,
+                "arm": arm,
+                "benchmark": benchmark,
+                "threads": int(str(threads)),
+                "trials": len(frame),
+                "count": int(frame["count"].fillna(0).sum()),
+                **{k: float(frame[k].median()) for k in ("p50_s", "p90_s", "p99_s")},
+                "max_s": float(frame["max_s"].max()) if frame["max_s"].notna().any() else math.nan,
+            }
+        )
+    if not records:
+        return pd.DataFrame(columns=columns)
+    return _sorted(pd.DataFrame(records, columns=columns), ["group", "benchmark", "threads", "arm"])
+
+
+def memory(bench: pd.DataFrame) -> pd.DataFrame:
+    """Peak memory (pyperf's ``mem_max_rss``) per group, family, variant and thread count.
+
+    Per arm the median over processes, in MiB; ``ft_gil`` is ft's over gil's. Columns:
+    group, family, variant, threads, mib_<arm> for each arm present, ft_gil.
+    """
+    rows = gilbench_rows(bench)
+    if rows.empty or rows["mem_max_rss"].isna().all():
+        return pd.DataFrame(columns=["group", "family", "variant", "threads", "ft_gil"])
+    per_run = rows.dropna(subset=["mem_max_rss"]).groupby(RUN, sort=True)["mem_max_rss"].max()
+    cell = per_run.groupby(CELL).median().reset_index()
+    wide = cell.pivot_table(
+        index=["group", "family", "variant", "threads"], columns="arm", values="mem_max_rss"
+    )
+    wide = wide / 2**20
+    wide.columns = [f"mib_{arm}" for arm in wide.columns]
+    out = wide.reset_index()
+    out["ft_gil"] = (
+        out["mib_ft"] / out["mib_gil"] if {"mib_ft", "mib_gil"} <= set(out.columns) else math.nan
+    )
+    return _sorted(out, ["group", "family", "variant", "threads"])
+
+
+def memory_by_arm(table: pd.DataFrame) -> pd.DataFrame:
+    """Per group and arm: median and largest peak RSS over benchmarks (MiB), and the
+    geometric mean of the per-benchmark ft/gil ratios."""
+    records = []
+    if table.empty:
+        return pd.DataFrame(columns=["group", "arm", "median_mib", "max_mib", "benchmarks"])
+    for group, frame in table.groupby("group"):
+        for column in [c for c in frame.columns if c.startswith("mib_")]:
+            values = frame[column].dropna()
+            if values.empty:
+                continue
+            records.append(
+                {
+                    "group": group,
+                    "arm": column[len("mib_") :],
+                    "median_mib": float(values.median()),
+                    "max_mib": float(values.max()),
+                    "benchmarks": len(values),
+                    "ft_gil_geomean": geomean(frame["ft_gil"]) if "ft_gil" in frame else math.nan,
+                }
+            )
+    return _sorted(pd.DataFrame(records), ["group", "arm"])
+
+
+def ownership(
+    bench: pd.DataFrame, n_boot: int = DEFAULT_N_BOOT, seed: int = DEFAULT_SEED
+) -> pd.DataFrame:
+    """Ownership cost t(X-other) / t(X-own) per group, arm, object and thread count.
+
+    ``X-own``: each thread uses an uncontended object it created itself; ``X-other``:
+    the same, but another thread created it. Above 1: using an object another thread
+    created costs more (biased reference counting on a free-threaded build). Columns:
+    group, arm, object, threads, own_s, other_s, ratio, lo, hi, basis.
+    """
+    columns = [
+        "group", "arm", "object", "threads", "own_s", "other_s", "ratio", "lo", "hi", "basis",
+    ]  # fmt: skip
+    cells = samples(bench)
+    records = []
+    for (group, arm, family, variant, threads), other in cells.items():
+        if family != "ownership" or not variant.endswith("-other"):
+            continue
+        thing = variant[: -len("-other")]
+        own = cells.get((group, arm, family, f"{thing}-own", threads))
+        if own is None:
+            continue
+        ratio, lo, hi = ratio_ci(other.process_values, own.process_values, n_boot, seed)
+        records.append(
+            {
+                "group": group,
+                "arm": arm,
+                "object": thing,
+                "threads": threads,
+                "own_s": own.location,
+                "other_s": other.location,
+                "ratio": ratio,
+                "lo": lo,
+                "hi": hi,
+                "basis": basis_label([other.n_processes, own.n_processes]),
+            }
+        )
+    if not records:
+        return pd.DataFrame(columns=columns)
+    return _sorted(pd.DataFrame(records, columns=columns), ["group", "object", "arm", "threads"])
+
+
+def session_notes(ratio_table: pd.DataFrame) -> list[str]:
+    """What the arm ratios divide: results of one interleaved session, or not."""
+    if ratio_table.empty:
+        return []
+    notes = []
+    for (num, den), frame in ratio_table.groupby(["num", "den"], sort=False):
+        apart = int((frame["same_session"] == False).sum())  # noqa: E712 (nullable boolean)
+        if apart:
+            notes.append(
+                f"{num}/{den}: {apart} of {len(frame)} ratios divide results of different "
+                "sessions (not measured interleaved): the machine's drift between sessions "
+                "is inside those ratios"
+            )
+        together = frame[(frame["same_session"] == True) & (frame["interleaved"] == False)]  # noqa: E712
+        if len(together):
+            notes.append(
+                f"{num}/{den}: {len(together)} of {len(frame)} ratios divide results of one "
+                "session whose arms were not interleaved (measured one after the other): "
+                "drift during the session is inside those ratios"
+            )
+    unknown = int(ratio_table["same_session"].isna().sum())
+    if unknown:
+        notes.append(
+            f"{unknown} of {len(ratio_table)} arm ratios divide results whose files record no "
+            "session (older files): whether the arms were measured side by side, "
+            "interleaved, is unknown"
+        )
+    return notes
 
 
 def race_loss(races: pd.DataFrame) -> pd.DataFrame:
@@ -755,7 +1089,8 @@ def race_loss(races: pd.DataFrame) -> pd.DataFrame:
     frame["switch_interval"] = frame["switch_interval"].fillna(-1.0)
     for key, cell in frame.groupby(keys, sort=True):
         rates = np.asarray(cell["loss_rate"], dtype=float)
-        q1, median, q3 = np.quantile(rates, [0.25, 0.5, 0.75])
+        ordered = sorted(float(r) for r in rates)
+        q1, median, q3 = (stats.quantile(ordered, q) for q in (0.25, 0.5, 0.75))
         records.append(
             {
                 **dict(zip(keys, key, strict=True)),
@@ -775,6 +1110,26 @@ def race_loss(races: pd.DataFrame) -> pd.DataFrame:
     return _sorted(out, ["group", "variant", "arm", "threads", "switch_interval"])
 
 
+SAFE_RACE_VARIANTS: tuple[str, ...] = ("locked", "itertools-count")
+"""Race variants that must lose nothing, for races files that do not list their own
+(newer files record ``safe_variants``)."""
+
+
+def safe_variants(races: pd.DataFrame) -> tuple[str, ...]:
+    """The race variants that must lose nothing: as the races files record them
+    (``safe_variants``), else :data:`SAFE_RACE_VARIANTS` (older files)."""
+    if not races.empty and "safe_variants" in races:
+        recorded = {
+            name.strip()
+            for value in races["safe_variants"].dropna()
+            for name in str(value).split(",")
+            if name.strip()
+        }
+        if recorded:
+            return tuple(sorted(recorded))
+    return SAFE_RACE_VARIANTS
+
+
 RACE_VARIANTS_OF_FAMILY: dict[str, tuple[str, ...]] = {
     "increment": ("inline",),
     "locked-increment": ("locked",),
@@ -788,36 +1143,41 @@ def family_summary(
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = DEFAULT_SEED,
 ) -> pd.DataFrame:
-    """One row per (group, family): the report's summary table.
+    """One row per (group, family, role): the report's summary table.
 
-    Benchmarks in :data:`NOT_AN_OPERATION` are left out. Columns: group, family,
-    variants, variants_cores (variants measured at N in every arm of the family; the
-    figures at N cover only these), threads_cores (N used "at the core count"),
-    ft_gil_1t / _lo / _hi and ft_gil_cores / _lo / _hi (:func:`family_ratios`),
-    speedup_cores_<arm> (geometric mean of the variants' speedups at N; arm with ``_``
-    for ``-``), crossover (family level, :func:`crossover`), loss_gil / loss_ft (median
-    loss rate over all trials of the family's race variant at N; increment and
-    locked-increment only).
+    ``role`` "primitive" aggregates the family's primitives, "control" its controls
+    (shown beside them, never mixed in); the harness benchmark and fixed-duration
+    variants are in neither. Columns: group, family, role, variants, variants_cores
+    (variants measured at N in every arm; the figures at N cover only these),
+    threads_cores (N used "at the core count"), ft_gil_1t / _lo / _hi and ft_gil_cores
+    / _lo / _hi with ft_gil_basis (:func:`family_ratios`), speedup_cores_<arm>
+    (geometric mean of the variants' speedups at N; ``-`` written ``_``),
+    ideal_cores (geometric mean of the variants' ideal speedups at N), crossover
+    (primitives only), loss_gil / loss_ft (median loss rate of the family's race
+    variant at N; increment and locked-increment only).
     """
     cells = samples(bench)
     cores = group_cores(bench)
     summary = summarize(bench, n_boot, seed)
-    fam_ratios = family_ratios(bench, "ft", "gil", n_boot, seed)
-    cross = crossover(pd.DataFrame(), fam_ratios)
-    families: dict[tuple[str, str], set[str]] = {}
-    for group, _, family, variant, _ in cells:
-        if is_operation(family, variant):
-            families.setdefault((group, family), set()).add(variant)
+    by_role = {
+        role: family_ratios(bench, "ft", "gil", n_boot, seed, role=role)
+        for role in ("primitive", "control")
+    }
+    cross = crossover(pd.DataFrame(), by_role["primitive"])
+    families: dict[tuple[str, str, str], set[str]] = {}
+    for (group, _, family, variant, _), sample in cells.items():
+        for role in ("primitive", "control"):
+            if aggregated(sample, role):
+                families.setdefault((group, family, role), set()).add(variant)
     records = []
-    for (group, family), variants in sorted(
-        families.items(), key=lambda item: (item[0][0], family_sort_key(item[0][1]))
+    for (group, family, role), variants in sorted(
+        families.items(),
+        key=lambda item: (item[0][0], family_sort_key(item[0][1]), item[0][2] != "primitive"),
     ):
         threads_all = sorted(
             {k[4] for k in cells if k[0] == group and k[2] == family and k[3] in variants}
         )
         n_c = at_cores(threads_all, cores.get(group, 1))
-        # Variants measured at N in every arm that ran the family: the figures at N
-        # average over these only (a benchmark that timed out at N drops out).
         arms_of_family = {k[1] for k in cells if k[0] == group and k[2] == family}
         complete_at_n = set(variants)
         for arm in arms_of_family:
@@ -825,10 +1185,13 @@ def family_summary(
         record: dict[str, object] = {
             "group": group,
             "family": family,
+            "role": role,
             "variants": len(variants),
             "variants_cores": len(complete_at_n),
             "threads_cores": n_c,
         }
+        fam_ratios = by_role[role]
+        bases = []
         for label, threads in (("1t", 1), ("cores", n_c)):
             row = (
                 fam_ratios[
@@ -844,27 +1207,34 @@ def family_summary(
                 record[f"ft_gil_{label}{suffix}"] = (
                     float(row[column].iloc[0]) if found else math.nan
                 )
-        for arm in KNOWN_ARMS:
-            speedups = (
-                summary[
-                    (summary["group"] == group)
-                    & (summary["family"] == family)
-                    & (summary["arm"] == arm)
-                    & (summary["threads"] == n_c)
-                    & (summary["variant"].isin(sorted(variants)))
-                ]["speedup"].dropna()
-                if not summary.empty
-                else pd.Series(dtype=float)
-            )
+            if found:
+                bases.append(str(row["basis"].iloc[0]))
+        record["ft_gil_basis"] = "; ".join(sorted(set(bases))) if bases else "none"
+        at_n = (
+            summary[
+                (summary["group"] == group)
+                & (summary["family"] == family)
+                & (summary["threads"] == n_c)
+                & (summary["variant"].isin(sorted(variants)))
+            ]
+            if not summary.empty
+            else summary
+        )
+        for arm in ARMS:
+            speedups: Any = at_n[at_n["arm"] == arm]["speedup"].dropna() if not at_n.empty else []
             record[f"speedup_cores_{arm.replace('-', '_')}"] = geomean(speedups)
+        ideals: Any = at_n.drop_duplicates("variant")["ideal"] if not at_n.empty else []
+        record["ideal_cores"] = geomean(ideals)
         family_cross = (
             cross[(cross["group"] == group) & (cross["family"] == family)]
-            if not cross.empty
-            else cross
+            if not cross.empty and role == "primitive"
+            else cross.iloc[0:0]
         )
         record["crossover"] = family_cross["crossover"].iloc[0] if not family_cross.empty else None
         for arm in ("gil", "ft"):
-            record[f"loss_{arm}"] = _family_loss(races, group, family, arm, n_c)
+            record[f"loss_{arm}"] = (
+                _family_loss(races, group, family, arm, n_c) if role == "primitive" else math.nan
+            )
         records.append(record)
     out = pd.DataFrame(records)
     if not out.empty:

@@ -2,10 +2,11 @@
 
 1. race-loss: loss rate per race variant x threads, one panel per arm and switch
    interval, every trial shown (median and IQR marked);
-2. lock-overhead: ns per op that Lock / RLock / Semaphore add over the same work
-   unlocked, per arm and thread count, with bootstrap CIs;
-3. scaling: speedup t(1)/t(N) vs threads, one panel per family and arm, with the
-   ideal line min(N, cores), the core count marked and the oversubscribed region shaded;
+2. lock-cost: ns per op a locked benchmark costs over the same work unshared and
+   unlocked (concepts.lock_overhead), per arm and thread count, with bootstrap intervals;
+3. scaling: speedup vs threads, one panel per family and arm, with each workload's own
+   ideal (min(N, cores), 1 for fixed work, relative to N = 2 for hand-off pairs), the
+   core count marked and the oversubscribed region shaded;
 4. ft-vs-gil: time-per-op ratio of each benchmark to gil at 1 thread and at the core
    count, with CIs (ft, and ft-gil where measured);
 5. single-thread-overhead: the free-threaded build's overhead at 1 thread per family,
@@ -18,8 +19,6 @@ Files are written to a temporary name and renamed, so a reader never sees half a
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,16 +31,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from analysis._files import file_mode
 from analysis.load import KNOWN_ARMS
-from analysis.metrics import (
-    PUBLISHED_OVERHEAD,
-    arm_sort_key,
-    family_sort_key,
-    is_operation,
-)
+from analysis.metrics import PUBLISHED_OVERHEAD, arm_sort_key, family_sort_key, safe_variants
+from concepts import lock_overhead as lock_def
+from concepts import stats
+from concepts.families import ideal_speedup
+from concepts.files import atomic_path
 
 FORMATS: tuple[str, ...] = ("png", "svg")
 ARM_COLORS = {"gil": "#1f77b4", "ft": "#d62728", "ft-gil": "#ff7f0e"}
@@ -54,7 +52,6 @@ RACE_VARIANT_ORDER = (
     "locked",
     "itertools-count",
 )
-SAFE_RACE_VARIANTS = ("locked", "itertools-count")
 
 matplotlib.rcParams.update(
     {
@@ -128,17 +125,10 @@ def save(fig: Figure, out_dir: Path, stem: str, formats: Sequence[str] = FORMATS
     try:
         for fmt in formats:
             target = out_dir / f"{stem}.{fmt}"
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=out_dir)
-            os.close(fd)
-            try:
-                # Fixed metadata: no creation date, so identical inputs give identical files.
-                metadata = {"Date": None} if fmt == "svg" else {"Software": "gilbench"}
+            # Fixed metadata: no creation date, so identical inputs give identical files.
+            metadata = {"Date": None} if fmt == "svg" else {"Software": "gilbench"}
+            with atomic_path(target) as tmp:
                 fig.savefig(tmp, format=fmt, metadata=metadata, bbox_inches="tight", pad_inches=0.1)
-                os.chmod(tmp, file_mode())
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
             written.append(target)
     finally:
         plt.close(fig)
@@ -156,6 +146,14 @@ THREAD_PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#8172b3", "#c44e52", "#93786
 def _thread_colors(threads: Sequence[int]) -> dict[int, str]:
     """A distinct colour per thread count (same count, same colour in every plot)."""
     return {t: THREAD_PALETTE[i % len(THREAD_PALETTE)] for i, t in enumerate(sorted(threads))}
+
+
+def _threads_axis(ax: Axes, threads: Sequence[int]) -> None:
+    """A log2 x axis with one tick per measured thread count."""
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(list(threads))
+    ax.set_xticklabels([str(n) for n in threads])
+    ax.minorticks_off()
 
 
 def _threads_label(n: int) -> str:
@@ -179,6 +177,7 @@ def plot_race_loss(races: pd.DataFrame, context: Context, out_dir: Path, stem: s
     variants = _ordered(list(races["variant"].unique()), RACE_VARIANT_ORDER)
     threads = sorted(int(t) for t in races["threads"].unique())
     colors = _thread_colors(threads)
+    safe = safe_variants(races)
     width = 0.8 / len(threads)
     fig, axes = plt.subplots(
         len(intervals),
@@ -209,7 +208,8 @@ def plot_race_loss(races: pd.DataFrame, context: Context, out_dir: Path, stem: s
                         continue
                     x = vi - 0.4 + width * (ti + 0.5)
                     jitter = rng.uniform(-0.3, 0.3, rates.size) * width
-                    q1, med, q3 = np.quantile(rates, [0.25, 0.5, 0.75])
+                    ordered = sorted(float(r) for r in rates)
+                    q1, med, q3 = (stats.quantile(ordered, q) for q in (0.25, 0.5, 0.75))
                     ax.vlines(x, q1, q3, color="grey", lw=4, alpha=0.45, zorder=2)
                     ax.hlines(
                         med, x - width * 0.4, x + width * 0.4, color="black", lw=1.5, zorder=3
@@ -230,7 +230,7 @@ def plot_race_loss(races: pd.DataFrame, context: Context, out_dir: Path, stem: s
             ax.set_yticklabels(["0%", "0.1%", "1%", "10%", "100%"])
             ax.set_xticks(range(len(variants)))
             ax.set_xticklabels(
-                [f"{v}\n(must be 0)" if v in SAFE_RACE_VARIANTS else v for v in variants],
+                [f"{v}\n(must be 0)" if v in safe else v for v in variants],
                 rotation=30,
                 ha="right",
             )
@@ -315,7 +315,7 @@ def plot_lock_overhead(
         )
         ax.set_ylim(len(labels) - 0.5, -0.5)
         ax.set_title(f"arm {arm}", color=ARM_COLORS.get(arm))
-        ax.set_xlabel("added time per op (ns): locked − unlocked")
+        ax.set_xlabel("added time per op (ns): locked − unshared unlocked")
     handles = [
         plt.Rectangle((0, 0), 1, 1, color=colors[n], label=_threads_label(n)) for n in threads
     ]
@@ -324,10 +324,12 @@ def plot_lock_overhead(
         loc="outside lower center",
         ncol=len(handles),
         frameon=False,
-        title="each locked benchmark vs the same work unlocked, same arm and thread count",
+        title="each locked benchmark vs the same work unshared and unlocked, same arm and N",
         title_fontsize=8,
     )
-    _title(fig, "Lock overhead: time per operation added by the primitive (95% CI)", context)
+    _title(
+        fig, f"{lock_def.NAME.capitalize()}: added time per operation (bootstrap interval)", context
+    )
     return save(fig, out_dir, stem)
 
 
@@ -345,19 +347,23 @@ VARIANT_STYLES: tuple[tuple[str, str], ...] = (
 """(marker, line style) per variant within a scaling panel; colour is the arm."""
 
 
+IDEAL_STYLES = {"per-thread": "--", "fixed": (0, (1, 1)), "pair": "-."}
+IDEAL_LABELS = {
+    "per-thread": "ideal min(N, cores): per-thread work",
+    "fixed": "ideal 1: fixed work shared by N threads",
+    "pair": "ideal min(N/2, cores), vs N = 2: hand-off pairs",
+}
+
+
 def plot_scaling(summary: pd.DataFrame, context: Context, out_dir: Path, stem: str) -> list[Path]:
     """Plot 3: speedup t(1)/t(N) vs threads, one panel per family, arms as colours.
 
     Each variant is one line per arm (marker and line style per variant); the dashed
-    black line is the ideal min(N, cores), the dotted grey line the core count, and the
-    grey region the oversubscribed thread counts (more threads than cores).
+    black lines are the workloads' ideals (min(N, cores), 1 for fixed work, min(N/2, cores)
+    for pairs), the dotted grey line the core count, and the grey region the
+    oversubscribed thread counts (more threads than cores, helper threads included).
     """
-    summary = summary[
-        [
-            is_operation(str(f), str(v))
-            for f, v in zip(summary["family"], summary["variant"], strict=True)
-        ]
-    ]
+    summary = summary[(summary["role"] != "harness") & (summary["mode"] != "duration")]
     families = sorted(summary["family"].unique(), key=lambda f: family_sort_key(str(f)))
     arms = sorted(summary["arm"].unique(), key=lambda a: arm_sort_key(str(a)))
     threads = sorted(int(t) for t in summary["threads"].unique())
@@ -374,15 +380,24 @@ def plot_scaling(summary: pd.DataFrame, context: Context, out_dir: Path, stem: s
     )
     # Arms side by side around each thread count (log2 offsets), so error bars don't hide.
     shift = {arm: 2 ** (0.07 * (i - (len(arms) - 1) / 2)) for i, arm in enumerate(arms)}
+    shaded = False
     for index, family in enumerate(families):
         ax = axes[index // ncols][index % ncols]
         per_family = summary[summary["family"] == family]
         variants = sorted(per_family["variant"].unique())
+        rules = sorted(set(per_family["ideal_rule"].dropna()))
         ideal_x = np.array(sorted({*threads, cores, 1}))
-        ax.plot(ideal_x, np.minimum(ideal_x, cores), "k--", lw=1)
+        for rule in rules:
+            ys = np.array([ideal_speedup(rule, int(n), cores) for n in ideal_x])
+            ax.plot(ideal_x, ys, color="black", ls=IDEAL_STYLES.get(rule, "--"), lw=1)
         ax.axvline(cores, color="grey", ls=":", lw=1.2)
-        if max(threads) > cores:
-            ax.axvspan(cores, x_max, color="grey", alpha=0.12, lw=0)
+        # Oversubscribed: more threads than cores, helper threads included (a pipeline's
+        # producer and consumer, an executor's submitter...).
+        helpers = sorted({int(h) for h in per_family["helper_threads"].dropna()}) or [0]
+        boundary = cores - helpers[-1]
+        if max(threads) > boundary:
+            ax.axvspan(max(boundary, 0.8), x_max, color="grey", alpha=0.12, lw=0)
+            shaded = True
         for vi, variant in enumerate(variants):
             marker, style = VARIANT_STYLES[vi % len(VARIANT_STYLES)]
             for arm in arms:
@@ -406,15 +421,16 @@ def plot_scaling(summary: pd.DataFrame, context: Context, out_dir: Path, stem: s
                 )
         top = float(np.nanmax(per_family["speedup_hi"].fillna(per_family["speedup"])))
         ax.set_ylim(0, max(min(max(threads), cores) * 1.15, top * 1.08))
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(threads)
-        ax.set_xticklabels([str(t) for t in threads])
-        ax.minorticks_off()
+        _threads_axis(ax, threads)
         ax.set_xlim(0.8, x_max)
-        ax.set_title(family)
+        title = family
+        if helpers[-1]:
+            extra = f"+{helpers[-1]} helper thread" + ("s" if helpers[-1] > 1 else "")
+            title += f" ({extra}" + (" in some variants)" if len(helpers) > 1 else ")")
+        ax.set_title(title)
         ax.set_xlabel("threads N")
         if index % ncols == 0:
-            ax.set_ylabel("speedup t(1) / t(N)")
+            ax.set_ylabel("speedup t(base) / t(N)")
         ax.text(
             cores,
             0.98,
@@ -444,14 +460,26 @@ def plot_scaling(summary: pd.DataFrame, context: Context, out_dir: Path, stem: s
         plt.Line2D([], [], color=ARM_COLORS.get(str(arm), "black"), lw=2, label=f"arm {arm}")
         for arm in arms
     ]
-    handles.append(plt.Line2D([], [], color="black", ls="--", lw=1, label="ideal min(N, cores)"))
+    for rule in sorted(set(summary["ideal_rule"].dropna())):
+        handles.append(
+            plt.Line2D(
+                [],
+                [],
+                color="black",
+                ls=IDEAL_STYLES.get(rule, "--"),
+                lw=1,
+                label=IDEAL_LABELS.get(rule, f"ideal ({rule})"),
+            )
+        )
     handles.append(plt.Line2D([], [], color="grey", ls=":", lw=1.2, label="core count"))
-    if max(threads) > cores:
+    if shaded:
         handles.append(
             plt.Rectangle((0, 0), 1, 1, color="grey", alpha=0.12, label="oversubscribed")
         )
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
-    _title(fig, "Scaling: speedup vs threads within each arm (95% CI)", context)
+    _title(
+        fig, "Scaling: speedup vs threads within each arm, against each workload's ideal", context
+    )
     return save(fig, out_dir, stem)
 
 
@@ -541,11 +569,24 @@ def plot_ratios(
             color="dimgrey",
         )
     axes[0][-1].legend(loc="lower right", fontsize=8)
-    _title(fig, "Free-threaded vs default build per benchmark (median ratio, 95% CI)", context)
+    _title(fig, "Free-threaded vs default build per benchmark (ratio, bootstrap interval)", context)
     return save(fig, out_dir, stem)
 
 
 # --------------------------------------------------------------------------- 5 overhead
+
+
+def _profiles(rows: pd.DataFrame) -> str:
+    """The build profiles of a single-thread-overhead row set: "plain", "optimized vs plain"."""
+    if "profile_num" not in rows:
+        return "profile unknown"
+    pairs = {
+        (str(a), str(b))
+        for a, b in zip(rows["profile_num"], rows["profile_den"], strict=True)
+        if isinstance(a, str)
+    }
+    texts = sorted(a if a == b else f"{a} vs {b}" for a, b in pairs)
+    return ", ".join(texts) or "profile unknown"
 
 
 def plot_single_thread(
@@ -586,7 +627,7 @@ def plot_single_thread(
             xerr=_yerr(values, 100 * rows["overhead_lo"], 100 * rows["overhead_hi"]),
             capsize=2,
             error_kw={"lw": 0.8},
-            label=f"measured: {num} vs gil",
+            label=f"measured: {num} vs gil ({_profiles(rows)} builds)",
         )
         ends = np.fmax(
             values.to_numpy(dtype=float), 100 * rows["overhead_hi"].to_numpy(dtype=float)
@@ -598,10 +639,15 @@ def plot_single_thread(
     ax.set_yticks(range(len(families)))
     counts = overhead.groupby("family")["n_benchmarks"].max()
     ax.set_yticklabels(
-        [("all benchmarks" if f == "all" else f) + f" ({int(counts.get(f, 0))})" for f in families]
+        [
+            ("all families, one weight each" if f == "all" else f) + f" ({int(counts.get(f, 0))})"
+            for f in families
+        ]
     )
     ax.set_ylim(len(families) - 0.5, -0.5)
-    ax.set_xlabel("single-thread time per op vs gil: geometric mean − 1 (%), 95% CI")
+    ax.set_xlabel(
+        "single-thread time per op vs gil: geometric mean over families − 1 (%), bootstrap interval"
+    )
     fig.legend(loc="outside lower center", ncol=2, fontsize=7.5, frameon=False)
     ax.get_yticklabels()[0].set_fontweight("bold")
     ax.set_xlim(right=max(ax.get_xlim()[1], 45) * 1.08)
@@ -609,14 +655,102 @@ def plot_single_thread(
     return save(fig, out_dir, stem)
 
 
+# --------------------------------------------------------------------------- run metadata
+
+
+def plot_fairness(table: pd.DataFrame, context: Context, out_dir: Path, stem: str) -> list[Path]:
+    """Jain's index vs threads per contended primitive (one panel per arm), median and min."""
+    arms = sorted(table["arm"].unique(), key=lambda a: arm_sort_key(str(a)))
+    labels = sorted(
+        {f"{f}/{v}" for f, v in zip(table["family"], table["variant"], strict=True)},
+        key=lambda s: (family_sort_key(s.split("/")[0]), s),
+    )
+    threads = sorted(int(t) for t in table["threads"].unique())
+    fig, axes = plt.subplots(
+        1, len(arms), figsize=(4.6 * len(arms) + 2.5, 3.6), squeeze=False, layout="constrained",
+        sharey=True,
+    )  # fmt: skip
+    for col, arm in enumerate(arms):
+        ax = axes[0][col]
+        per_arm = table[table["arm"] == arm]
+        for li, label in enumerate(labels):
+            family, variant = label.split("/", 1)
+            line = per_arm[(per_arm["family"] == family) & (per_arm["variant"] == variant)]
+            line = line.sort_values("threads")
+            if line.empty:
+                continue
+            marker, style = VARIANT_STYLES[li % len(VARIANT_STYLES)]
+            color = THREAD_PALETTE[li % len(THREAD_PALETTE)]
+            ax.errorbar(
+                line["threads"],
+                line["jain"],
+                yerr=np.vstack(
+                    [(line["jain"] - line["jain_min"]).clip(lower=0).fillna(0), 0 * line["jain"]]
+                ),
+                marker=marker, ls=style, color=color, ms=4, lw=1.1, capsize=2, label=label,
+            )  # fmt: skip
+        _threads_axis(ax, threads)
+        ax.set_xlim(min(threads) / 1.4, max(threads) * 1.4)
+        ax.set_ylim(0, 1.05)
+        ax.axhline(1.0, color="black", lw=0.8)
+        ax.set_title(f"arm {arm}", color=ARM_COLORS.get(str(arm)))
+        ax.set_xlabel("threads N")
+        if col == 0:
+            ax.set_ylabel("Jain's index (1: equal shares)")
+    axes[0][-1].legend(fontsize=6.5, loc="lower left", framealpha=0.7)
+    _title(
+        fig,
+        "Fairness of contended primitives: median Jain's index, bar to the minimum run",
+        context,
+    )
+    return save(fig, out_dir, stem)
+
+
+def plot_ownership(table: pd.DataFrame, context: Context, out_dir: Path, stem: str) -> list[Path]:
+    """Ownership cost t(other)/t(own) per object and thread count, one marker per arm."""
+    objects = sorted(table["object"].unique())
+    arms = sorted(table["arm"].unique(), key=lambda a: arm_sort_key(str(a)))
+    threads = sorted(int(t) for t in table["threads"].unique())
+    fig, axes = plt.subplots(
+        1, len(objects), figsize=(3.6 * len(objects) + 1.5, 3.4), squeeze=False,
+        layout="constrained", sharey=True,
+    )  # fmt: skip
+    shift = {arm: 2 ** (0.07 * (i - (len(arms) - 1) / 2)) for i, arm in enumerate(arms)}
+    for col, thing in enumerate(objects):
+        ax = axes[0][col]
+        for arm in arms:
+            line = table[(table["object"] == thing) & (table["arm"] == arm)].sort_values("threads")
+            if line.empty:
+                continue
+            ax.errorbar(
+                line["threads"] * shift[arm],
+                line["ratio"],
+                yerr=_yerr(line["ratio"], line["lo"], line["hi"]),
+                color=ARM_COLORS.get(str(arm), "black"), marker="o", ms=4, lw=1.1, capsize=2,
+                label=f"arm {arm}",
+            )  # fmt: skip
+        ax.axhline(1.0, color="black", lw=0.8)
+        _threads_axis(ax, threads)
+        ax.set_title(f"{thing}: created by another thread vs by itself")
+        ax.set_xlabel("threads N")
+        if col == 0:
+            ax.set_ylabel("t(X-other) / t(X-own)")
+    axes[0][-1].legend(fontsize=7.5)
+    _title(
+        fig, "Ownership cost: using an object another thread created (bootstrap interval)", context
+    )
+    return save(fig, out_dir, stem)
+
+
 ALL_PLOTS: tuple[tuple[str, str], ...] = (
     ("race-loss", "Race-loss rates"),
-    ("lock-overhead", "Lock overhead"),
+    ("lock-cost", "Lock cost over unshared work"),
     ("scaling", "Scaling"),
     ("ft-vs-gil", "ft vs gil per benchmark"),
     ("single-thread-overhead", "Single-thread overhead"),
 )
-"""(file stem, heading) of the five plots, in report order."""
+"""(file stem, heading) of the five main plots, in report order. The run-metadata
+sections add ``fairness`` and ``ownership`` plots where the files have the data."""
 
 __all__ = [
     "ALL_PLOTS",
@@ -624,7 +758,9 @@ __all__ = [
     "KNOWN_ARMS",
     "Context",
     "context_for",
+    "plot_fairness",
     "plot_lock_overhead",
+    "plot_ownership",
     "plot_race_loss",
     "plot_ratios",
     "plot_scaling",

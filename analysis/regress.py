@@ -343,7 +343,7 @@ def _bench_args(option: str | None, baseline: Baseline | None) -> list[str]:
 
 
 def _arms(text: str) -> list[str]:
-    from runners.arms import ARMS
+    from concepts.arms import ARMS
 
     arms = [a.strip() for a in text.split(",") if a.strip()]
     unknown = [a for a in arms if a not in ARMS]

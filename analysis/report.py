@@ -4,10 +4,12 @@
 (analysis.metrics), draws the plots (analysis.plots) and writes, each atomically:
 
 - ``README.md``: interpreter pair and any mismatch warning, what is missing, the
-  summary table per family, the five plots, race-loss and lock-overhead tables,
+  summary table per family, the five plots, race-loss and lock-cost tables, the
+  run-metadata sections (parallelism, fairness, latency, memory, ownership),
   definitions;
 - ``summary.csv`` (the per-family summary), ``benchmarks.csv`` (every benchmark
-  cell), ``ratios.csv``, ``lock-overhead.csv``, ``race-loss.csv``,
+  cell), ``ratios.csv``, ``lock-cost.csv``, ``race-loss.csv``, ``parallelism.csv``,
+  ``fairness.csv``, ``latency.csv``, ``memory.csv``, ``ownership.csv``,
   ``single-thread-overhead.csv``;
 - the plots as PNG and SVG.
 
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import math
 import re
-import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +30,9 @@ import pandas as pd
 from analysis import metrics, plots
 from analysis._files import atomic_write
 from analysis.load import EXPECTED_GIL, KNOWN_ARMS, Results, arms_present
-
-CORE_FAMILIES: tuple[str, ...] = metrics.FAMILY_ORDER[:6]
-"""Families every full run should contain (issue 3)."""
+from concepts import lock_overhead as lock_def
+from concepts import matching
+from concepts.families import CORE_FAMILIES
 
 
 @dataclass
@@ -43,6 +44,8 @@ class Outcome:
     plots: list[Path] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the files do not record (older files): said, but not "missing"."""
 
 
 # --------------------------------------------------------------------------- writing
@@ -106,37 +109,6 @@ def slug(text: str) -> str:
 # --------------------------------------------------------------------------- checks
 
 
-INSTALL_LOCATION_FLAGS: tuple[str, ...] = (
-    "--prefix=",
-    "--exec-prefix=",
-    "--bindir=",
-    "--sbindir=",
-    "--libdir=",
-    "--libexecdir=",
-    "--includedir=",
-    "--datarootdir=",
-    "--datadir=",
-    "--mandir=",
-    "--docdir=",
-    "--sysconfdir=",
-    "--localstatedir=",
-)
-"""Configure options that only say where an interpreter is installed: a matched pair
-lives in two places, so these differ without making the builds different."""
-
-
-def _config_without_gil_flag(args: object) -> str:
-    """CONFIG_ARGS without ``--disable-gil`` and install locations, for comparing builds."""
-    if not isinstance(args, str):
-        return ""
-    try:
-        tokens = shlex.split(args)
-    except ValueError:
-        tokens = args.split()
-    kept = (t for t in tokens if t != "--disable-gil" and not t.startswith(INSTALL_LOCATION_FLAGS))
-    return " ".join(sorted(kept))
-
-
 def interpreter_table(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """One row per (group, arm): version, build, observed GIL, config args, machine."""
     rows = pd.concat([f for f in frames if not f.empty], ignore_index=True)
@@ -162,6 +134,13 @@ def interpreter_table(frames: list[pd.DataFrame]) -> pd.DataFrame:
                 "gil_at_start": flags("gil_enabled_at_start"),
                 "gil_at_end": flags("gil_enabled_at_end"),
                 "config_args": " | ".join(values("python_config_args")),
+                "profile": "/".join(
+                    sorted(
+                        set(values("build_profile"))
+                        | {matching.build_profile(c) for c in values("python_config_args")}
+                    )
+                )
+                or "?",
                 "executable": ", ".join(values("python_executable")),
                 "cpu_model": ", ".join(values("cpu_model")),
                 "cores": ", ".join(values("cores")),
@@ -182,23 +161,21 @@ def mismatch_warnings(pair: pd.DataFrame, bench: pd.DataFrame, races: pd.DataFra
     warnings: list[str] = []
     if pair.empty:
         return warnings
-    versions = {arm: v for arm, v in zip(pair["arm"], pair["python_version"], strict=True)}
-    if len(set(versions.values())) > 1:
-        warnings.append(
-            "Python versions differ between arms: "
-            + ", ".join(f"{arm} {v}" for arm, v in versions.items())
-            + " (not a matched pair: ratios mix the GIL effect with version changes)"
-        )
-    configs: dict[str, str] = {}
-    for arm, args in zip(pair["arm"], pair["config_args"], strict=True):
-        if args:
-            configs[arm] = _config_without_gil_flag(args.split(" | ")[0])
-    if len(set(configs.values())) > 1:
-        details = "; ".join(f"{arm}: {args or '(none)'}" for arm, args in configs.items())
-        warnings.append(
-            "configure flags differ between arms beyond --disable-gil "
-            f"(not a matched pair): {details}"
-        )
+    # The one matching rule (concepts.matching), every arm against the first one.
+    arms = list(pair.itertuples())
+    first = arms[0]
+    for other in arms[1:]:
+        for problem in matching.pair_mismatches(
+            str(first.python_version),
+            str(first.config_args).split(" | ")[0] if first.config_args else None,
+            str(other.python_version),
+            str(other.config_args).split(" | ")[0] if other.config_args else None,
+            names=(str(first.arm), str(other.arm)),
+        ):
+            warnings.append(
+                f"{first.arm} and {other.arm} are not a matched pair: {problem} "
+                "(ratios mix the GIL effect with the build difference)"
+            )
     if len(set(pair["cpu_model"])) > 1:
         warnings.append(
             "CPU models differ between arms: " + ", ".join(sorted(set(pair["cpu_model"])))
@@ -246,6 +223,14 @@ class GroupData:
     loss: pd.DataFrame
     families: pd.DataFrame
     pair: pd.DataFrame
+    latency: pd.DataFrame
+    parallel: pd.DataFrame
+    fairness: pd.DataFrame
+    handoff: pd.DataFrame
+    memory: pd.DataFrame
+    memory_arms: pd.DataFrame
+    ownership: pd.DataFrame
+    sessions: list[str]
 
 
 def _group_data(name: str, results: Results, n_boot: int, seed: int) -> GroupData:
@@ -255,10 +240,16 @@ def _group_data(name: str, results: Results, n_boot: int, seed: int) -> GroupDat
     races = (
         results.races[results.races["group"] == name] if not results.races.empty else results.races
     )
+    latency = (
+        results.latency[results.latency["group"] == name]
+        if not results.latency.empty
+        else results.latency
+    )
     valid_races = races[races["gil_valid"].fillna(True).astype(bool)] if not races.empty else races
-    cores_map = metrics.group_cores(pd.concat([f for f in (bench, races) if not f.empty]))
+    cores_map = metrics.group_cores(pd.concat([f for f in (bench, races, latency) if not f.empty]))
     cores = cores_map.get(name, 1)
     ratio_table = metrics.ratios(bench, n_boot=n_boot, seed=seed)
+    memory = metrics.memory(bench)
     return GroupData(
         name=name,
         bench=bench,
@@ -272,6 +263,14 @@ def _group_data(name: str, results: Results, n_boot: int, seed: int) -> GroupDat
         loss=metrics.race_loss(valid_races),
         families=metrics.family_summary(bench, valid_races, n_boot, seed),
         pair=interpreter_table([bench, races]),
+        latency=latency,
+        parallel=metrics.parallelism(bench),
+        fairness=metrics.fairness(bench),
+        handoff=metrics.latency_summary(latency),
+        memory=memory,
+        memory_arms=metrics.memory_by_arm(memory),
+        ownership=metrics.ownership(bench, n_boot, seed),
+        sessions=metrics.session_notes(ratio_table),
     )
 
 
@@ -286,11 +285,11 @@ def _missing(data: GroupData) -> list[str]:
         for arm in KNOWN_ARMS:
             if arm not in bench_arms:
                 needs = {
-                    "gil": "every ratio vs gil, the crossover and the single-thread overhead",
-                    "ft": "the ft/gil ratios, the crossover and the ft single-thread overhead",
-                    "ft-gil": "the ft-gil/gil ratio (build cost without the GIL effect)",
+                    "gil": "no ratio against gil, no crossover, no single-thread overhead",
+                    "ft": "no ft/gil ratio, no crossover, no ft single-thread overhead",
+                    "ft-gil": "no ft-gil/gil ratio (the build's cost without the GIL effect)",
                 }[arm]
-                missing.append(f"benchmark results of arm {arm} (bench-{arm}.json): no {needs}")
+                missing.append(f"benchmark results of arm {arm} (bench-{arm}.json): {needs}")
         families = set(metrics.gilbench_rows(data.bench)["family"].unique())
         absent = [f for f in CORE_FAMILIES if f not in families]
         if absent:
@@ -303,7 +302,7 @@ def _missing(data: GroupData) -> list[str]:
             wanted.setdefault(reference, []).append(benchmark)
         for reference, benchmarks in wanted.items():
             missing.append(
-                f"lock overhead of {', '.join(benchmarks)}: the unlocked reference "
+                f"lock cost of {', '.join(benchmarks)}: its unshared, unlocked reference "
                 f"({reference}) was not measured"
             )
     if not race_arms:
@@ -313,6 +312,43 @@ def _missing(data: GroupData) -> list[str]:
             if arm not in race_arms:
                 missing.append(f"race-loss results of arm {arm} (races-{arm}.json)")
     return missing
+
+
+def _notes(data: GroupData) -> list[str]:
+    """What the result files do not record (older or foreign files), one line each."""
+    notes: list[str] = []
+    if not data.bench.empty and not metrics.gilbench_rows(data.bench).empty:
+        rows = metrics.gilbench_rows(data.bench)
+        for column, what in (
+            ("cpu_per_wall", "achieved parallelism (cpu_per_wall)"),
+            ("fairness_jain", "fairness (fairness_jain, thread_finish_spread)"),
+        ):
+            if rows[column].isna().all():
+                notes.append(
+                    f"run metadata: no result file records {what}; files written before "
+                    "gilbench recorded it lack it"
+                )
+        if rows["traits_from"].eq("file").sum() < len(rows):
+            unknown = sorted(
+                {
+                    f"{f}-{v}"
+                    for f, v, k in zip(
+                        rows["family"], rows["variant"], rows["traits_from"], strict=True
+                    )
+                    if k == "default"
+                }
+            )
+            if unknown:
+                notes.append(
+                    "workload traits (role, ideal scaling, helper threads) of "
+                    + ", ".join(unknown)
+                    + ": neither recorded in the files nor known to concepts.families, "
+                    "so taken as per-thread primitives without helpers"
+                )
+    if data.latency.empty:
+        notes.append("no hand-off latency results (latency-<arm>.json): no latency percentiles")
+    notes += data.sessions
+    return notes
 
 
 def _plots(
@@ -334,9 +370,9 @@ def _plots(
             ),
         ),
         (
-            "lock-overhead",
+            "lock-cost",
             not data.locks.empty,
-            "no locked benchmark with its unlocked reference in the same arm",
+            "no locked benchmark with its unshared, unlocked reference in the same arm",
             lambda stem: plots.plot_lock_overhead(data.locks, context, out, stem),
         ),
         (
@@ -365,6 +401,15 @@ def _plots(
             continue
         files = draw(stem + stem_suffix)
         drawn.append((stem, headings[stem], files[0]))
+    # Run-metadata plots: drawn where the files have the data (older ones do not, and
+    # their sections say so), never counted as missing.
+    for stem, table, draw_extra in (
+        ("fairness", data.fairness, plots.plot_fairness),
+        ("ownership", data.ownership, plots.plot_ownership),
+    ):
+        if not table.empty:
+            files = draw_extra(table, context, out, stem + stem_suffix)
+            drawn.append((stem, stem, files[0]))
     return drawn
 
 
@@ -374,11 +419,13 @@ def _summary_rows(data: GroupData) -> tuple[list[str], list[list[str]]]:
     at = f"{int(num(n_c))} threads" if _finite(n_c) else "the core count"
     header = [
         "family",
+        "role",
         "variants",
         "ft/gil at 1 thread",
         f"ft/gil at {at}",
-        f"speedup at {at}: gil / ft / ft-gil",
-        "crossover: ft faster (95% CI) from",
+        "interval",
+        f"speedup at {at}: gil / ft / ft-gil (ideal)",
+        "crossover: ft faster (interval below 1) from",
         f"median loss rate at {at}: gil / ft",
     ]
     rows = []
@@ -386,9 +433,11 @@ def _summary_rows(data: GroupData) -> tuple[list[str], list[list[str]]]:
         speedups = " / ".join(
             f"{num(v):.2f}" if _finite(v) else "–"
             for v in (r.speedup_cores_gil, r.speedup_cores_ft, r.speedup_cores_ft_gil)
-        )
+        ) + (f" ({num(r.ideal_cores):.2g})" if _finite(r.ideal_cores) else "")
         cross = r.crossover
-        if not _finite(cross):
+        if r.role != "primitive":
+            cross_text = "(controls: not a crossover)"
+        elif not _finite(cross):
             has_both = (
                 not data.ratios.empty
                 and (
@@ -409,9 +458,11 @@ def _summary_rows(data: GroupData) -> tuple[list[str], list[list[str]]]:
         rows.append(
             [
                 str(r.family),
+                "primitives" if r.role == "primitive" else "controls",
                 _variants_text(r.variants, getattr(r, "variants_cores", r.variants), n_c),
                 fmt_ratio(r.ft_gil_1t, r.ft_gil_1t_lo, r.ft_gil_1t_hi),
                 fmt_ratio(r.ft_gil_cores, r.ft_gil_cores_lo, r.ft_gil_cores_hi),
+                str(r.ft_gil_basis),
                 speedups,
                 cross_text,
                 loss,
@@ -446,7 +497,16 @@ def _race_table(loss: pd.DataFrame) -> str:
 
 
 def _lock_table(locks: pd.DataFrame) -> str:
-    header = ["benchmark", "primitive", "vs", "arm", "threads", "added ns/op [95% CI]", "relative"]
+    header = [
+        "benchmark",
+        "primitive",
+        "vs",
+        "arm",
+        "threads",
+        "added ns/op [interval]",
+        "relative",
+        "interval",
+    ]
     rows = [
         [
             f"{r.family}/{r.variant}",
@@ -456,6 +516,7 @@ def _lock_table(locks: pd.DataFrame) -> str:
             str(r.threads),
             f"{fmt_ns(r.overhead_ns)} [{fmt_ns(r.overhead_lo_ns)}, {fmt_ns(r.overhead_hi_ns)}]",
             f"{100 * num(r.relative):+.0f}%" if _finite(r.relative) else "–",
+            str(r.basis),
         ]
         for r in locks.itertuples()
     ]
@@ -463,7 +524,7 @@ def _lock_table(locks: pd.DataFrame) -> str:
 
 
 def _single_table(single: pd.DataFrame) -> str:
-    header = ["family", "benchmarks", "ft vs gil", "ft-gil vs gil"]
+    header = ["family", "benchmarks", "ft vs gil", "ft-gil vs gil", "interval"]
     rows = []
     for family in [
         "all",
@@ -474,6 +535,7 @@ def _single_table(single: pd.DataFrame) -> str:
     ]:
         cells = []
         count = 0
+        bases: set[str] = set()
         for arm in ("ft", "ft-gil"):
             row = single[(single["family"] == family) & (single["num"] == arm)]
             if row.empty:
@@ -481,14 +543,39 @@ def _single_table(single: pd.DataFrame) -> str:
                 continue
             r = row.iloc[0]
             count = max(count, int(r["n_benchmarks"]))
+            bases.add(str(r["basis"]))
             ci = (
                 f" [{100 * r['overhead_lo']:+.0f}%, {100 * r['overhead_hi']:+.0f}%]"
                 if _finite(r["overhead_lo"])
                 else ""
             )
             cells.append(f"{100 * r['overhead']:+.1f}%{ci}")
-        rows.append(["all benchmarks" if family == "all" else family, str(count), *cells])
-    return md_table(header, rows)
+        label = "all (one weight per family)" if family == "all" else family
+        rows.append([label, str(count), *cells, "; ".join(sorted(bases)) or "–"])
+    profiles = single.drop_duplicates("num")
+    profile_text = "; ".join(
+        f"{r.num} {r.profile_num} vs {r.den} {r.profile_den}" for r in profiles.itertuples()
+    )
+    published = "; ".join(
+        f"{ref['label']} (build profile {ref['profile']})" for ref in metrics.PUBLISHED_OVERHEAD
+    )
+    return (
+        md_table(header, rows)
+        + f"\n\nBuild profiles measured here: {profile_text}. Published: {published}.\n\n"
+        + SINGLE_THREAD_CAVEAT
+    )
+
+
+SINGLE_THREAD_CAVEAT = (
+    "What this comparison can say: how much more time the free-threaded build takes for "
+    "these concurrency operations on one thread, on this machine, for builds of the "
+    "profile shown. What it cannot say: the published figures are geometric means over "
+    "pyperformance (general Python code) on optimized (PGO+LTO) builds; gilbench's "
+    "single-threaded workloads are a few synchronisation and reference-counting-heavy "
+    "loops, so a plain build, or these workloads, can differ from them without either "
+    "figure being wrong. Workloads that run helper threads or processes even at 1 "
+    "thread (queue pipelines, executors, the shared event loop) are left out.\n"
+)
 
 
 def _foreign_section(bench: pd.DataFrame, n_boot: int, seed: int) -> str:
@@ -523,46 +610,71 @@ def _foreign_section(bench: pd.DataFrame, n_boot: int, seed: int) -> str:
     for name, frame in raw.groupby("benchmark"):
         arms = set(frame["arm"].dropna())
         if {"ft", "gil"} <= arms:
-            means = frame.groupby(["arm", "source", "run"])["value"].mean()
-            ratio = metrics.ratio_ci(means["ft"], means["gil"], n_boot, seed)
-            rows_ratio.append([str(name), fmt_ratio(*ratio)])
+            fastest = frame.groupby(["arm", "source", "run"])["value"].min()
+            ratio = metrics.ratio_ci(fastest["ft"], fastest["gil"], n_boot, seed)
+            basis = metrics.basis_label([len(fastest["ft"]), len(fastest["gil"])])
+            rows_ratio.append([str(name), fmt_ratio(*ratio), basis])
     if rows_ratio:
-        lines += ["", md_table(["benchmark", "ft/gil [95% CI]"], rows_ratio)]
+        lines += ["", md_table(["benchmark", "ft/gil [interval]", "interval"], rows_ratio)]
     return "\n".join(lines) + "\n"
 
 
 DEFINITIONS = """\
 ## How to read this
 
-- **time per op**: median over worker processes of each process's mean value
-  (seconds per operation; pyperf `inner_loops` = operations). Where a benchmark has
-  fewer than {min_proc} processes (quick runs), the median of its individual values.
-  Throughput = 1 / time per op.
+- **time per op**: each worker process contributes its fastest value (seconds per
+  operation; pyperf `inner_loops` = operations); a benchmark's time per op is the median
+  of those, after dropping processes over 1.3x the fastest one as disturbed (interference
+  only slows a process down). Throughput = 1 / time per op.
+- **intervals**: percentile bootstrap over processes ({n_boot} resamples, seed {seed}),
+  both sides of a ratio resampled independently. An interval is called a **95% CI** only
+  when every side has at least {min_proc} processes; with 2 to {below} it is a
+  **range of N processes** (what the bootstrap spans, too few processes to be a 95% CI);
+  with 1 process there is none (values inside one process are not independent). Every
+  table's interval column says which.
 - **ratio a/b**: time per op of arm a / arm b, same benchmark and thread count;
-  above 1, a is slower. 95% CI: percentile bootstrap ({n_boot} resamples, seed
-  {seed}) over per-process means, both arms resampled independently. Family values
-  are geometric means over the family's variants.
-- **speedup(N)** = t(1) / t(N) within an arm; efficiency = speedup / N; the ideal is
-  min(N, cores). "At the core count" uses the largest measured N <= cores.
+  above 1, a is slower. Family values are geometric means over the family's
+  **primitives**; its **controls** (the same work without the primitive, or without
+  sharing) are a row of their own beside them, never mixed in.
+- **speedup** = t(base) / t(N) within an arm, against each workload's own **ideal**:
+  min(N, cores) for per-thread work; 1 for a fixed amount of work shared by N threads
+  (`barrier/shared`, `event/broadcast`, the shared event loop's one loop thread);
+  relative to N = 2 for hand-off pairs (`event/ping-pong`, `condition/*`: at N = 1 there
+  is nobody to wake, a different operation), ideal min(N / 2, cores). Efficiency =
+  speedup / ideal. "At the core count" uses the largest measured N <= cores.
+- **effective threads**: the threads a workload really runs (measured `threads_total`,
+  else N plus its helper threads: a pipeline's producer and consumer, an executor's
+  submitter, the shared loop's thread); more than the usable CPUs is oversubscribed.
 - **crossover**: the smallest measured thread count where ft's throughput beats gil's:
-  the 95% CI of the ft/gil ratio lies below 1 (per family: of the geometric mean over
-  its variants). A point estimate below 1 inside the noise is not a crossover.
-- **lock overhead**: time per op of a locked benchmark minus that of the same work
-  unlocked, same arm and thread count: `locked-increment/*` and `rlock/*-shared` vs
-  `increment/shared-list` (the same unprotected `x[0] += 1` on one shared list, so
-  the difference is what taking the lock adds, waiting for it included);
-  `rlock/*-per-thread` vs `increment/per-thread` (uncontended); semaphore variants vs
-  the semaphore family's own unlocked variant, when it has one. Relative = locked /
-  unlocked − 1.
+  the interval of the ft/gil ratio lies below 1 (per family: of the geometric mean over
+  its primitives). A point estimate below 1 inside the noise is not a crossover; only
+  with 1 process per side, where there is no interval, the point estimate decides (and
+  the headline says so).
+- **lock cost over unshared work**: {lock_definition}. It includes acquiring and
+  releasing the primitive, waiting for it, and the shared data's own traffic.
+  Relative = locked / reference − 1.
 - `cpu-control/empty` times the harness itself (one "operation" per timed run): it is
   listed per benchmark but left out of family values, speedups and overheads.
 - **race-loss rate**: lost / expected increments per trial; median, IQR and max over
-  trials. `locked` and `itertools-count` must lose nothing.
-- **single-thread overhead**: geometric mean over benchmarks of the 1-thread ratio
-  vs gil, minus 1. Published figures: 3.13t about 40% on pyperformance (3.13
-  free-threading HOWTO); 3.14t 5–10% (What's New in Python 3.14). gilbench's
-  workloads are concurrency primitives, not pyperformance, so expect differences.
+  trials. The safe variants must lose nothing.
+- **single-thread overhead**: ft (and ft-gil) vs gil at 1 thread, over workloads that
+  are truly single-threaded there, as a geometric mean per family and over families
+  (one weight per family), minus 1, with each arm's build profile.
+- **achieved parallelism**: CPU time / wall time of a run's timed regions. A run of a
+  no-sharing workload below {disturbed:g} x what it should reach (min(N, cores) without
+  the GIL, 1 with it) is counted as disturbed.
+- **fairness**: Jain's index of the threads' throughputs (1: equal shares, 1/N: one
+  thread got everything) and the finish spread ((last finish − first finish) / span),
+  medians over runs, for contended primitives at 2+ threads.
+- **ownership cost**: t(X-other) / t(X-own): each thread uses its own uncontended
+  object, created by another thread or by itself.
 """
+
+
+def _count(value: object, singular: str, plural: str | None = None) -> str:
+    """``1 family``, ``3 families``."""
+    n = int(num(value)) if _finite(value) else 0
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
 
 
 def _headlines(data: GroupData) -> list[str]:
@@ -579,22 +691,26 @@ def _headlines(data: GroupData) -> list[str]:
             continue
         r = row.iloc[0]
         ci = (
-            f" (95% CI {100 * num(r['overhead_lo']):+.0f}% to {100 * num(r['overhead_hi']):+.0f}%)"
+            f" ({r['basis']} {100 * num(r['overhead_lo']):+.0f}% to "
+            f"{100 * num(r['overhead_hi']):+.0f}%)"
             if _finite(r["overhead_lo"])
             else ""
         )
         lines.append(
             f"At 1 thread, {arm} takes {100 * num(r['overhead']):+.0f}% time per op vs gil"
-            f"{ci}, geometric mean over {int(num(r['n_benchmarks']))} benchmarks "
+            f"{ci}, geometric mean over {_count(r['n_families'], 'family', 'families')} "
+            f"({_count(r['n_benchmarks'], 'single-threaded benchmark')}, one weight per "
+            f"family), build profile {r['profile_num']} vs {r['profile_den']} "
             + (
-                "(published for pyperformance: 3.13t ≈ +40%, 3.14t +5–10%)."
+                "(published for pyperformance on optimized, PGO+LTO, builds: 3.13t ≈ +40%, "
+                "3.14t +5–10%)."
                 if arm == "ft"
                 else "(the free-threaded build with the GIL on: its cost without parallelism)."
             )
         )
     fam = data.families
     if not fam.empty:
-        control = fam[fam["family"] == "cpu-control"]
+        control = fam[fam["family"] == "cpu-control"].sort_values("role")
         if not control.empty:
             c = control.iloc[0]
             n = int(num(c["threads_cores"])) if _finite(c["threads_cores"]) else None
@@ -608,20 +724,39 @@ def _headlines(data: GroupData) -> list[str]:
                 lines.append(
                     f"CPU-bound control (no shared state), speedup at {n} threads: "
                     + ", ".join(parts)
-                    + f" (ideal {min(n, data.cores)})."
+                    + f" (ideal {num(c['ideal_cores']):.2g})."
                 )
         crossing = [
             f"{r.family} ({int(num(r.crossover))})"
             for r in fam.itertuples()
-            if _finite(r.crossover)
+            if _finite(r.crossover) and r.role == "primitive"
         ]
-        compared = fam[fam["ft_gil_1t"].notna()] if "ft_gil_1t" in fam else fam.iloc[0:0]
+        compared = fam[fam["ft_gil_1t"].notna() & (fam["role"] == "primitive")]
         if not compared.empty:
+            bases = sorted(set(compared["ft_gil_basis"]))
+            rule = "; ".join(
+                f"{basis} below 1"
+                if not basis.startswith("none")
+                else f"point estimate below 1, no interval: {basis[len('none') :].strip(' ()')}"
+                for basis in bases
+            )
             lines.append(
-                "Families where ft's throughput beats gil's (95% CI; from N threads): "
+                f"Families whose primitives' throughput is higher on ft than on gil "
+                f"(ft/gil time ratio: {rule}; from N threads): "
                 + (", ".join(crossing) if crossing else "none at the measured thread counts")
                 + "."
             )
+    if not data.parallel.empty:
+        disturbed = int(data.parallel["disturbed_runs"].sum())
+        runs = int(data.parallel["runs"].sum())
+        lines.append(
+            f"Achieved parallelism: {disturbed} of {runs} runs of no-sharing workloads kept "
+            f"fewer CPUs busy than {metrics.DISTURBED_PARALLELISM:g} x what they should "
+            "(disturbed: another tenant had the CPUs)"
+            + ("." if not disturbed else "; their figures are lower bounds.")
+        )
+    if data.sessions:
+        lines.append("Sessions: " + "; ".join(data.sessions) + ".")
     loss = data.loss
     if not loss.empty:
         top = loss["threads"].max()
@@ -642,11 +777,13 @@ def _headlines(data: GroupData) -> list[str]:
                 "median "
                 f"{fmt_pct(best['median'], 2)} of increments lost (max {fmt_pct(best['max'], 2)})."
             )
-        safe = loss[loss["variant"].isin(["locked", "itertools-count"])]
+        safe_names = metrics.safe_variants(data.races)
+        safe = loss[loss["variant"].isin(safe_names)]
         if not safe.empty:
             lost_any = safe[safe["max"] > 0]
+            names = ", ".join(f"`{v}`" for v in safe_names)
             lines.append(
-                "Safe variants (`locked`, `itertools-count`) lost nothing in any trial."
+                f"Safe variants ({names}) lost nothing in any trial."
                 if lost_any.empty
                 else "**Safe variants lost updates**: "
                 + ", ".join(
@@ -655,6 +792,176 @@ def _headlines(data: GroupData) -> list[str]:
                 + " (a failure of the experiment)."
             )
     return lines
+
+
+def _fmt_s(value: object) -> str:
+    """Seconds as µs or ns text."""
+    if not _finite(value):
+        return "–"
+    seconds = num(value)
+    return f"{seconds * 1e6:.1f} µs" if seconds >= 1e-6 else f"{seconds * 1e9:.0f} ns"
+
+
+def _run_sections(data: GroupData, h: str, figures: dict[str, Path] | None = None) -> list[str]:
+    """The sections on run metadata: parallelism, fairness, latency, memory, ownership."""
+    figures = figures or {}
+    parts: list[str] = []
+    parts.append(f"{h} Achieved parallelism\n")
+    if data.parallel.empty:
+        parts.append(
+            "Not recorded: no run of a no-sharing workload has `cpu_per_wall` (result "
+            "files written before gilbench recorded run metadata).\n"
+        )
+    else:
+        rows = [
+            [
+                f"{r.family}/{r.variant}",
+                str(r.arm),
+                str(r.threads),
+                f"{num(r.expected):g}",
+                f"{num(r.cpu_per_wall):.2f} (min {num(r.cpu_per_wall_min):.2f})",
+                f"{r.disturbed_runs} of {r.runs}",
+            ]
+            for r in data.parallel.itertuples()
+        ]
+        parts.append(
+            md_table(
+                [
+                    "benchmark",
+                    "arm",
+                    "threads",
+                    "should reach",
+                    "CPU / wall (median)",
+                    "disturbed runs",
+                ],
+                rows,
+            )
+            + "\n"
+        )
+        parts.append(
+            f"CPU time / wall time of each run's timed regions, for workloads whose threads "
+            f"share nothing; a run below {metrics.DISTURBED_PARALLELISM:g} x what it should "
+            "reach (min(N, cores) without the GIL, 1 with it) was disturbed. Table: "
+            "[parallelism.csv](parallelism.csv).\n"
+        )
+    parts.append(f"{h} Fairness\n")
+    if data.fairness.empty:
+        parts.append(
+            "Not recorded: no run with 2+ threads has `fairness_jain` or "
+            "`thread_finish_spread` (older result files).\n"
+        )
+    else:
+        parts += _figure(figures.get("fairness"), "Fairness")
+        rows = [
+            [
+                f"{r.family}/{r.variant}",
+                str(r.mode),
+                str(r.arm),
+                str(r.threads),
+                f"{num(r.jain):.3f} (min {num(r.jain_min):.3f})" if _finite(r.jain) else "–",
+                f"{fmt_pct(r.spread)} (max {fmt_pct(r.spread_max)})" if _finite(r.spread) else "–",
+                str(r.runs),
+            ]
+            for r in data.fairness.itertuples()
+        ]
+        parts.append(
+            md_table(
+                [
+                    "primitive",
+                    "mode",
+                    "arm",
+                    "threads",
+                    "Jain's index (median)",
+                    "finish spread (median)",
+                    "runs",
+                ],
+                rows,
+            )
+            + "\n"
+        )
+        parts.append(
+            "Jain's index of the threads' throughputs: 1 when every thread got the same "
+            "share, 1/N when one got everything. Finish spread: (last finish − first "
+            "finish) / span. Table: [fairness.csv](fairness.csv).\n"
+        )
+    parts.append(f"{h} Hand-off latency\n")
+    if data.handoff.empty:
+        parts.append("Not measured: no `latency-<arm>.json` in the results.\n")
+    else:
+        rows = [
+            [
+                str(r.benchmark),
+                str(r.arm),
+                str(r.threads),
+                _fmt_s(r.p50_s),
+                _fmt_s(r.p90_s),
+                _fmt_s(r.p99_s),
+                _fmt_s(r.max_s),
+                str(r.trials),
+            ]
+            for r in data.handoff.itertuples()
+        ]
+        parts.append(
+            md_table(["benchmark", "arm", "threads", "p50", "p90", "p99", "max", "trials"], rows)
+            + "\n"
+        )
+        parts.append(
+            "One hand-off's latency, percentiles per trial, medians over trials (max: the "
+            "largest of any trial). Table: [latency.csv](latency.csv).\n"
+        )
+    parts.append(f"{h} Peak memory\n")
+    if data.memory_arms.empty:
+        parts.append("Not recorded: no run has pyperf's `mem_max_rss`.\n")
+    else:
+        rows = [
+            [
+                str(r.arm),
+                f"{num(r.median_mib):.1f}",
+                f"{num(r.max_mib):.1f}",
+                str(r.benchmarks),
+            ]
+            for r in data.memory_arms.itertuples()
+        ]
+        parts.append(
+            md_table(["arm", "median peak RSS (MiB)", "largest (MiB)", "benchmarks"], rows) + "\n"
+        )
+        ratio = data.memory_arms["ft_gil_geomean"].dropna()
+        if not ratio.empty:
+            parts.append(
+                f"ft vs gil peak RSS, geometric mean over benchmarks: {num(ratio.iloc[0]):.2f}×. "
+            )
+        parts.append(
+            "pyperf's `mem_max_rss` of each worker process (the whole process: interpreter, "
+            "harness and workload), median over processes. Table: [memory.csv](memory.csv).\n"
+        )
+    parts.append(f"{h} Ownership cost\n")
+    if data.ownership.empty:
+        parts.append(
+            "Not measured: no `ownership` benchmarks (`X-own` and `X-other` variants) in "
+            "the results.\n"
+        )
+    else:
+        parts += _figure(figures.get("ownership"), "Ownership cost")
+        rows = [
+            [
+                str(r.object),
+                str(r.arm),
+                str(r.threads),
+                fmt_ratio(r.ratio, r.lo, r.hi),
+                str(r.basis),
+            ]
+            for r in data.ownership.itertuples()
+        ]
+        parts.append(
+            md_table(["object", "arm", "threads", "t(other) / t(own)", "interval"], rows) + "\n"
+        )
+        parts.append(
+            "Each thread uses its own uncontended object, created by another thread "
+            "(`-other`) or by itself (`-own`): above 1, an object another thread created "
+            "costs more to use (biased reference counting on the free-threaded build). "
+            "Table: [ownership.csv](ownership.csv).\n"
+        )
+    return parts
 
 
 def render_group(
@@ -675,7 +982,7 @@ def render_group(
             [
                 str(r.arm),
                 str(r.python_version),
-                str(r.build),
+                f"{r.build}, {r.profile}",
                 f"{r.gil_at_start} / {r.gil_at_end}",
                 f"`{r.config_args!s}`" if r.config_args else "?",
                 str(r.cpu_model) or "?",
@@ -689,7 +996,7 @@ def render_group(
                 [
                     "arm",
                     "Python",
-                    "build",
+                    "build, profile",
                     "GIL at start / end",
                     "configure args",
                     "CPU",
@@ -706,6 +1013,10 @@ def render_group(
     if missing:
         parts.append(f"{h} Missing\n")
         parts.append("\n".join(f"- {m}" for m in missing) + "\n")
+    notes = _notes(data)
+    if notes:
+        parts.append(f"{h} Not recorded in these files\n")
+        parts.append("\n".join(f"- {n}" for n in notes) + "\n")
     headlines = _headlines(data)
     if headlines:
         parts.append(f"{h} Headlines\n")
@@ -716,13 +1027,18 @@ def render_group(
         parts.append(md_table(header, rows) + "\n")
         parts.append(
             "Ratios are time per op (above 1: ft slower than gil), geometric means over the "
-            "family's variants, with 95% bootstrap CIs; where some variants were not "
-            "measured at the higher thread count (a benchmark that timed out, say), the "
-            "variants column says how many were, and the figures there cover only those. "
-            "Loss rates: the race variant doing "
-            "the family's operation (`inline` for increment, `locked` for locked-increment).\n"
+            "family's primitives, and on a row of their own over its controls; the "
+            "interval column says what the intervals rest on (a 95% CI needs 5 processes "
+            "per side). Speedups are against each workload's own ideal (in brackets). "
+            "Where some variants were not measured at the higher thread count (a benchmark "
+            "that timed out, say), the variants column says how many were, and the figures "
+            "there cover only those. Loss rates: the race variant doing the family's "
+            "operation (`inline` for increment, `locked` for locked-increment).\n"
         )
+    extra = {stem: png for stem, _, png in drawn if stem in RUN_PLOTS}
     for stem, heading, png in drawn:
+        if stem in RUN_PLOTS:
+            continue
         parts.append(f"{h} {heading}\n")
         parts.append(f"![{heading}]({png.name})\n")
         parts.append(f"Also as [SVG]({png.with_suffix('.svg').name}).\n")
@@ -732,15 +1048,29 @@ def render_group(
                 + _race_table(data.loss)
                 + "\n\n</details>\n"
             )
-        if stem == "lock-overhead" and not data.locks.empty:
+        if stem == "ft-vs-gil" and data.sessions:
+            parts.append("\n".join(f"- **{note}**" for note in data.sessions) + "\n")
+        if stem == "lock-cost" and not data.locks.empty:
             parts.append(
-                "<details><summary>Lock-overhead table</summary>\n\n"
+                f"{lock_def.NAME.capitalize()}: {lock_def.DEFINITION}.\n\n"
+                "<details><summary>Lock-cost table</summary>\n\n"
                 + _lock_table(data.locks)
                 + "\n\n</details>\n"
             )
         if stem == "single-thread-overhead" and not data.single.empty:
             parts.append(_single_table(data.single) + "\n")
+    parts += _run_sections(data, h, extra)
     return "\n".join(parts)
+
+
+RUN_PLOTS = ("fairness", "ownership")
+"""Plots drawn inside the run-metadata sections."""
+
+
+def _figure(png: Path | None, heading: str) -> list[str]:
+    if png is None:
+        return []
+    return [f"![{heading}]({png.name})\n", f"Also as [SVG]({png.with_suffix('.svg').name}).\n"]
 
 
 def build_report(
@@ -778,6 +1108,7 @@ def build_report(
         prefix = "" if len(groups) == 1 else f"{name}: "
         outcome.missing += [prefix + m for m in missing]
         outcome.warnings += [prefix + w for w in warnings]
+        outcome.notes += [prefix + n for n in _notes(data)]
         benchmarks = data.summary
         if not benchmarks.empty and not data.ratios.empty:
             vs_gil = data.ratios[data.ratios["den"] == "gil"].rename(
@@ -786,6 +1117,8 @@ def build_report(
                     "ratio": "ratio_vs_gil",
                     "lo": "ratio_vs_gil_lo",
                     "hi": "ratio_vs_gil_hi",
+                    "basis": "ratio_vs_gil_basis",
+                    "same_session": "same_session_as_gil",
                 }
             )[
                 [
@@ -797,6 +1130,8 @@ def build_report(
                     "ratio_vs_gil",
                     "ratio_vs_gil_lo",
                     "ratio_vs_gil_hi",
+                    "ratio_vs_gil_basis",
+                    "same_session_as_gil",
                 ]
             ]
             benchmarks = benchmarks.merge(
@@ -806,9 +1141,14 @@ def build_report(
             ("summary", data.families),
             ("benchmarks", benchmarks),
             ("ratios", data.ratios),
-            ("lock-overhead", data.locks),
+            ("lock-cost", data.locks),
             ("race-loss", data.loss),
             ("single-thread-overhead", data.single),
+            ("parallelism", data.parallel),
+            ("fairness", data.fairness),
+            ("latency", data.handoff),
+            ("memory", data.memory),
+            ("ownership", data.ownership),
         ):
             tables.setdefault(key, []).append(frame)
     for key, frames in tables.items():
@@ -843,8 +1183,10 @@ def _readme(results: Results, sections: list[str], outcome: Outcome, n_boot: int
         "",
         "Tables as CSV: [summary.csv](summary.csv) (per family), "
         "[benchmarks.csv](benchmarks.csv) (every benchmark, arm and thread count), "
-        "[ratios.csv](ratios.csv), [lock-overhead.csv](lock-overhead.csv), "
-        "[race-loss.csv](race-loss.csv), [single-thread-overhead.csv](single-thread-overhead.csv).",
+        "[ratios.csv](ratios.csv), [lock-cost.csv](lock-cost.csv), "
+        "[race-loss.csv](race-loss.csv), [single-thread-overhead.csv](single-thread-overhead.csv), "
+        "[parallelism.csv](parallelism.csv), [fairness.csv](fairness.csv), "
+        "[latency.csv](latency.csv), [memory.csv](memory.csv), [ownership.csv](ownership.csv).",
         "",
     ]
     if results.problems:
@@ -854,7 +1196,14 @@ def _readme(results: Results, sections: list[str], outcome: Outcome, n_boot: int
     if not sections:
         header += ["Nothing to report: no result could be loaded.", ""]
     body = "\n".join(header) + "\n" + "\n".join(sections)
-    definitions = DEFINITIONS.format(min_proc=metrics.MIN_PROCESSES, n_boot=n_boot, seed=seed)
+    definitions = DEFINITIONS.format(
+        min_proc=metrics.MIN_CI_PROCESSES,
+        below=metrics.MIN_CI_PROCESSES - 1,
+        n_boot=n_boot,
+        seed=seed,
+        lock_definition=lock_def.DEFINITION,
+        disturbed=metrics.DISTURBED_PARALLELISM,
+    )
     return body.rstrip() + "\n\n" + definitions
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from concepts.families import FAMILY_ORDER  # the one family order (report order)
+
 
 class WorkloadError(AssertionError):
     """A workload produced a wrong result: the benchmark fails instead of giving a number."""
@@ -103,23 +105,6 @@ class Workload:
     def name(self) -> str:
         return f"{self.family}-{self.variant}"
 
-
-FAMILY_ORDER: list[str] = [
-    "increment",
-    "locked-increment",
-    "semaphore",
-    "queue-pipeline",
-    "event-loop",
-    "cpu-control",
-    "rlock",
-    "barrier",
-    "event",
-    "condition",
-    "thread-local",
-    "executor",
-    "ownership",
-]
-"""Families in report order (the order the issues list them)."""
 
 _REGISTRY: dict[str, Workload] = {}
 

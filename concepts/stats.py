@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import random
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 DISTURBED_FACTOR = 1.3
 """A process whose value exceeds this multiple of the fastest process is disturbed."""
@@ -144,3 +144,30 @@ def interval_basis(processes_per_side: Sequence[int]) -> str:
     if fewest >= 2:
         return f"bootstrap range of {fewest} processes (too few for a 95% CI)"
     return "no interval (fewer than 2 processes)"
+
+
+def bootstrap_statistic(
+    sides: Sequence[Sequence[float]],
+    statistic: Callable[[Sequence[Sequence[float]]], float],
+    *,
+    confidence: float = CONFIDENCE,
+    n_boot: int = N_BOOT,
+    seed: int = SEED,
+) -> tuple[float, float, float]:
+    """(statistic(sides), lo, hi): the same percentile bootstrap for any statistic of samples.
+
+    Every side is resampled independently (in order, from one seeded generator) and
+    ``statistic`` recomputed per replicate: a difference of locations, a geometric mean
+    of several ratios, a quantile of paired ratios. ``bootstrap_ratio(num, den)`` is
+    this with ``location(num) / location(den)`` and gives the same numbers. NaN bounds
+    when a side has fewer than 2 values.
+    """
+    point = statistic(sides) if sides and all(sides) else math.nan
+    if not sides or any(len(side) < 2 for side in sides):
+        return point, math.nan, math.nan
+    rng = random.Random(seed)
+    replicates = [
+        statistic([rng.choices(side, k=len(side)) for side in sides]) for _ in range(n_boot)
+    ]
+    low, high = _interval(replicates, confidence)
+    return point, low, high

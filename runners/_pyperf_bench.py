@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import importlib.util
-import shlex
 import sys
 import traceback
 from pathlib import Path
@@ -26,11 +25,12 @@ from typing import Any, NoReturn
 import pyperf
 
 from benchmarks import Workload, all_workloads
+from concepts.families import workload_metadata
+from concepts.matching import build_profile
 from runners import inject
 from runners.arms import Arm, get_arm
 from runners.harness import time_workload
 from runners.identity import ArmMismatch, check_arm, interpreter_metadata
-from runners.provision.model import profile_of
 from runners.pyperf_hook import CONTEXT, HOOK_NAME
 
 PROGRAM_ARGS = ("-m", "runners._pyperf_bench")
@@ -108,8 +108,11 @@ def run_metadata(arm: Arm, workload: Workload, threads: int) -> dict[str, Any]:
         ops_per_thread=workload.ops_per_thread,
         mode=workload.mode,
         # The build profile its configure flags amount to (plain / optimized).
-        build_profile=profile_of(shlex.split(identity["python_config_args"] or "")),
+        build_profile=build_profile(identity["python_config_args"]),
     )
+    # Its role, ideal-scaling rule and helper threads (concepts.families), so that the
+    # analysis needs nothing but the file.
+    metadata.update(workload_metadata(workload.name, threads))
     if workload.duration is not None:
         metadata["run_seconds"] = workload.duration
     if workload.family == "thread-local":

@@ -42,10 +42,19 @@ fx = _fixtures()
 def test_bench_frame_has_one_row_per_value() -> None:
     bench = load_bench(COMPLETE)
     assert list(bench.columns[: len(BENCH_COLUMNS)]) == BENCH_COLUMNS
-    # 3 arms x 7 benchmarks x 3 thread counts x 3 processes x 2 values; the calibration
+    # 3 arms x 7 benchmarks x 3 thread counts x 5 processes x 2 values; the calibration
     # run each benchmark starts with has no values and is skipped.
-    assert len(bench) == 3 * len(fx.GIL_NS) * 3 * 3 * 2
-    assert sorted(bench["run"].unique()) == [0, 1, 2]
+    assert len(bench) == 3 * len(fx.GIL_NS) * 3 * 5 * 2
+    assert sorted(bench["run"].unique()) == [0, 1, 2, 3, 4]
+    # Files written before workloads recorded their traits: taken from concepts.families.
+    control = bench[bench["benchmark"] == "increment-per-thread-t2"].iloc[0]
+    assert (control["role"], control["ideal"], control["traits_from"]) == (
+        "control",
+        "per-thread",
+        "table",
+    )
+    assert pd.isna(control["cpu_per_wall"]) and pd.isna(control["session"])
+    assert bench[bench["family"] == "cpu-control"]["traits_from"].eq("default").all()
     row = bench[(bench["arm"] == "ft") & (bench["benchmark"] == "cpu-control-arith-t2")].iloc[0]
     assert row["family"] == "cpu-control" and row["variant"] == "arith"
     assert row["threads"] == 2
@@ -151,7 +160,30 @@ def test_groups_split_by_host_and_by_version(tmp_path: Path) -> None:
         fx.write_bench(tmp_path / "c" / f"bench-{arm}.json", arm, python_version="3.14.0")
         fx.write_races(tmp_path / "c" / f"races-{arm}.json", arm, python_version="3.14.0")
     both = load_results([tmp_path / "a", tmp_path / "c"])
-    assert set(both.bench["group"]) == {"fixture-host py3.13", "fixture-host py3.14"}
+    assert set(both.bench["group"]) == {"fixture-host · py3.13", "fixture-host · py3.14"}
+
+
+def test_one_hostname_two_machines_stay_two_groups(tmp_path: Path) -> None:
+    """Both machine kinds call themselves ``vm``: CPU count tells them apart, not the name."""
+    fx.write_two_machines(tmp_path)
+    results = load_results([tmp_path / "2core", tmp_path / "16core"])
+    assert set(results.bench["group"]) == {"vm · 2 cpus", "vm · 16 cpus"}
+    by_group = results.bench.groupby("group")["cores"].unique()
+    assert list(by_group["vm · 16 cpus"]) == [16] and list(by_group["vm · 2 cpus"]) == [2]
+    # Each group holds both arms of its own directory, nothing of the other one.
+    for _, frame in results.bench.groupby("group"):
+        assert set(frame["arm"]) == {"gil", "ft"} and frame["origin"].nunique() == 1
+
+
+def test_two_arms_of_one_directory_are_one_group(tmp_path: Path) -> None:
+    fx.write_complete(tmp_path / "r", arms=("gil", "ft"))
+    results = load_results(tmp_path / "r")
+    assert results.bench["group"].nunique() == 1
+    assert set(results.bench["arm"]) == {"gil", "ft"}
+    # Same machine facts, two result directories: two measurements, two groups.
+    fx.write_complete(tmp_path / "s", arms=("gil", "ft"))
+    both = load_results([tmp_path / "r", tmp_path / "s"])
+    assert set(both.bench["group"]) == {"fixture-host · r", "fixture-host · s"}
 
 
 def test_helpers() -> None:
@@ -258,3 +290,22 @@ def test_real_runner_files_load_with_their_metadata() -> None:
     assert bench["python_version"].str.fullmatch(r"3\.\d+\.\d+").all()
     assert races["loss_rate"].between(0, 1).all()
     assert len(bench["group"].unique()) == 1
+
+
+def test_latency_files_load_and_bad_ones_are_named(tmp_path: Path) -> None:
+    fx.write_sweep(tmp_path / "r")
+    results = load_results(tmp_path / "r")
+    assert set(results.latency["arm"]) == {"gil", "ft"}
+    assert results.latency["group"].nunique() == 1
+    assert results.latency["group"].iloc[0] == results.bench["group"].iloc[0]
+    (tmp_path / "r" / "latency-ft.json").write_text('{"schema": 1, "results": [{"threads": 2}]}')
+    again = load_results(tmp_path / "r")
+    assert any("latency-ft.json" in p and "lacks benchmark" in p for p in again.problems)
+
+
+def test_a_file_that_lacks_an_identity_field_joins_its_machine(tmp_path: Path) -> None:
+    """A races file without the CPU model belongs with its directory's bench files."""
+    fx.write_complete(tmp_path / "r", arms=("gil", "ft"))
+    fx.write_races(tmp_path / "r" / "races-ft.json", "ft", cpu_model_name=None)
+    results = load_results(tmp_path / "r")
+    assert set(results.bench["group"]) == set(results.races["group"]) == {"fixture-host"}

@@ -1,7 +1,8 @@
 """analysis.metrics on hand-made results with answers computable by hand.
 
-The fixtures (tests/data/analysis/make_fixtures.py) give every benchmark cell 3 worker
-processes whose means are 0.95 m, m, 1.05 m, so each median is exactly the table's m.
+The fixtures (tests/data/analysis/make_fixtures.py) give every benchmark cell 5 worker
+processes whose fastest values are 0.9 m .. 1.1 m, so each location is exactly the
+table's m.
 """
 
 from __future__ import annotations
@@ -80,10 +81,11 @@ def test_ratio_ci_rejects_empty_and_nan_samples() -> None:
 
 
 def test_median_and_diff_ci() -> None:
-    assert metrics.median_ci([1, 2, 3, 4, 100], n_boot=200)[0] == 3
-    diff, lo, hi = metrics.diff_ci([5.0, 5.5, 4.5], [2.0, 2.5, 1.5], n_boot=300)
-    assert diff == pytest.approx(3.0)
-    assert lo <= 3.0 <= hi
+    # 100 is over 1.3x the fastest process: disturbed, dropped; median of 10..13.
+    assert metrics.median_ci([10, 11, 12, 13, 100], n_boot=200)[0] == 11.5
+    diff, lo, hi = metrics.diff_ci([5.0, 5.5, 4.8], [2.0, 2.5, 2.2], n_boot=300)
+    assert diff == pytest.approx(5.0 - 2.2)
+    assert lo <= 2.8 <= hi
 
 
 def test_geomean_ratio_ci() -> None:
@@ -103,25 +105,34 @@ def test_per_process_means_and_time_per_op(bench: pd.DataFrame) -> None:
         & (processes["family"] == "cpu-control")
         & (processes["threads"] == 1)
     ]
-    # 3 processes of 2 values each; their means are 0.95, 1.0, 1.05 x 100 ns.
-    assert sorted(cell["process_mean"] * 1e9) == pytest.approx([95, 100, 105])
+    # 5 processes of 2 values each; their fastest values are 0.9 .. 1.1 x 100 ns.
+    assert sorted(cell["process_value"] * 1e9) == pytest.approx([90, 95, 100, 105, 110])
     assert set(cell["n_values"]) == {2}
     summary = metrics.summarize(bench, n_boot=200)
     row = _one(summary, arm="gil", family="cpu-control", variant="arith", threads=1)
     assert row["time_s"] == pytest.approx(100e-9)
     assert row["throughput"] == pytest.approx(1e7)
-    assert row["n_processes"] == 3 and row["basis"] == "processes"
+    assert row["n_processes"] == 5 and row["basis"] == "95% CI"
     assert row["time_lo_s"] <= row["time_s"] <= row["time_hi_s"]
 
 
-def test_quick_runs_fall_back_to_values(tmp_path: Path) -> None:
-    path = fx.write_bench(tmp_path / "bench-gil.json", "gil", processes=1)
-    summary = metrics.summarize(load_bench(path), n_boot=200)
-    row = _one(summary, family="cpu-control", variant="arith", threads=1)
-    assert row["n_processes"] == 1 and row["basis"] == "values"
-    # The two values are m * 0.99 and m * 1.01: median m, an interval around it.
-    assert row["time_s"] == pytest.approx(100e-9)
-    assert row["time_lo_s"] < 100e-9 < row["time_hi_s"]
+def test_interval_basis_needs_five_processes(tmp_path: Path) -> None:
+    """Below 5 processes an interval is a range, with 1 there is none: never a 95% CI."""
+    assert metrics.basis_label([5, 8]) == "95% CI"
+    assert metrics.basis_label([4, 8]) == "range of 4 processes"
+    assert metrics.basis_label([1]) == "none (1 process)"
+    for processes, basis in ((3, "range of 3 processes"), (1, "none (1 process)")):
+        fx.write_bench(tmp_path / str(processes) / "bench-gil.json", "gil", processes=processes)
+        fx.write_bench(tmp_path / str(processes) / "bench-ft.json", "ft", processes=processes)
+        bench = load_bench(tmp_path / str(processes))
+        summary = metrics.summarize(bench, n_boot=100)
+        assert set(summary["basis"]) == {basis}
+        assert not summary["basis"].str.contains("95% CI").any()
+        assert set(metrics.ratios(bench, n_boot=100)["basis"]) == {basis}
+        row = _one(summary, arm="gil", family="cpu-control", variant="arith", threads=1)
+        assert row["time_s"] == pytest.approx(100e-9)  # the fastest value of process 1
+        if processes == 1:  # values inside one process are never resampled
+            assert math.isnan(row["time_lo_s"]) and math.isnan(row["time_hi_s"])
 
 
 # --------------------------------------------------------------------------- known answers
@@ -187,24 +198,33 @@ def test_crossover_needs_the_whole_interval_below_one(tmp_path: Path) -> None:
 def test_family_ratios_are_geometric_means(bench: pd.DataFrame) -> None:
     fam = metrics.family_ratios(bench, n_boot=200)
     row = _one(fam, family="increment", threads=2)
-    assert row["variants"] == 2
-    assert row["ratio"] == pytest.approx(1.5)  # sqrt(60/20 * 15/20)
-    assert row["lo"] < 1.5 < row["hi"]
+    assert row["variants"] == 1  # the primitive (shared-list) only, not its control
+    assert row["ratio"] == pytest.approx(3.0)  # 60 / 20
+    assert row["lo"] < 3.0 < row["hi"]
+    control = _one(
+        metrics.family_ratios(bench, n_boot=200, role="control"), family="increment", threads=2
+    )
+    assert control["ratio"] == pytest.approx(0.75)  # per-thread: 15 / 20 at 2 threads
+    # sqrt(2 * 8): a geometric mean; one weight per group when groups are nested.
+    pairs = [([2.0] * 3, [1.0] * 3), ([8.0] * 3, [1.0] * 3)]
+    assert metrics.geomean_ratio_ci(pairs, n_boot=50)[0] == pytest.approx(4.0)
+    nested = [[([2.0] * 3, [1.0] * 3)] * 3, [([8.0] * 3, [1.0] * 3)]]
+    assert metrics.geomean_ratio_ci(nested, n_boot=50)[0] == pytest.approx(4.0)
 
 
-def test_lock_overhead_against_the_unlocked_increment(bench: pd.DataFrame) -> None:
+def test_lock_cost_against_the_unshared_increment(bench: pd.DataFrame) -> None:
     locks = metrics.lock_overhead(bench, n_boot=200)
     gil = locks[(locks["arm"] == "gil") & (locks["variant"] == "lock-fine")]
     assert list(gil["threads"]) == [1, 2, 4]
     assert gil["overhead_ns"].to_numpy() == pytest.approx(30.0)  # 50 - 20 ns
-    assert set(gil["reference"]) == {"increment-shared-list"}
+    assert set(gil["reference"]) == {"increment-per-thread"}
     assert set(gil["primitive"]) == {"Lock"}
     ft1 = _one(locks, arm="ft", variant="lock-fine", threads=1)
     assert ft1["overhead_ns"] == pytest.approx(45.0)  # 75 - 30
     assert ft1["relative"] == pytest.approx(1.5)  # 75 / 30 - 1
     assert ft1["overhead_lo_ns"] <= 45.0 <= ft1["overhead_hi_ns"]
     assert _one(locks, arm="ft", variant="lock-fine", threads=2)["overhead_ns"] == pytest.approx(
-        140.0
+        185.0  # 200 - 15: the lock, its contention and the shared counter's own traffic
     )
     assert _one(locks, arm="gil", variant="rlock-fine", threads=1)["primitive"] == "RLock"
     sem = _one(locks, arm="gil", family="semaphore", variant="k1", threads=1)
@@ -223,9 +243,10 @@ def test_lock_references_follow_the_rules() -> None:
         ("semaphore", "k1"),
     }
     ref = metrics.lock_reference
-    assert ref("locked-increment", "lock-coarse", available) == ("increment", "shared-list")
+    assert ref("locked-increment", "lock-coarse", available) == ("increment", "per-thread")
     assert ref("rlock", "lock-per-thread", available) == ("increment", "per-thread")
-    assert ref("rlock", "rlock-nested-shared", available) == ("increment", "shared-list")
+    assert ref("rlock", "rlock-nested-shared", available) == ("increment", "per-thread")
+    assert ref("locked-increment", "lock-fine-duration", available) is None
     assert ref("semaphore", "k1", available) is None  # no unlocked semaphore variant
     assert ref("queue-pipeline", "queue", available) is None
     assert metrics.primitive_of("rlock", "lock-shared") == "Lock"
@@ -275,21 +296,36 @@ def test_family_summary(bench: pd.DataFrame, races: pd.DataFrame) -> None:
     assert control["speedup_cores_ft"] == pytest.approx(2.0)
     assert control["speedup_cores_gil"] == pytest.approx(1.0)
     assert control["crossover"] == 2
-    increment = _one(fam, family="increment")
+    increment = _one(fam, family="increment", role="primitive")
+    assert increment["variants"] == 1 and increment["ft_gil_cores"] == pytest.approx(3.0)
     assert increment["loss_ft"] == pytest.approx(0.45)
     assert increment["loss_gil"] == pytest.approx(0.0)
     assert pd.isna(increment["crossover"])
-    assert math.isnan(_one(fam, family="semaphore")["loss_ft"])
+    # The control is beside the primitive, not averaged with it.
+    control_row = _one(fam, family="increment", role="control")
+    assert control_row["ft_gil_cores"] == pytest.approx(0.75)
+    assert pd.isna(control_row["crossover"])
+    assert math.isnan(_one(fam, family="semaphore", role="primitive")["loss_ft"])
 
 
 def test_family_summary_counts_the_variants_measured_at_n(bench: pd.DataFrame) -> None:
     """A variant missing at N (timed out there) is named: the figures at N skip it."""
-    full = _one(metrics.family_summary(bench, pd.DataFrame(), n_boot=50), family="increment")
+    table = {**fx.GIL_NS, ("increment", "shared-list-b"): (20, 20, 20)}
+    ft_table = {**fx.FT_NS, ("increment", "shared-list-b"): (30, 60, 60)}
+    fx_dir = Path(bench["source"].iloc[0]).parent.parent / "counts-at-n"
+    fx.write_bench(fx_dir / "bench-gil.json", "gil", table=table, processes=3)
+    fx.write_bench(fx_dir / "bench-ft.json", "ft", table=ft_table, processes=3)
+    bench = load_bench(fx_dir)
+    full = _one(
+        metrics.family_summary(bench, pd.DataFrame(), n_boot=50),
+        family="increment",
+        role="primitive",
+    )
     assert full["variants_cores"] == full["variants"] == 2
     gone = (bench["arm"] == "ft") & (bench["family"] == "increment") & (bench["threads"] == 2)
-    gone &= bench["variant"] == bench.loc[bench["family"] == "increment", "variant"].min()
+    gone &= bench["variant"] == "shared-list-b"
     fam = metrics.family_summary(bench[~gone], pd.DataFrame(), n_boot=50)
-    increment = _one(fam, family="increment")
+    increment = _one(fam, family="increment", role="primitive")
     assert (increment["variants"], increment["variants_cores"]) == (2, 1)
     assert report._variants_text(2, 1, 2) == "2 (1 at 2 threads)"
     assert report._variants_text(2, 2, 2) == "2"
@@ -334,3 +370,115 @@ def test_empty_inputs_give_empty_tables() -> None:
     assert metrics.race_loss(results.races).empty
     assert metrics.family_summary(results.bench, results.races).empty
     assert np.isnan(metrics.geomean([]))
+
+
+# --------------------------------------------------------------------------- the new sweep
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return fx.write_sweep(tmp_path_factory.mktemp("sweep"))
+
+
+def test_each_workload_has_its_own_ideal(sweep: Path) -> None:
+    summary = metrics.summarize(load_bench(sweep), n_boot=50)
+    at4 = summary[(summary["threads"] == 4) & (summary["arm"] == "ft")].set_index("variant")
+    assert at4.loc["per-thread", "ideal"] == 2.0  # min(4, 2 cores)
+    assert at4.loc["shared", "ideal"] == 1.0  # barrier/shared: fixed work
+    assert at4.loc["ping-pong", "ideal"] == 2.0  # pairs: min(4 // 2, 2), vs 2 threads
+    assert at4.loc["ping-pong", "speedup_base"] == 2
+    assert at4.loc["ping-pong", "speedup"] == pytest.approx(2.0)  # 40000 / 20000
+    ping1 = _one(summary, arm="ft", variant="ping-pong", threads=1)
+    assert math.isnan(ping1["speedup"]) and math.isnan(ping1["ideal"])
+    assert at4.loc["shared", "ideal_rule"] == "fixed" and at4.loc["queue", "role"] == "primitive"
+    pipe1 = _one(summary, arm="gil", variant="queue", threads=1)
+    assert pipe1["effective_threads"] == 3 and bool(pipe1["oversubscribed"])
+    assert _one(summary, arm="gil", variant="per-thread", threads=1)["role"] == "control"
+
+
+def test_ideal_rules() -> None:
+    from concepts.families import ideal_speedup, traits
+
+    assert ideal_speedup("per-thread", 8, 2) == 2 and ideal_speedup("per-thread", 1, 16) == 1
+    assert ideal_speedup("fixed", 16, 16) == 1
+    assert ideal_speedup("pair", 8, 16) == 4 and math.isnan(ideal_speedup("pair", 1, 2))
+    assert traits("event-broadcast").ideal == "fixed"
+    assert traits("condition-shared").ideal == "pair"
+    assert traits("queue-pipeline-simple-queue").helper_threads == 2
+    assert traits("event-loop-asyncio-shared-loop").helper_threads == 1
+    assert traits("executor-process-pool").helper_threads == 1
+    assert traits("semaphore-unlocked").role == "control"
+    assert traits("ownership-lock-other").role == "control"
+    assert traits("semaphore-k1-duration").mode == "duration"
+    assert not traits("made-up-thing").known
+
+
+def test_single_thread_overhead_leaves_helper_threads_out(sweep: Path) -> None:
+    single = metrics.single_thread_overhead(load_bench(sweep), n_boot=50)
+    assert "queue-pipeline" not in set(single["family"])  # producer + consumer at N = 1
+    everything = _one(single, num="ft", family="all")
+    # One weight per family: increment, locked-increment, barrier, event 1.5 each;
+    # ownership (list-own 40/30, list-other 60/30) sqrt(4/3 * 2).
+    expected = math.exp((4 * math.log(1.5) + math.log(math.sqrt(4 / 3 * 2))) / 5)
+    assert everything["ratio"] == pytest.approx(expected)
+    assert everything["n_families"] == 5 and everything["n_benchmarks"] == 6
+    assert everything["profile_num"] == everything["profile_den"] == "optimized"
+
+
+def test_jain_index_known_answers() -> None:
+    assert metrics.jain_index([5, 5, 5, 5]) == pytest.approx(1.0)
+    assert metrics.jain_index([1, 0, 0, 0]) == pytest.approx(0.25)
+    assert metrics.jain_index([3, 1]) == pytest.approx(0.8)  # 16 / (2 * 10)
+
+
+def test_fairness_table(sweep: Path) -> None:
+    table = metrics.fairness(load_bench(sweep))
+    row = _one(table, arm="ft", family="locked-increment", variant="lock-fine", threads=2)
+    assert row["jain"] == pytest.approx(0.9) and row["jain_min"] == pytest.approx(0.8)
+    assert row["spread"] == pytest.approx(0.3) and row["spread_max"] == pytest.approx(0.5)
+    assert _one(table, arm="ft", variant="lock-fine-duration", threads=2)["mode"] == "duration"
+    assert table[table["family"].isin(["increment", "ownership"])].empty  # nothing shared
+
+
+def test_parallelism_flags_disturbed_runs(sweep: Path) -> None:
+    table = metrics.parallelism(load_bench(sweep))
+    ft2 = _one(table, arm="ft", family="increment", variant="per-thread", threads=2)
+    assert ft2["expected"] == 2 and ft2["disturbed_runs"] == 1 and ft2["runs"] == 5
+    gil2 = _one(table, arm="gil", family="increment", variant="per-thread", threads=2)
+    assert gil2["expected"] == 1 and gil2["disturbed_runs"] == 0
+    assert table[table["family"] == "locked-increment"].empty  # shares a lock: not judged
+
+
+def test_memory_latency_ownership(sweep: Path) -> None:
+    results = load_results(sweep)
+    memory = metrics.memory(results.bench)
+    assert memory["mib_gil"].to_numpy() == pytest.approx(30.0)
+    assert memory["ft_gil"].to_numpy() == pytest.approx(40 / 30)
+    latency = metrics.latency_summary(results.latency)
+    ft = _one(latency, arm="ft", benchmark="event-ping-pong", threads=2)
+    assert ft["p50_s"] == pytest.approx(1.5 * 22e-6)  # median of 20, 22, 24 us x 1.5
+    assert ft["max_s"] == pytest.approx(1.5 * 600e-6) and ft["trials"] == 3
+    own = metrics.ownership(results.bench, n_boot=200)
+    assert _one(own, arm="ft", object="list", threads=2)["ratio"] == pytest.approx(1.5)
+    assert _one(own, arm="gil", object="list", threads=4)["ratio"] == pytest.approx(1.0)
+    assert set(own["basis"]) == {"95% CI"}
+
+
+def test_session_pairing_notes(tmp_path: Path, sweep: Path) -> None:
+    assert metrics.session_notes(metrics.ratios(load_bench(sweep), n_boot=20)) == []
+    apart = fx.write_sweep(tmp_path / "apart", sessions=("s1", "s2"))
+    notes = metrics.session_notes(metrics.ratios(load_bench(apart), n_boot=20))
+    assert any("different sessions" in n and n.startswith("ft/gil") for n in notes)
+    serial = tmp_path / "serial"
+    for arm in ("gil", "ft"):
+        fx.write_bench(serial / f"bench-{arm}.json", arm, session="s9", interleaved=False)
+    notes = metrics.session_notes(metrics.ratios(load_bench(serial), n_boot=20))
+    assert any("not interleaved" in n for n in notes)
+    old = metrics.session_notes(metrics.ratios(load_bench(COMPLETE), n_boot=20))
+    assert any("record no session" in n for n in old)
+
+
+def test_safe_race_variants_come_from_the_file(tmp_path: Path) -> None:
+    assert metrics.safe_variants(load_races(COMPLETE)) == ("locked", "itertools-count")
+    path = fx.write_races(tmp_path / "races-ft.json", "ft", safe_variants=["locked", "atomic"])
+    assert metrics.safe_variants(load_races(path)) == ("atomic", "locked")

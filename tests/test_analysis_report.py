@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "analysis"
 COMPLETE = DATA / "complete"
 FOREIGN = DATA / "foreign-timeit.json"
-PLOTS = ("race-loss", "lock-overhead", "scaling", "ft-vs-gil", "single-thread-overhead")
+PLOTS = ("race-loss", "lock-cost", "scaling", "ft-vs-gil", "single-thread-overhead")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -81,7 +81,10 @@ def test_report_is_written(full_report: tuple[Path, Path, int, dict[str, str]]) 
     # Headlines carry the hand-computable answers.
     assert "At 1 thread, ft takes +50% time per op vs gil" in readme
     assert "speedup at 2 threads: gil 1.00, ft 2.00, ft-gil 1.00 (ideal 2)" in readme
-    assert "ft's throughput beats gil's (95% CI; from N threads): cpu-control (2)" in readme
+    assert (
+        "Families whose primitives' throughput is higher on ft than on gil (ft/gil time "
+        "ratio: 95% CI below 1; from N threads): cpu-control (2)"
+    ) in readme
     assert "lost nothing in any trial" in readme
     assert "Other pyperf benchmarks" in readme and "timeit-1+1" in readme
     assert "Warnings" not in readme  # a matched pair
@@ -115,7 +118,7 @@ def test_summary_csv(full_report: tuple[Path, Path, int, dict[str, str]]) -> Non
     assert control["speedup_cores_ft"] == pytest.approx(2.0)
     increment = summary[summary["family"] == "increment"].iloc[0]
     assert increment["loss_ft"] == pytest.approx(0.45)
-    for name in ("benchmarks", "ratios", "lock-overhead", "race-loss", "single-thread-overhead"):
+    for name in ("benchmarks", "ratios", "lock-cost", "race-loss", "single-thread-overhead"):
         assert not pd.read_csv(out / f"{name}.csv").empty, name
 
 
@@ -172,8 +175,8 @@ def test_mismatched_pair_is_warned(tmp_path: Path) -> None:
     out = tmp_path / "report"
     assert main([str(results), "--output", str(out), "--no-plots", "--n-boot", "50"]) == 0
     readme = (out / "README.md").read_text()
-    assert "Python versions differ between arms: gil 3.13.4, ft 3.13.5" in readme
-    assert "configure flags differ between arms beyond --disable-gil" in readme
+    assert "gil and ft are not a matched pair: versions differ: gil 3.13.4, ft 3.13.5" in readme
+    assert "configure flags differ beyond --disable-gil and install locations" in readme
 
 
 def test_install_prefixes_are_not_a_mismatch(tmp_path: Path) -> None:
@@ -198,7 +201,7 @@ def test_wrong_gil_state_is_warned_and_left_out(tmp_path: Path) -> None:
     out = tmp_path / "report"
     assert main([str(results), "--output", str(out), "--no-plots", "--n-boot", "50"]) == 0
     readme = (out / "README.md").read_text()
-    assert "arm ft: 63 runs recorded a GIL state" in readme  # 7 x 3 benchmarks x 3 runs
+    assert "arm ft: 105 runs recorded a GIL state" in readme  # 7 x 3 benchmarks x 5 runs
     assert (out / "ratios.csv").read_text().strip() == ""  # no valid ft run to compare
 
 
@@ -318,7 +321,7 @@ def test_report_of_real_runner_files(tmp_path: Path) -> None:
     summary = pd.read_csv(out / "summary.csv")
     assert {"increment", "locked-increment", "semaphore", "cpu-control"} <= set(summary["family"])
     assert summary["ft_gil_1t"].notna().all()
-    locks = pd.read_csv(out / "lock-overhead.csv")
+    locks = pd.read_csv(out / "lock-cost.csv")
     assert {"Lock", "RLock"} <= set(locks["primitive"])
 
 
@@ -329,3 +332,100 @@ def test_only_a_foreign_file(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "timeit-1+1" in readme and "no gilbench results" in readme
     assert not list(out.glob("*.png"))
     assert "missing: no gilbench results" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- the new sweep
+
+
+def test_report_of_a_new_sweep_has_every_section(tmp_path: Path) -> None:
+    results = fx.write_sweep(tmp_path / "results")
+    out = tmp_path / "report"
+    assert main([str(results), "--output", str(out), "--n-boot", "100"]) == 0
+    readme = (out / "README.md").read_text()
+    for heading in (
+        "## Achieved parallelism",
+        "## Fairness",
+        "## Hand-off latency",
+        "## Peak memory",
+        "## Ownership cost",
+    ):
+        assert heading in readme, heading
+    assert "Achieved parallelism: 3 of 90 runs of no-sharing workloads" in readme
+    assert "| locked-increment/lock-fine | work | ft | 2 | 0.900 (min 0.800) |" in readme
+    assert "| list | ft | 2 | 1.50×" in readme
+    assert "ft vs gil peak RSS, geometric mean over benchmarks: 1.33×" in readme
+    assert "build profile optimized vs optimized" in readme
+    assert "Sessions:" not in readme
+    for stem in ("fairness", "ownership"):
+        assert f"]({stem}.png)" in readme and (out / f"{stem}.svg").is_file(), stem
+    for name in ("parallelism", "fairness", "latency", "memory", "ownership"):
+        assert not pd.read_csv(out / f"{name}.csv").empty, name
+    bench = pd.read_csv(out / "benchmarks.csv")
+    for column in ("role", "ideal", "ideal_rule", "effective_threads", "basis"):
+        assert column in bench.columns, column
+    ping = bench[(bench["variant"] == "ping-pong") & (bench["threads"] == 4)]
+    assert set(ping["ideal"]) == {2.0} and set(ping["speedup_base"]) == {2}
+
+
+def test_sessions_that_differ_are_named(tmp_path: Path) -> None:
+    results = fx.write_sweep(tmp_path / "results", sessions=("s1", "s2"))
+    out = tmp_path / "report"
+    assert main([str(results), "--output", str(out), "--no-plots", "--n-boot", "50"]) == 0
+    readme = (out / "README.md").read_text()
+    assert "Sessions: ft/gil:" in readme
+    assert "ratios divide results of different sessions" in readme
+
+
+def test_no_95_ci_below_five_processes(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for arm in ("gil", "ft"):
+        fx.write_bench(results / f"bench-{arm}.json", arm, processes=3)
+    out = tmp_path / "report"
+    assert main([str(results), "--output", str(out), "--no-plots", "--n-boot", "50"]) == 0
+    bench = pd.read_csv(out / "benchmarks.csv")
+    assert (bench["n_processes"] < 5).all()
+    for column in ("basis", "speedup_basis", "ratio_vs_gil_basis"):
+        assert not bench[column].astype(str).str.contains("95% CI").any(), column
+    assert set(bench["basis"]) == {"range of 3 processes"}
+    assert "95% CI" not in (out / "summary.csv").read_text()
+
+
+def test_one_hostname_two_machines_in_the_summary(tmp_path: Path) -> None:
+    fx.write_two_machines(tmp_path)
+    out = tmp_path / "report"
+    args = ["--results", str(tmp_path / "2core"), "--results", str(tmp_path / "16core")]
+    assert main([*args, "--output", str(out), "--no-plots", "--n-boot", "30"]) == 0
+    assert set(pd.read_csv(out / "summary.csv")["group"]) == {"vm · 2 cpus", "vm · 16 cpus"}
+    one = tmp_path / "one"
+    assert (
+        main([str(tmp_path / "2core"), "--output", str(one), "--no-plots", "--n-boot", "30"]) == 0
+    )
+    assert set(pd.read_csv(one / "summary.csv")["group"]) == {"vm"}
+
+
+def test_older_files_say_what_they_lack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "report"
+    assert (
+        main([str(DATA / "real-quick"), "--output", str(out), "--no-plots", "--n-boot", "30"]) == 0
+    )
+    readme = (out / "README.md").read_text()
+    assert "## Not recorded in these files" in readme
+    assert "no result file records achieved parallelism" in readme
+    assert "Not recorded: no run of a no-sharing workload has `cpu_per_wall`" in readme
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_report_of_real_interleaved_sweep_files(tmp_path: Path) -> None:
+    """Files the runners wrote after the run-metadata change: one session, interleaved."""
+    out = tmp_path / "report"
+    sweep = DATA / "real-sweep"
+    assert main([str(sweep), "--output", str(out), "--no-plots", "--n-boot", "50"]) == 0
+    readme = (out / "README.md").read_text()
+    assert "Sessions:" not in readme  # both arms in one interleaved session
+    assert "no result file records achieved parallelism" not in readme
+    parallel = pd.read_csv(out / "parallelism.csv")
+    assert set(parallel["variant"]) == {"per-thread"}
+    assert set(pd.read_csv(out / "fairness.csv")["variant"]) == {"shared-list"}
+    bench = pd.read_csv(out / "benchmarks.csv")
+    assert set(bench["basis"]) == {"none (1 process)"}
+    assert set(bench["effective_threads"]) == {1, 2}

@@ -1,18 +1,21 @@
 """What provisioning deals in: version requests, verified interpreters, and matched pairs.
 
 A pair is *matched* when both interpreters are the same CPython version built with the
-same configure flags, apart from ``--disable-gil`` and the install prefix. Only a
-matched pair separates the cost of the free-threaded build from everything else.
+same configure flags, apart from ``--disable-gil`` and the install locations (the rule
+is :mod:`concepts.matching`'s). Only a matched pair separates the cost of the
+free-threaded build from everything else.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from concepts import matching
+from concepts.matching import PROFILES, profile_of
 
 DEFAULT_VERSION = "3.13"
 FIRST_FREE_THREADED = (3, 13)
@@ -20,10 +23,6 @@ FIRST_FREE_THREADED = (3, 13)
 
 ARM_KINDS = ("gil", "ft")
 """The two interpreters of a pair: the default build and the free-threaded build."""
-
-# Flags that legitimately differ between the two builds of a matched pair.
-_IGNORED_FLAG_PREFIXES = ("--prefix", "--exec-prefix")
-_IGNORED_FLAGS = ("--disable-gil",)
 
 _VERSION_RE = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+)((?:a|b|rc)\d+)?)?$")
 
@@ -90,15 +89,8 @@ def version_key(version: str) -> tuple[int, int, int, str]:
     return (int(match[1]), int(match[2]), int(match[3] or 0), match[4] or "~")
 
 
-PROFILES: dict[str, tuple[str, ...]] = {
-    "plain": (),
-    "optimized": ("--enable-optimizations", "--with-lto"),
-}
-"""Build profiles: the configure flags a profile adds to both builds of a pair. Every
-published free-threading figure (and every interpreter users install from a
-distribution, uv or setup-python) comes from ``optimized`` builds; ``plain`` builds in
-a third of the time."""
 DEFAULT_PROFILE = "plain"
+"""The profile provisioning builds unless told otherwise (concepts.matching.PROFILES)."""
 
 
 def parse_profile(text: str) -> str:
@@ -107,14 +99,6 @@ def parse_profile(text: str) -> str:
     if name not in PROFILES:
         raise BadInput(f"unknown build profile {text!r}; known: {', '.join(PROFILES)}")
     return name
-
-
-def profile_of(flags: Sequence[str]) -> str:
-    """The profile a build's configure flags amount to: ``optimized`` when they hold PGO and
-    LTO (``--enable-optimizations`` and ``--with-lto``, any LTO flavour), else ``plain``."""
-    pgo = "--enable-optimizations" in flags
-    lto = any(flag == "--with-lto" or flag.startswith("--with-lto=") for flag in flags)
-    return "optimized" if pgo and lto else "plain"
 
 
 def kind_label(free_threaded: bool) -> str:
@@ -157,18 +141,8 @@ class Interpreter:
         return profile_of(self.configure_flags())
 
     def comparable_flags(self) -> list[str]:
-        """Configure flags without those that differ by design between the two builds.
-
-        The install prefix differs by design, and so do flags derived from it
-        (``--libdir=<prefix>/lib``, rpaths): it is written as ``$prefix`` in those.
-        """
-        flags = self.configure_flags()
-        prefix = next((f.split("=", 1)[1] for f in flags if f.startswith("--prefix=")), "")
-        return [
-            flag.replace(prefix, "$prefix") if prefix else flag
-            for flag in flags
-            if flag not in _IGNORED_FLAGS and not flag.startswith(_IGNORED_FLAG_PREFIXES)
-        ]
+        """Configure flags that must be equal in a matched pair (concepts.matching)."""
+        return matching.comparable_flags(self.config_args)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields."""
@@ -190,18 +164,7 @@ def pair_mismatches(gil: Interpreter, ft: Interpreter) -> list[str]:
         problems.append(f"{gil.path} (gil arm) is a free-threaded build")
     if not ft.free_threaded:
         problems.append(f"{ft.path} (ft arm) is a default (GIL) build")
-    if gil.version != ft.version:
-        problems.append(f"versions differ: gil {gil.version}, ft {ft.version}")
-    gil_flags, ft_flags = gil.comparable_flags(), ft.comparable_flags()
-    if gil_flags != ft_flags:
-        only_gil = [flag for flag in gil_flags if flag not in ft_flags]
-        only_ft = [flag for flag in ft_flags if flag not in gil_flags]
-        detail = (
-            f"only gil: {shlex.join(only_gil) or '-'}; only ft: {shlex.join(only_ft) or '-'}"
-            if only_gil or only_ft
-            else "same flags in a different order"
-        )
-        problems.append(f"configure flags differ beyond --disable-gil/--prefix ({detail})")
+    problems += matching.pair_mismatches(gil.version, gil.config_args, ft.version, ft.config_args)
     return problems
 
 

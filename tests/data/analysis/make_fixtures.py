@@ -4,16 +4,21 @@
 of benchmarks plus their race files). The tests also call these functions to build
 variations (a version mismatch, a wrong GIL state, one arm only...) in tmp folders.
 
-Every benchmark cell has 3 worker processes whose means are 0.95 m, m and 1.05 m
-(each process: two values m' * (1 -+ 1%)), so its median process mean is exactly m.
+Every benchmark cell has 5 worker processes (``processes`` to change it) whose process
+values (each process's fastest value) are m, 0.95 m, 1.05 m, 0.9 m and 1.1 m (each
+process: two values m' and 1.02 m'), so the median of its process values is exactly m
+(none is over 1.3x the fastest: none is dropped as disturbed). With 5 processes an
+interval is a "95% CI"; with 3 it is a "range of 3 processes".
 Known answers, from the tables below (ns per op):
 
 - ft/gil at 1 thread = 1.5 for every benchmark; ft-gil/gil = 1.4 at every count;
-- speedup at 2 threads: cpu-control ft 150/75 = 2.0, gil 1.0;
+- speedup at 2 threads: cpu-control/arith (an unknown workload: a per-thread
+  primitive by default) ft 150/75 = 2.0, gil 1.0;
 - crossover (ft beats gil): cpu-control 2, increment/per-thread 2,
-  increment/shared-list never, increment family (geomean 3 x 0.75 -> 1.5) never;
-- lock overhead vs increment/shared-list: gil lock-fine 50 - 20 = 30 ns at every
-  count, ft lock-fine 75 - 30 = 45 ns at 1 thread, 200 - 60 = 140 ns at 2;
+  increment/shared-list never; increment family (primitives only: shared-list, 3.0 at
+  2 threads) never; its control (per-thread) 0.75 at 2 threads;
+- lock cost over unshared work (vs increment/per-thread): gil lock-fine 50 - 20 = 30 ns
+  at every count, ft lock-fine 75 - 30 = 45 ns at 1 thread, 200 - 15 = 185 ns at 2;
   semaphore/k1 vs semaphore/unlocked: gil 200 - 100 = 100 ns;
 - race loss (expected 1000 per trial): gil call at 2 threads loses 0, 100, 200
   (median 10%, IQR 5%-15%, max 20%); ft inline at 2 threads 300..600 (median 45%).
@@ -23,13 +28,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pyperf
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent.parent))  # the repository: concepts
 THREADS = (1, 2, 4)
 
 GIL_NS: dict[tuple[str, str], tuple[float, float, float]] = {
@@ -82,15 +88,22 @@ def arm_metadata(arm: str, /, **overrides: Any) -> dict[str, Any]:
     return md
 
 
+RunMetadata = Callable[[str, str, int, int], dict[str, Any]]
+"""(family, variant, threads, process index) -> extra metadata of that process's run."""
+
+
 def bench_suite(
     arm: str,
     table: Mapping[tuple[str, str], tuple[float, ...]] | None = None,
     threads: tuple[int, ...] = THREADS,
-    processes: int = 3,
+    processes: int = 5,
     /,
+    run_metadata: RunMetadata | None = None,
     **overrides: Any,
 ) -> pyperf.BenchmarkSuite:
-    """A BenchmarkSuite of ``arm`` with the values of ``table`` (ns per op)."""
+    """A BenchmarkSuite of ``arm`` with the values of ``table`` (ns per op).
+
+    ``run_metadata`` adds per-process metadata (cpu_per_wall, fairness_jain...)."""
     table = TABLES[arm] if table is None else table
     spreads = [1.0, 0.95, 1.05, 0.9, 1.1][:processes]
     benchmarks = []
@@ -117,13 +130,16 @@ def bench_suite(
                 # A calibration run (warmups only, no values): the loader must skip it.
                 pyperf.Run([], warmups=[(1, m)], metadata=md, collect_metadata=False)
             ]
-            for spread in spreads:
-                mean = m * spread
+            for index, spread in enumerate(spreads):
+                fastest = m * spread
+                run_md = dict(md)
+                if run_metadata is not None:
+                    run_md.update(run_metadata(family, variant, n, index))
                 runs.append(
                     pyperf.Run(
-                        [mean * 0.99, mean * 1.01],
-                        warmups=[(1, mean)],
-                        metadata=md,
+                        [fastest * 1.02, fastest],
+                        warmups=[(1, fastest)],
+                        metadata=run_md,
                         collect_metadata=False,
                     )
                 )
@@ -137,14 +153,41 @@ def write_bench(
     /,
     table: Mapping[tuple[str, str], tuple[float, ...]] | None = None,
     threads: tuple[int, ...] = THREADS,
-    processes: int = 3,
+    processes: int = 5,
+    run_metadata: RunMetadata | None = None,
     **overrides: Any,
 ) -> Path:
     """Write ``bench_suite(arm, table, threads, processes, **overrides)`` to ``path``.
 
     ``overrides`` replace metadata fields (None removes one)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    bench_suite(arm, table, threads, processes, **overrides).dump(str(path), replace=True)
+    suite = bench_suite(arm, table, threads, processes, run_metadata=run_metadata, **overrides)
+    suite.dump(str(path), replace=True)
+    return path
+
+
+def write_two_machines(root: Path) -> tuple[Path, Path]:
+    """gil and ft results of two machines that both call themselves ``vm``: 2 and 16 CPUs."""
+    folders = []
+    for folder, cpus in (("2core", 2), ("16core", 16)):
+        for arm in ("gil", "ft"):
+            write_bench(
+                root / folder / f"bench-{arm}.json",
+                arm,
+                hostname="vm",
+                cpu_count=cpus,
+                cpu_affinity=",".join(map(str, range(cpus))),
+            )
+        folders.append(root / folder)
+    return folders[0], folders[1]
+
+
+def write_latency(path: Path, arm: str, results: list[dict[str, Any]], /, **overrides: Any) -> Path:
+    """Write a hand-off latency file (``latency-<arm>.json``, schema 1) with ``results``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    md = arm_metadata(arm, **overrides)
+    data = {"schema": 1, "metadata": md, "results": results}
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     return path
 
 
@@ -198,6 +241,115 @@ def write_complete(folder: Path, arms: tuple[str, ...] = ("gil", "ft", "ft-gil")
     for arm in arms:
         write_bench(folder / f"bench-{arm}.json", arm)
         write_races(folder / f"races-{arm}.json", arm)
+    return folder
+
+
+# --------------------------------------------------------------------------- a new sweep
+
+SWEEP_GIL_NS: dict[tuple[str, str], tuple[float, float, float]] = {
+    ("increment", "per-thread"): (20, 20, 20),
+    ("locked-increment", "lock-fine"): (50, 50, 50),
+    ("locked-increment", "lock-fine-duration"): (50, 50, 50),
+    ("barrier", "shared"): (1000, 30000, 60000),
+    ("event", "ping-pong"): (2000, 40000, 40000),
+    ("queue-pipeline", "queue"): (4000, 4000, 4000),
+    ("ownership", "list-own"): (30, 30, 30),
+    ("ownership", "list-other"): (30, 30, 30),
+}
+SWEEP_FT_NS: dict[tuple[str, str], tuple[float, float, float]] = {
+    ("increment", "per-thread"): (30, 15, 15),
+    ("locked-increment", "lock-fine"): (75, 200, 220),
+    ("locked-increment", "lock-fine-duration"): (75, 200, 220),
+    ("barrier", "shared"): (1500, 30000, 60000),
+    ("event", "ping-pong"): (3000, 40000, 20000),
+    ("queue-pipeline", "queue"): (6000, 5000, 5000),
+    ("ownership", "list-own"): (40, 20, 20),
+    ("ownership", "list-other"): (60, 30, 30),
+}
+"""A quick sweep of both arms as the runners write it after the "Unbiased measurement"
+change (threads 1, 2, 4 on 2 cores; 5 processes). Known answers:
+
+- ideal speedup at 4 threads: increment/per-thread 2 (min(4, 2)), barrier/shared 1
+  (fixed work), event/ping-pong 2 (pairs, relative to 2 threads: min(4 // 2, 2));
+  ft ping-pong speedup at 4 = t(2)/t(4) = 40000/20000 = 2.0, at 1 thread undefined;
+- effective threads of queue-pipeline/queue at 1 thread: 3 (threads_total recorded),
+  oversubscribed on 2 cores; it is left out of the single-thread overhead;
+- Jain's index of locked-increment/lock-fine at 2 threads: runs 0.9, 0.95, 1.0, 0.8,
+  0.85 -> median 0.9, min 0.8; finish spread 0.1 .. 0.5 -> median 0.3;
+- achieved parallelism: ft increment/per-thread at 2 threads, cpu_per_wall 1.9, 1.95,
+  1.2, 1.85, 1.9 -> 1 disturbed run of 5 (1.2 < 0.8 x 2); gil always 1.0 -> none;
+- peak memory: every gil process 30 MiB, every ft process 40 MiB -> ft/gil 1.33;
+- ownership cost list-other / list-own: ft 1.5 at every thread count, gil 1.0;
+- one session "s1" for both arms, interleaved: no session note.
+"""
+
+SWEEP_JAIN = (0.9, 0.95, 1.0, 0.8, 0.85)
+SWEEP_SPREAD = (0.1, 0.2, 0.3, 0.4, 0.5)
+SWEEP_CPU_PER_WALL_FT_2 = (1.9, 1.95, 1.2, 1.85, 1.9)
+
+
+def sweep_run_metadata(arm: str) -> RunMetadata:
+    """Per-process run metadata of :func:`write_sweep` for ``arm``."""
+    from concepts.families import traits, workload_metadata
+
+    def metadata(family: str, variant: str, threads: int, index: int) -> dict[str, Any]:
+        name = f"{family}-{variant}"
+        found = traits(name)
+        md: dict[str, Any] = dict(workload_metadata(name, threads))
+        md["threads_total"] = threads + found.helper_threads
+        md["mode"] = found.mode
+        md["mem_max_rss"] = (40 if arm == "ft" else 30) * 2**20
+        if found.independent:
+            if arm == "ft":
+                md["cpu_per_wall"] = (
+                    SWEEP_CPU_PER_WALL_FT_2[index] if threads == 2 else 0.95 * min(threads, 2)
+                )
+            else:
+                md["cpu_per_wall"] = 1.0
+        if threads >= 2:
+            md["fairness_jain"] = SWEEP_JAIN[index]
+            md["thread_finish_spread"] = SWEEP_SPREAD[index]
+        return md
+
+    return metadata
+
+
+def write_sweep(folder: Path, *, sessions: tuple[str, str] = ("s1", "s1")) -> Path:
+    """bench-gil.json, bench-ft.json and latency-<arm>.json of a new-format quick sweep."""
+    for arm, table, session in (
+        ("gil", SWEEP_GIL_NS, sessions[0]),
+        ("ft", SWEEP_FT_NS, sessions[1]),
+    ):
+        write_bench(
+            folder / f"bench-{arm}.json",
+            arm,
+            table,
+            run_metadata=sweep_run_metadata(arm),
+            session=session,
+            build_profile="optimized",
+            session_start="2026-12-01T08:00:00",
+            session_end="2026-12-01T08:20:00",
+            interleaved=True,
+        )
+        scale = 1.5 if arm == "ft" else 1.0
+        write_latency(
+            folder / f"latency-{arm}.json",
+            arm,
+            [
+                {
+                    "benchmark": "event-ping-pong",
+                    "threads": 2,
+                    "trial": trial,
+                    "count": 2000,
+                    "p50_s": scale * 20e-6 * (1 + trial / 10),
+                    "p90_s": scale * 40e-6,
+                    "p99_s": scale * 80e-6,
+                    "max_s": scale * 200e-6 * (1 + trial),
+                }
+                for trial in range(3)
+            ],
+            session=session,
+        )
     return folder
 
 
