@@ -102,6 +102,8 @@ WORKLOADS: dict[str, Traits] = {
     "semaphore-unlocked": Traits(C, independent=True),
     # queue-pipeline: N workers between a producer thread and a consumer thread.
     "queue-pipeline-queue": Traits(P, helper_threads=2),
+    # Fixed duration, no helpers: every thread puts and gets on one shared queue.Queue.
+    "queue-pipeline-shared-duration": Traits(P, mode="duration"),
     "queue-pipeline-simple-queue": Traits(P, helper_threads=2),
     "queue-pipeline-lifo-queue": Traits(P, helper_threads=2),
     "queue-pipeline-priority-queue": Traits(P, helper_threads=2),
@@ -127,6 +129,8 @@ WORKLOADS: dict[str, Traits] = {
     # condition: N // 2 producer/consumer pairs, or one shared bounded buffer.
     "condition-pairs": Traits(P, ideal="pair"),
     "condition-shared": Traits(P, ideal="pair"),
+    # Fixed duration: every thread notifies one shared Condition (no waiter to wake).
+    "condition-notify-duration": Traits(P, mode="duration"),
     # thread-local: per-thread storage (the primitive) vs one shared object (control).
     "thread-local-local-attr": Traits(P),
     "thread-local-contextvar": Traits(P),
@@ -155,10 +159,10 @@ def traits(name: str) -> Traits:
     another family's aggregate. An unknown workload is a per-thread primitive with no
     helpers, marked ``known=False``.
     """
-    if name.endswith(DURATION_SUFFIX):
-        return replace(traits(name[: -len(DURATION_SUFFIX)]), mode="duration")
     if name in WORKLOADS:
         return WORKLOADS[name]
+    if name.endswith(DURATION_SUFFIX):
+        return replace(traits(name[: -len(DURATION_SUFFIX)]), mode="duration")
     if name.startswith(OWNERSHIP_FAMILY + "-"):
         return Traits(C, independent=True)
     return Traits(known=False)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from benchmarks import Stop, ThreadSetup, Workload
 from benchmarks._registry import Worker
+from concepts.fairness import finish_spread, jain_index
 
 
 @dataclass(frozen=True)
@@ -179,14 +180,6 @@ def time_workload(workload: Workload, threads: int, ops_per_thread: int, loops: 
     return total
 
 
-def jain_index(values: Sequence[float]) -> float:
-    """Jain's fairness index (sum x)^2 / (n * sum x^2): 1 when all equal, 1/n at worst."""
-    squares = sum(value * value for value in values)
-    if not values or squares == 0:
-        return float("nan")
-    return sum(values) ** 2 / (len(values) * squares)
-
-
 def summarize_records(records: Sequence[RunRecord]) -> dict[str, float | int]:
     """Run metadata from a process's timed runs: parallelism, threads, finish spread, fairness.
 
@@ -208,7 +201,7 @@ def summarize_records(records: Sequence[RunRecord]) -> dict[str, float | int]:
         spreads, fairness = [], []
         for r in records:
             if r.span > 0:
-                spreads.append((max(r.ends) - min(r.ends)) / r.span)
+                spreads.append(finish_spread(r.ends, min(r.starts)))
             busy = [end - start for start, end in zip(r.starts, r.ends, strict=True)]
             if all(b > 0 for b in busy):
                 work = r.ops or (1,) * len(busy)
