@@ -37,10 +37,12 @@ from runners.provision.model import ARM_KINDS, DEFAULT_PROFILE, ProvisionError, 
 from runners.provision.source import VerifiedSource
 
 HEARTBEAT_S = 60.0
-PGO_PROFILE_TASK = "-m test --pgo --timeout=1200 -j2"
+PGO_PROFILE_TASK = "-m test --pgo --timeout=1200 -j2 || true"
 """The PGO profile task of both arms: CPython's own PGO test selection (``--pgo``), run
 two tests at a time so that it fits a 2-core machine's patience; recorded in the
-provenance."""
+provenance. Its purpose is profile data, not a verdict: a failing test (3.13.5's
+test_generators fails in the instrumented build here) leaves the other tests' data,
+so it must not stop the build (``|| true``; the Makefile runs the task in a shell)."""
 
 Log = Callable[[str], None]
 
