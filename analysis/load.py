@@ -44,6 +44,8 @@ RACES_SCHEMA = "gilbench.races/1"
 BENCH_GLOBS: tuple[str, ...] = ("bench-*.json", "bench-*.json.gz")
 RACES_GLOBS: tuple[str, ...] = ("races-*.json",)
 LATENCY_GLOBS: tuple[str, ...] = ("latency-*.json",)
+SETS_DIR = "sets"
+"""Under a results directory: one folder per interpreter set other than the default one."""
 LATENCY_SCHEMA = 1
 LATENCY_KEYS: tuple[str, ...] = ("benchmark", "threads", "p50_s", "p90_s", "p99_s")
 RACE_TRIAL_KEYS: tuple[str, ...] = ("variant", "threads", "expected", "observed", "lost")
@@ -52,6 +54,7 @@ BENCH_COLUMNS: list[str] = [
     "source",
     "origin",
     "group",
+    "interpreter_set",
     "arm",
     "benchmark",
     "family",
@@ -102,6 +105,7 @@ RACE_COLUMNS: list[str] = [
     "source",
     "origin",
     "group",
+    "interpreter_set",
     "arm",
     "variant",
     "threads",
@@ -134,6 +138,7 @@ LATENCY_COLUMNS: list[str] = [
     "source",
     "origin",
     "group",
+    "interpreter_set",
     "arm",
     "session",
     "benchmark",
@@ -305,6 +310,7 @@ def _machine_fields(md: dict[str, Any]) -> dict[str, Any]:
         "python_version": short_version(md.get("python_version")),
         "python_config_args": md.get("python_config_args"),
         "build_profile": md.get("build_profile"),
+        "interpreter_set": md.get("interpreter_set"),
         "python_executable": md.get("python_executable"),
         "py_gil_disabled": truthy(md.get("py_gil_disabled")),
         "gil_enabled_at_start": truthy(md.get("gil_enabled_at_start")),
@@ -381,8 +387,12 @@ def discover_with_origin(sources: Sources) -> list[tuple[Path, Path]]:
     found: list[tuple[Path, Path]] = []
     for source in _as_list(sources):
         if source.is_dir():
-            for pattern in BENCH_GLOBS + RACES_GLOBS + LATENCY_GLOBS:
-                found.extend((p, source) for p in sorted(source.glob(pattern)) if p.is_file())
+            # The directory's own files, and those of every interpreter set measured
+            # beside it (``sets/<set>/``, where tox puts a non-default set's results),
+            # each set directory an origin of its own.
+            for folder in [source, *sorted(p for p in (source / SETS_DIR).glob("*") if p.is_dir())]:
+                for pattern in BENCH_GLOBS + RACES_GLOBS + LATENCY_GLOBS:
+                    found.extend((p, folder) for p in sorted(folder.glob(pattern)) if p.is_file())
         elif source.is_file():
             found.append((source, source.parent))
         elif source.exists():
@@ -682,20 +692,32 @@ def assign_groups(*frames: pd.DataFrame) -> None:
     Files measured on one machine (same :data:`IDENTITY_COLUMNS`) form one group, so a
     gil and an ft file of one result directory are compared even if their versions
     differ (a mismatch the report warns about). Where one machine has the same arm from
-    several Python minor versions (3.13 and 3.14 side by side), the group is split by
-    minor version. A group is labelled with its host name, plus whatever tells it apart
-    from the other groups (CPU count, usable CPUs, CPU model, Python version, result
-    directory), so ``vm`` on 2 and on 16 CPUs become ``vm · 2 cpus`` and ``vm · 16 cpus``.
+    several interpreter sets (3.13.5-plain and 3.13.5-optimized, or 3.13 and 3.14, side
+    by side: :func:`interpreter_set`), the group is split by set. A group is labelled
+    with its host name, plus whatever tells it apart from the other groups (CPU count,
+    usable CPUs, CPU model, interpreter set, result directory), so ``vm`` on 2 and on 16
+    CPUs become ``vm · 2 cpus`` and ``vm · 16 cpus``. Every row's ``interpreter_set``
+    column is filled in too.
     """
     present = [f for f in frames if not f.empty]
     if not present:
         for frame in frames:
             frame["group"] = pd.Series(dtype="object")
         return
-    columns = ["source", "arm", "python_version", *IDENTITY_COLUMNS]
+    columns = [
+        "source",
+        "arm",
+        "python_version",
+        "interpreter_set",
+        "build_profile",
+        "python_config_args",
+        *IDENTITY_COLUMNS,
+    ]
     rows = pd.concat([f[columns] for f in present], ignore_index=True)
     per_file = rows.groupby("source", sort=True).agg({c: _mode for c in columns if c != "source"})
-    per_file["minor"] = per_file["python_version"].map(minor_version).fillna("?")
+    per_file["set"] = [
+        interpreter_set({str(k): v for k, v in row.items()}) for row in per_file.to_dict("records")
+    ]
     per_file["identity"] = _merge_unknowns(
         [
             tuple("?" if v is None or v != v else str(v) for v in row)
@@ -705,18 +727,38 @@ def assign_groups(*frames: pd.DataFrame) -> None:
     key_of: dict[str, tuple[Any, ...]] = {}
     identity: Any
     for identity, machine in per_file.groupby("identity", sort=True):
-        arms_versions = machine.groupby(machine["arm"].fillna("?"))["minor"].nunique()
-        split = bool((arms_versions > 1).any())
-        versions = "/".join(sorted(set(machine["minor"])))  # labels only: no split
+        arms_sets = machine.groupby(machine["arm"].fillna("?"))["set"].nunique()
+        split = bool((arms_sets > 1).any())
+        sets = "/".join(sorted(set(machine["set"])))  # labels only: no split
         for source, row in machine.iterrows():
-            key_of[str(source)] = (*identity, row["minor"] if split else versions)
+            key_of[str(source)] = (*identity, row["set"] if split else sets)
     labels = _group_labels(set(key_of.values()))
     label = {source: labels[key] for source, key in key_of.items()}
+    set_of = {str(source): str(value) for source, value in per_file["set"].items()}
     for frame in frames:
         if frame.empty:
             frame["group"] = pd.Series(dtype="object")
         else:
             frame["group"] = frame["source"].map(label).astype("object")
+            frame["interpreter_set"] = frame["source"].map(set_of).astype("object")
+
+
+def interpreter_set(row: dict[str, Any]) -> str:
+    """A file's interpreter set: as recorded (``interpreter_set``), else its version and the
+    build profile its configure flags amount to (``3.13.5-plain``), ``?`` when unknown."""
+    from concepts.matching import build_profile
+
+    recorded = row.get("interpreter_set")
+    if isinstance(recorded, str) and recorded:
+        return recorded
+    version = row.get("python_version")
+    if not isinstance(version, str) or not version:
+        return "?"
+    profile = row.get("build_profile")
+    if not isinstance(profile, str) or not profile:
+        config = row.get("python_config_args")
+        profile = build_profile(config) if isinstance(config, str) else "?"
+    return f"{version}-{profile}"
 
 
 def _merge_unknowns(identities: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
@@ -749,8 +791,8 @@ def _merge_unknowns(identities: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
 
 
 def _group_labels(keys: set[tuple[Any, ...]]) -> dict[tuple[Any, ...], str]:
-    """Readable, distinct labels for group keys (origin, host, model, cpus, cores, minor)."""
-    origin, host, model, cpus, cores, minor = range(6)
+    """Readable, distinct labels for group keys (origin, host, model, cpus, cores, set)."""
+    origin, host, model, cpus, cores, set_ = range(6)
     parts: dict[tuple[Any, ...], list[str]] = {
         key: [key[host] if key[host] != "?" else "unknown host"] for key in keys
     }
@@ -758,7 +800,7 @@ def _group_labels(keys: set[tuple[Any, ...]]) -> dict[tuple[Any, ...], str]:
         (cpus, lambda k: f"{k[cpus]} cpus"),
         (cores, lambda k: f"{k[cores]} usable"),
         (model, lambda k: str(k[model])),
-        (minor, lambda k: f"py{k[minor]}" if k[minor] else ""),
+        (set_, lambda k: str(k[set_]) if k[set_] else ""),
         (origin, lambda k: Path(str(k[origin])).name or str(k[origin])),
     )
     for index, text in describe:

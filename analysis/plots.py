@@ -767,3 +767,25 @@ __all__ = [
     "plot_single_thread",
     "save",
 ]
+
+
+def plot_sets(table: pd.DataFrame, sets: Sequence[str], out_dir: Path, stem: str) -> list[Path]:
+    """Interpreter sets on the x axis, ft/gil time per op at 1 thread per primitive.
+
+    One line per primitive (family/variant), so a primitive that got better from one set
+    to the next slopes down; the dashed line is parity with the GIL build.
+    """
+    fig, ax = plt.subplots(figsize=(8.5, 5.5), layout="constrained")
+    x = np.arange(len(sets))
+    for (family, variant), rows in table.groupby(["family", "variant"], sort=False):
+        by_set = rows.set_index("interpreter_set")["ft_vs_gil_t1"]
+        values = [float(by_set.get(s, np.nan)) for s in sets]
+        ax.plot(x, values, marker="o", lw=1, alpha=0.8, label=f"{family}/{variant}")
+    ax.axhline(1.0, color="black", ls="--", lw=0.8)
+    ax.set_xticks(x)
+    ax.set_xticklabels(list(sets))
+    ax.set_ylabel("ft / gil time per op at 1 thread (above 1: ft slower)")
+    ax.set_yscale("log")
+    fig.legend(loc="outside right upper", fontsize=6.5, frameon=False)
+    fig.suptitle("Interpreter sets: the free-threaded build's cost per primitive, set by set")
+    return save(fig, out_dir, stem)

@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import metrics, plots
+from analysis import sets as sets_mod
 from analysis._files import atomic_write
 from analysis.load import EXPECTED_GIL, KNOWN_ARMS, Results, arms_present
 from concepts import lock_overhead as lock_def
@@ -1092,8 +1093,10 @@ def build_report(
     groups = sorted({str(g) for f in own if not f.empty for g in f["group"].unique()})
     sections: list[str] = []
     tables: dict[str, list[pd.DataFrame]] = {}
+    datas: list[GroupData] = []
     for name in groups:
         data = _group_data(name, results, n_boot, seed)
+        datas.append(data)
         missing = _missing(data)
         warnings = mismatch_warnings(data.pair, data.bench, data.races)
         suffix = "" if len(groups) == 1 else f"-{slug(name)}"
@@ -1155,6 +1158,9 @@ def build_report(
         nonempty = [f for f in frames if not f.empty]
         frame = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame()
         outcome.written.append(atomic_write(output / f"{key}.csv", _csv(frame)))
+    set_section = _sets_section(datas, output, make_plots, outcome)
+    if set_section:
+        sections.insert(0, set_section)
     if not groups:
         outcome.missing.append(
             "no gilbench results (bench-<arm>.json or races-<arm>.json): nothing but the "
@@ -1169,6 +1175,45 @@ def build_report(
     outcome.written.append(atomic_write(output / "README.md", readme))
     outcome.written = outcome.plots + outcome.written
     return outcome
+
+
+def _sets_section(datas: list[GroupData], output: Path, make_plots: bool, outcome: Outcome) -> str:
+    """The interpreter-sets comparison, where one machine holds two or more sets."""
+    candidates = []
+    for data in datas:
+        labels = set(data.bench["interpreter_set"].dropna()) if not data.bench.empty else set()
+        if len(labels) != 1:
+            continue
+        candidates.append(
+            sets_mod.SetGroup(
+                data.name,
+                labels.pop(),
+                sets_mod.machine_of(data.bench),
+                data.summary,
+                data.ratios,
+                data.locks,
+                data.single,
+                data.families,
+                data.cores,
+            )
+        )
+    parts = []
+    for number, machine in enumerate(sets_mod.comparable(candidates), 1):
+        table = sets_mod.primitive_table(machine)
+        suffix = "" if number == 1 else f"-{number}"
+        png = None
+        if make_plots and not table.empty:
+            files = plots.plot_sets(
+                table, [g.interpreter_set for g in machine], output, f"interpreter-sets{suffix}"
+            )
+            outcome.plots += files
+            png = files[0]
+        if not table.empty:
+            outcome.written.append(
+                atomic_write(output / f"interpreter-sets{suffix}.csv", _csv(table))
+            )
+        parts.append(sets_mod.render(machine, png))
+    return "\n".join(parts)
 
 
 def _readme(results: Results, sections: list[str], outcome: Outcome, n_boot: int, seed: int) -> str:

@@ -154,13 +154,33 @@ def test_groups_split_by_host_and_by_version(tmp_path: Path) -> None:
     results = load_results([tmp_path / "a", tmp_path / "b"])
     assert set(results.bench["group"]) == {"fixture-host", "other-host"}
     assert set(results.races["group"]) == {"fixture-host", "other-host"}
-    # Same host, 3.13 and 3.14 of each arm: one group per minor version.
+    # Same host, 3.13 and 3.14 of each arm: one group per interpreter set (version and
+    # the build profile the fixtures' configure flags amount to).
     fx.write_complete(tmp_path / "c", arms=("gil", "ft"))
     for arm in ("gil", "ft"):
         fx.write_bench(tmp_path / "c" / f"bench-{arm}.json", arm, python_version="3.14.0")
         fx.write_races(tmp_path / "c" / f"races-{arm}.json", arm, python_version="3.14.0")
     both = load_results([tmp_path / "a", tmp_path / "c"])
-    assert set(both.bench["group"]) == {"fixture-host · py3.13", "fixture-host · py3.14"}
+    assert set(both.bench["group"]) == {
+        "fixture-host · 3.13.5-optimized",
+        "fixture-host · 3.14.0-optimized",
+    }
+    assert set(both.bench["interpreter_set"]) == {"3.13.5-optimized", "3.14.0-optimized"}
+
+
+def test_interpreter_sets_beside_the_default_one_are_found_and_kept_apart(tmp_path: Path) -> None:
+    """results/ and results/sets/<set>/ (where tox puts another set): two groups, one
+    per set, both found from results/ alone; the recorded set name wins."""
+    fx.write_complete(tmp_path, arms=("gil", "ft"))
+    other = tmp_path / "sets" / "3.13.5-plain"
+    for arm in ("gil", "ft"):
+        fx.write_bench(other / f"bench-{arm}.json", arm, interpreter_set="3.13.5-plain")
+    results = load_results([tmp_path])
+    assert set(results.bench["interpreter_set"]) == {"3.13.5-optimized", "3.13.5-plain"}
+    assert results.bench.groupby("interpreter_set")["group"].nunique().max() == 1
+    assert results.bench["group"].nunique() == 2
+    for _, frame in results.bench.groupby("group"):
+        assert set(frame["arm"]) == {"gil", "ft"}
 
 
 def test_one_hostname_two_machines_stay_two_groups(tmp_path: Path) -> None:

@@ -429,3 +429,26 @@ def test_report_of_real_interleaved_sweep_files(tmp_path: Path) -> None:
     bench = pd.read_csv(out / "benchmarks.csv")
     assert set(bench["basis"]) == {"none (1 process)"}
     assert set(bench["effective_threads"]) == {1, 2}
+
+
+def test_interpreter_sets_side_by_side(tmp_path: Path) -> None:
+    """Two sets of one machine (the default one in results/, another in results/sets/):
+    one section lines their primitives up, with each set's overhead beside the published
+    figure for its version and profile, and a plot with the sets on one axis."""
+    results = tmp_path / "results"
+    fx.write_complete(results, arms=("gil", "ft"))  # the fixtures' flags: optimized
+    plain = results / "sets" / "3.13.5-plain"
+    for arm in ("gil", "ft"):
+        fx.write_bench(plain / f"bench-{arm}.json", arm, interpreter_set="3.13.5-plain",
+                       build_profile="plain")  # fmt: skip
+    out = tmp_path / "report"
+    assert main(["--results", str(results), "--output", str(out), "--n-boot", "50"]) == 0
+    readme = (out / "README.md").read_text()
+    assert "## Interpreter sets side by side" in readme
+    assert "3.13.5-plain, 3.13.5-optimized" in readme  # version order, plain first
+    assert "ft/gil t1: 3.13.5-plain" in readme and "ft/gil t1: 3.13.5-optimized" in readme
+    assert "3.13t ≈ 40%" in readme  # the optimized set's published figure
+    assert "none for plain builds; for optimized: 3.13t ≈ 40%" in readme  # the plain set's
+    table = pd.read_csv(out / "interpreter-sets.csv")
+    assert set(table["interpreter_set"]) == {"3.13.5-plain", "3.13.5-optimized"}
+    assert (out / "interpreter-sets.png").is_file()
