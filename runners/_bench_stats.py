@@ -59,6 +59,8 @@ def harness_overhead(benches: Sequence[Any]) -> list[dict[str, Any]]:
         threads = int(metadata["threads"])
         if f"{metadata['family']}-{metadata['variant']}" == EMPTY_WORKLOAD:
             empty[threads] = _estimate(bench)
+        elif metadata.get("mode") == "duration":
+            continue  # one value is one fixed-duration run per op: no span per run to share
         else:
             span = _estimate(bench) * int(metadata.get("inner_loops", 1))
             runs.setdefault(threads, []).append((span, bench.get_name()))
