@@ -97,17 +97,9 @@ build profile the figure is for."""
 
 
 def basis_label(counts: Sequence[int], confidence: float = CONFIDENCE) -> str:
-    """What an interval over sides with these process counts may be called.
-
-    "95% CI" only with at least ``MIN_CI_PROCESSES`` processes on every side, else
-    "range of N processes" (a bootstrap range, N the fewest per side), or "none" below 2.
-    """
-    fewest = min(counts) if counts else 0
-    if fewest >= MIN_CI_PROCESSES:
-        return f"{100 * confidence:.0f}% CI"
-    if fewest >= 2:
-        return f"range of {fewest} processes"
-    return "none (1 process)" if fewest == 1 else "none"
+    """What an interval over sides with these process counts may be called
+    (:func:`concepts.stats.interval_basis`)."""
+    return stats.interval_basis(counts, confidence)
 
 
 def is_ci(basis: object) -> bool:

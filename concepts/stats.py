@@ -95,14 +95,9 @@ def bootstrap_location(
     seed: int = SEED,
 ) -> tuple[float, float, float]:
     """(location, lo, hi): percentile bootstrap over the process values; NaN bounds below 2."""
-    point = location(samples)
-    if len(samples) < 2:
-        return point, math.nan, math.nan
-    rng = random.Random(seed)
-    count = len(samples)
-    replicates = [location(rng.choices(samples, k=count)) for _ in range(n_boot)]
-    low, high = _interval(replicates, confidence)
-    return point, low, high
+    return bootstrap_statistic(
+        [samples], lambda s: location(s[0]), confidence=confidence, n_boot=n_boot, seed=seed
+    )
 
 
 def bootstrap_ratio(
@@ -117,16 +112,13 @@ def bootstrap_ratio(
 
     NaN bounds when either side has fewer than 2 processes.
     """
-    point = location(num) / location(den) if num and den else math.nan
-    if len(num) < 2 or len(den) < 2:
-        return point, math.nan, math.nan
-    rng = random.Random(seed)
-    replicates = [
-        location(rng.choices(num, k=len(num))) / location(rng.choices(den, k=len(den)))
-        for _ in range(n_boot)
-    ]
-    low, high = _interval(replicates, confidence)
-    return point, low, high
+    return bootstrap_statistic(
+        [num, den],
+        lambda s: location(s[0]) / location(s[1]),
+        confidence=confidence,
+        n_boot=n_boot,
+        seed=seed,
+    )
 
 
 def relative_halfwidth(point: float, low: float, high: float) -> float:
@@ -136,14 +128,18 @@ def relative_halfwidth(point: float, low: float, high: float) -> float:
     return max(point - low, high - point) / abs(point)
 
 
-def interval_basis(processes_per_side: Sequence[int]) -> str:
-    """What an interval over these sides may be called: '95% CI' only with enough processes."""
+def interval_basis(processes_per_side: Sequence[int], confidence: float = CONFIDENCE) -> str:
+    """What an interval over sides with these process counts may be called.
+
+    "95% CI" only with at least ``MIN_CI_PROCESSES`` processes on every side, else
+    "range of N processes" (a bootstrap range, N the fewest per side), or "none" below 2.
+    """
     fewest = min(processes_per_side) if processes_per_side else 0
     if fewest >= MIN_CI_PROCESSES:
-        return f"95% CI (bootstrap over processes, >= {fewest} per side)"
+        return f"{100 * confidence:.0f}% CI"
     if fewest >= 2:
-        return f"bootstrap range of {fewest} processes (too few for a 95% CI)"
-    return "no interval (fewer than 2 processes)"
+        return f"range of {fewest} processes"
+    return "none (1 process)" if fewest == 1 else "none"
 
 
 def bootstrap_statistic(

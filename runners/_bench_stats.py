@@ -39,7 +39,7 @@ def summarize(bench: Any) -> str:
     text = f"{format_seconds(point)}/op"
     half = relative_halfwidth(point, low, high)
     if math.isfinite(half):
-        text += f" +- {100 * half:.1f}% ({interval_basis([len(values)]).split(' (')[0]},"
+        text += f" +- {100 * half:.1f}% ({interval_basis([len(values)])},"
         text += f" {len(values)} processes)"
     return text
 
