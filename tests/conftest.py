@@ -9,6 +9,7 @@ set only in the ``t`` arms.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -107,3 +108,10 @@ def _no_gil_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHON_GIL", None)
     return env
+
+
+def default_sigint() -> None:
+    """A ``preexec_fn``: Ctrl-C's default action in the child, even when the tests run in a
+    background job (where the shell starts every process with SIGINT ignored, and Python
+    then never turns it into KeyboardInterrupt)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -20,6 +20,7 @@ import pyperf
 import pytest
 
 from runners.arms import ARMS
+from tests.conftest import default_sigint
 
 pytestmark = [pytest.mark.interpreters, pytest.mark.slow]
 
@@ -249,6 +250,7 @@ def test_ctrl_c_publishes_what_finished(arm_python: ArmPythonFactory, tmp_path: 
             TEST_WORKLOADS, "--filter", "^gilbench-test-(noop|hang)-",
         ],
         cwd=REPO, env=python.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=default_sigint,
     )  # fmt: skip
     partial = tmp_path / ".bench-gil.partial.json"
     deadline = time.monotonic() + 60

@@ -24,6 +24,7 @@ from runners import races
 from runners._race_variants import VARIANTS, Race, Variant, count_distinct
 from runners.arms import ARMS
 from runners.identity import ArmMismatch
+from tests.conftest import default_sigint
 
 ALL_VARIANTS = (
     "inline",
@@ -443,6 +444,7 @@ def test_interrupted_real_run_writes_the_finished_trials(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,
     )
     assert proc.stderr is not None
     for line in proc.stderr:  # wait until a cell has finished, then interrupt mid-run
