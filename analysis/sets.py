@@ -113,7 +113,7 @@ def primitive_table(groups: Sequence[SetGroup]) -> pd.DataFrame:
             s2, _, _ = _value(rows, "speedup", family=family, variant=variant, threads=2)
             sc, _, _ = (
                 _value(rows, "speedup", family=family, variant=variant, threads=n_c)
-                if n_c
+                if n_c and n_c > 1  # at 1 thread a speedup is 1 by definition: no figure
                 else (math.nan, math.nan, math.nan)
             )
             lock, _, _ = _value(
