@@ -171,7 +171,7 @@ def _merge_rounds(out_dir: Path, round_dirs: Sequence[Path], arms: Iterable[str]
 
     import pyperf
 
-    from runners.results import publish
+    from concepts.files import publish
 
     for arm in dict.fromkeys(arms):
         merged = pyperf.BenchmarkSuite.load(str(round_dirs[0] / f"bench-{arm}.json"))

@@ -3,11 +3,14 @@
 The one helper for every file gilbench writes (results, reports, plots, baselines):
 the content goes to a temporary name in the target folder, which is then renamed over
 the target. Files get the permissions a plain ``open(path, "w")`` would give (not
-mkstemp's 0600). Standard library only.
+mkstemp's 0600). ``publish`` also never overwrites an earlier result without keeping it:
+the old file moves to ``history/<stem>.<timestamp><suffix>`` beside it first. Standard
+library only, so the measurement side and the analysis share it.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import tempfile
 from collections.abc import Iterator
@@ -51,3 +54,32 @@ def atomic_write(path: Path, text: str, *, fsync: bool = False) -> Path:
     with atomic_path(path, fsync=fsync) as tmp:
         tmp.write_text(text, encoding="utf-8", newline="\n")
     return path
+
+
+HISTORY_DIR = "history"
+
+
+def keep_previous(path: Path) -> Path | None:
+    """Move an existing ``path`` into the history folder; return where it went (None if absent)."""
+    if not path.exists():
+        return None
+    stamp = _dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y%m%dT%H%M%S")
+    history = path.parent / HISTORY_DIR
+    history.mkdir(parents=True, exist_ok=True)
+    target = history / f"{path.stem}.{stamp}{path.suffix}"
+    counter = 1
+    while target.exists():
+        target = history / f"{path.stem}.{stamp}-{counter}{path.suffix}"
+        counter += 1
+    os.replace(path, target)
+    return target
+
+
+def publish(path: Path, text: str) -> Path | None:
+    """Keep any previous ``path`` in history, then atomically write ``text`` there.
+
+    Returns where the previous file was kept, or None when there was none.
+    """
+    kept = keep_previous(path)
+    atomic_write(path, text, fsync=True)
+    return kept
