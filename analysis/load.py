@@ -91,6 +91,7 @@ BENCH_COLUMNS: list[str] = [
     "thread_finish_spread",
     "fairness_jain",
     "mem_max_rss",
+    "injected_slowdown",
     "cpu_count",
     "cpu_affinity",
     "cores",
@@ -346,6 +347,8 @@ def _workload_fields(family: Any, variant: Any, name: str, md: dict[str, Any]) -
         "thread_finish_spread": _float_or_none(md.get("thread_finish_spread")),
         "fairness_jain": _float_or_none(md.get("fairness_jain")),
         "mem_max_rss": _float_or_none(md.get("mem_max_rss")),
+        # A test-only slowdown (runners.inject) that ran in this benchmark: never a result.
+        "injected_slowdown": md.get("injected_slowdown"),
         "role": None,
         "ideal": None,
         "helper_threads": None,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import Workload
+from runners import inject
 from runners._bench_stats import EMPTY_WORKLOAD
 from runners._pyperf_bench import ERROR_PREFIX, benchmark_name
 from runners.arms import Arm
@@ -129,6 +130,8 @@ class ArmRunner:
     verbose: bool
     side: str = ""
     """The side's name (the arm's, unless two sides share an arm)."""
+    tree: Path = REPO
+    """The gilbench source tree the workers run (another revision's, in an A/B run)."""
     attempts: int = 0
 
     def __post_init__(self) -> None:
@@ -160,8 +163,10 @@ class ArmRunner:
     def environment(self) -> dict[str, str]:
         """os.environ with this arm's PYTHON_GIL (removed for the default build)."""
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+        # The tree first on sys.path: it wins over the editable install of this one.
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.tree), env.get("PYTHONPATH")]))
         env.pop("PYTHON_GIL", None)
+        env[inject.SIDE_VAR] = self.side
         if self.arm.python_gil is not None:
             env["PYTHON_GIL"] = self.arm.python_gil
         return env
@@ -172,7 +177,7 @@ class ArmRunner:
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
                 self.command(item, output, extra),
-                cwd=REPO,
+                cwd=self.tree,
                 env=self.environment(),
                 stdin=subprocess.DEVNULL,
                 stdout=log,

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from concepts.stats import ESTIMATOR
-from runners._bench_one import ArmRunner, Outcome, Planned
+from runners._bench_one import REPO, ArmRunner, Outcome, Planned
 from runners._bench_rounds import RoundPlan, measure
 from runners._bench_stats import PRECISION_REPORT, format_seconds, harness_overhead
 from runners.arms import Arm
@@ -60,6 +60,8 @@ class ArmSetup:
     label: str = ""
     """The side's name in file names and output (default: the arm's name). Two sides of
     one arm (an A/A calibration: runners.calibrate) differ only by label."""
+    tree: Path | None = None
+    """The gilbench source tree its workers run (None: this one)."""
 
     @property
     def side(self) -> str:
@@ -209,6 +211,7 @@ class Sweep:
                     Path(workdir),
                     verbose,
                     setup.side,
+                    setup.tree or REPO,
                 )
                 for setup in self.arms
             ]

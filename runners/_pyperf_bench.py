@@ -234,7 +234,7 @@ def main() -> None:
         # such a run is marked in its metadata (runners.inject).
         inject.wrap_time_func(name, task_func, arm.name),
         inner_loops=inner_loops,
-        metadata={**run_metadata(arm, workload, threads), **inject.metadata()},
+        metadata={**run_metadata(arm, workload, threads), **inject.metadata(name, arm.name)},
     )
 
 

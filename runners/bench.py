@@ -187,9 +187,18 @@ def build_parser() -> OneLineParser:
         "--arm",
         action="append",
         default=[],
-        metavar="NAME[=PYTHON]",
+        metavar="NAME[@LABEL][=PYTHON]",
         help="an arm to measure (gil, ft, ft-gil), on PYTHON (default: this interpreter); "
-        "repeat it to measure several arms in one interleaved sweep",
+        "repeat it to measure several arms in one interleaved sweep; @LABEL names a side "
+        "when two sides share an arm (files bench-LABEL.json)",
+    )
+    parser.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="SIDE=DIR",
+        help="run SIDE's workers from the gilbench tree DIR (another revision's git "
+        "worktree, for an A/B comparison of two revisions); default: this tree",
     )
     parser.add_argument(
         "--threads",
@@ -315,7 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if not options.arm and not options.list:
             raise UsageError("--arm is required (gil, ft or ft-gil)")
-        arms = parse_arms(options.arm)
+        arms = parse_arms(options.arm, options.source)
         for path in options.workload_file:
             if not Path(path).is_file():
                 raise UsageError(f"--workload-file: no such file {path}")
@@ -364,12 +373,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
-def parse_arms(specs: Sequence[str]) -> list[ArmSetup]:
+def parse_arms(specs: Sequence[str], sources: Sequence[str] = ()) -> list[ArmSetup]:
     """``["gil=/p/python", "ft", "gil@B=/p/python"]`` -> the sweep's sides (UsageError if bad).
 
     ``NAME@LABEL`` names a second side of one arm (an A/A calibration); its files are
-    ``bench-LABEL.json``.
+    ``bench-LABEL.json``. ``sources`` (``SIDE=DIR``) give a side another source tree.
     """
+    trees: dict[str, Path] = {}
+    for spec in sources:
+        side, sep, directory = spec.partition("=")
+        if not sep or not side or not directory:
+            raise UsageError(f"--source {spec}: expected SIDE=DIR")
+        tree = Path(directory).resolve()
+        if not (tree / "runners" / "_pyperf_bench.py").is_file():
+            raise UsageError(f"--source {spec}: {tree} is not a gilbench tree")
+        trees[side] = tree
     arms: list[ArmSetup] = []
     for spec in specs:
         head, sep, python = spec.partition("=")
@@ -385,7 +403,9 @@ def parse_arms(specs: Sequence[str]) -> list[ArmSetup]:
             raise UsageError(f"--arm {spec}: no interpreter after '='")
         if python and not (Path(python).is_file() and os.access(python, os.X_OK)):
             raise UsageError(f"--arm {spec}: no such interpreter {python}")
-        arms.append(ArmSetup(get_arm(name), python or sys.executable, label))
+        arms.append(ArmSetup(get_arm(name), python or sys.executable, label, trees.pop(side, None)))
+    if trees:
+        raise UsageError(f"--source: no side named {', '.join(sorted(trees))}")
     return arms
 
 

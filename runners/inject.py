@@ -7,20 +7,22 @@ slowdown. Setting
 
 makes every timed call of that benchmark (``family-variant`` or the full
 ``family-variant-tN`` name; several entries separated by commas; ``name@arm:fraction``
-limits an entry to one arm) do 25% extra work: after the real timed region the worker
+limits an entry to one arm, and ``name@SIDE:fraction`` to one side of an interleaved
+sweep, e.g. ``ft.head`` of an A/B gate run: the sweep tells each worker its side in
+``GILBENCH_SIDE``) do 25% extra work: after the real timed region the worker
 busy-spins for 0.25 x the region's measured time, and that spin is part of the
 returned time. The work is real (the process burns the CPU time), so the values carry
 the same kind of noise as an honest slowdown.
 
-Any run made while the variable is set is marked: ``metadata()`` returns
-``{"injected_slowdown": <spec>}`` for every benchmark of the run, and the gate refuses
-to let such a run pass or become a baseline. Never set it outside tests.
+Every benchmark run that was slowed down is marked: ``metadata(name, arm)`` returns
+``{"injected_slowdown": <spec>}`` for it, and the gate refuses to let such a run pass
+or become a baseline. Never set it outside tests.
 
 Wiring (the benchmark runner owns the calls):
 - main process: add ``inherit_environ()`` to pyperf's ``--inherit-environ`` so workers
   see the variable (pyperf passes workers only a short list of variables);
 - worker: ``runner.bench_time_func(name, wrap_time_func(name, func, arm), ...,
-  metadata={**metadata, **inject.metadata()})``.
+  metadata={**metadata, **inject.metadata(name, arm)})``.
 
 Standard library only; runs on Python 3.11 through 3.13t.
 """
@@ -33,6 +35,8 @@ import time
 from collections.abc import Callable
 
 ENV_VAR = "GILBENCH_INJECT_SLOWDOWN"
+SIDE_VAR = "GILBENCH_SIDE"
+"""The sweep side a worker measures (set by runners._bench_one for every master)."""
 METADATA_KEY = "injected_slowdown"
 
 
@@ -78,9 +82,10 @@ def slowdown_for(name: str, arm: str | None = None) -> float:
     if spec is None:
         return 0.0
     base = re.sub(r"-t\d+$", "", name)
+    side = os.environ.get(SIDE_VAR) or arm
     total = 0.0
     for target, target_arm, fraction in parse(spec):
-        if target in (name, base) and (target_arm is None or target_arm == arm):
+        if target in (name, base) and target_arm in (None, arm, side):
             total += fraction
     return total
 
@@ -115,12 +120,13 @@ def wrap_time_func(
     return slowed
 
 
-def metadata() -> dict[str, str]:
-    """``{"injected_slowdown": spec}`` while the hook is active (for every benchmark), else {}."""
+def metadata(name: str, arm: str | None = None) -> dict[str, str]:
+    """``{"injected_slowdown": spec}`` when a slowdown applies to benchmark ``name`` on
+    this arm or side, else {} (the other sides of an A/B sweep stay clean results)."""
     spec = active_spec()
-    return {METADATA_KEY: spec} if spec else {}
+    return {METADATA_KEY: spec} if spec and slowdown_for(name, arm) > 0 else {}
 
 
 def inherit_environ() -> list[str]:
     """Variables pyperf must pass to its workers for the hook to reach them."""
-    return [ENV_VAR] if os.environ.get(ENV_VAR, "").strip() else []
+    return [ENV_VAR, SIDE_VAR] if os.environ.get(ENV_VAR, "").strip() else []

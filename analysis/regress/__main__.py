@@ -1,0 +1,412 @@
+"""Command line of the regression gate.
+
+    python -m analysis.regress ab [--base-ref REF | --base-python gil=PATH,ft=PATH]
+                                  [--head-python gil=PATH,ft=PATH] [options]
+    python -m analysis.regress [check] [--baseline FILE] [--python gil=PATH,ft=PATH]
+    python -m analysis.regress baseline (--runs N | --from DIR ...) [--out FILE]
+    python -m analysis.regress trial [--reps 10] [--slowdowns 10,15,25] [--out FILE]
+    python -m analysis.regress summarize TRIAL_LOG
+
+``ab`` with no side given compares HEAD with its merge base on the default branch; the
+interpreters default to the tox arm environments (``tox -e bench-gil,bench-ft
+--notest``). The Markdown report goes to stdout (and $GITHUB_STEP_SUMMARY), progress to
+stderr, the raw files to --results-dir, the metrics to results/history/metrics.jsonl.
+
+Exit status: 0 pass, 1 regression, 2 inconclusive (the data cannot decide, a metric is
+missing, the environment differs from the baseline's, or a test-only slowdown was
+missed), 3 a measurement failed, 64 bad input or usage (not 2, which is inconclusive).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from analysis.load import LoadError
+from analysis.regress import baseline as baselines
+from analysis.regress import gate, history, trial
+from analysis.regress.judge import (
+    DEFAULT_TOLERANCE,
+    EXIT_CODES,
+    EXIT_MEASURE_FAILED,
+    EXIT_USAGE,
+    PASS,
+)
+from analysis.regress.measure import (
+    REPO,
+    MeasureError,
+    Sweep,
+    commit_of,
+    default_base,
+    default_pair,
+    describe,
+    parse_pair,
+    worktree,
+)
+from analysis.regress.metrics import ARMS, METRICS, Metric, change, select, side_of, value
+from analysis.regress.report import append_step_summary, render
+
+PROG = "python -m analysis.regress"
+RESULTS = REPO / "results"
+
+
+class UsageError(Exception):
+    """Bad options or input: one line on stderr, exit 64."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _fraction(text: str) -> float:
+    number = float(text.rstrip("%")) / (
+        100 if text.endswith("%") or float(text.rstrip("%")) >= 1 else 1
+    )
+    if not 0 < number < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a fraction between 0 and 1 (or a percentage)"
+        )
+    return number
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--tolerance",
+        type=_fraction,
+        default=DEFAULT_TOLERANCE,
+        metavar="FRACTION",
+        help=f"change that counts as a regression (default {DEFAULT_TOLERANCE:g})",
+    )
+    p.add_argument(
+        "--gate",
+        action="append",
+        default=[],
+        metavar="METRIC",
+        help="also gate this reported-only metric",
+    )
+    p.add_argument(
+        "--report-only",
+        action="append",
+        default=[],
+        metavar="METRIC",
+        help="report this metric without gating it",
+    )
+    p.add_argument(
+        "--results-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep the raw files here (default: results/regress/<kind>-<time>/)",
+    )
+    p.add_argument(
+        "--history",
+        type=Path,
+        default=history.history_path(RESULTS),
+        metavar="FILE",
+        help="append the metrics here (default: results/history/metrics.jsonl)",
+    )
+    p.add_argument("--no-history", action="store_true", help="do not record this run")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser."""
+    parser = _Parser(
+        prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    ab = sub.add_parser("ab", help="A/B: base and head measured in one interleaved sweep")
+    ab.add_argument("--base-ref", metavar="REF", help="the base revision (a git worktree of it)")
+    ab.add_argument("--base-python", metavar="gil=PATH,ft=PATH", help="the base's interpreter pair")
+    ab.add_argument(
+        "--head-python",
+        metavar="gil=PATH,ft=PATH",
+        help="the head's pair (default: the tox arm environments)",
+    )
+    ab.add_argument(
+        "--inject-slowdown",
+        metavar="BENCHMARK:FRACTION",
+        help="TEST ONLY: slow this benchmark down on the head's ft side",
+    )
+    _common(ab)
+    check = sub.add_parser("check", help="this revision against the committed baseline")
+    check.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="default: results/baselines/<this machine class>.json",
+    )
+    check.add_argument(
+        "--python", metavar="gil=PATH,ft=PATH", help="default: the tox arm environments"
+    )
+    _common(check)
+    base = sub.add_parser("baseline", help="make this machine class's baseline")
+    base.add_argument("--runs", type=int, metavar="N", help="measure N times")
+    base.add_argument(
+        "--from",
+        dest="sources",
+        nargs="+",
+        type=Path,
+        metavar="DIR",
+        help="gate measurements made earlier (bench-gil[.base].json, bench-ft[.base].json)",
+    )
+    base.add_argument("--python", metavar="gil=PATH,ft=PATH")
+    base.add_argument("--out", type=Path, metavar="FILE")
+    tri = sub.add_parser("trial", help="repeat the gate: A/A and test-only ft slowdowns")
+    tri.add_argument("--reps", type=int, default=10, metavar="N")
+    tri.add_argument("--slowdowns", default="10,15,25", metavar="PCT,PCT,...")
+    tri.add_argument(
+        "--benchmark", default="locked-increment-lock-fine", help="the one slowed down"
+    )
+    tri.add_argument("--python", metavar="gil=PATH,ft=PATH")
+    tri.add_argument("--tolerance", type=_fraction, default=DEFAULT_TOLERANCE, metavar="FRACTION")
+    tri.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="default: results/baselines/trials/<machine class>-<time>.jsonl",
+    )
+    summ = sub.add_parser("summarize", help="the verdict counts of a trial log")
+    summ.add_argument("log", type=Path)
+    return parser
+
+
+def _stamp() -> str:
+    return _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _metrics(args: argparse.Namespace) -> tuple[Metric, ...]:
+    try:
+        return select(getattr(args, "gate", []), getattr(args, "report_only", []))
+    except ValueError as exc:
+        raise UsageError(f"{exc} (known: {', '.join(m.name for m in METRICS)})") from None
+
+
+def _pair(text: str | None, option: str) -> dict[str, str]:
+    try:
+        return parse_pair(text, option) if text else default_pair()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _workdir(args: argparse.Namespace, kind: str) -> Path:
+    path: Path = args.results_dir or RESULTS / "regress" / f"{kind}-{_stamp()}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _finish(
+    args: argparse.Namespace,
+    kind: str,
+    comparison: gate.Comparison,
+    lines: list[str],
+    cells: gate.Cells,
+    workdir: Path,
+    session_side: dict[str, str],
+) -> int:
+    text = render(
+        f"gilbench regression gate ({kind})",
+        comparison.outcome,
+        comparison.verdicts,
+        args.tolerance,
+        lines,
+        comparison.notes,
+    )
+    print(text)
+    append_step_summary(text)
+    (workdir / "report.md").write_text(text, encoding="utf-8")
+    if not args.no_history and not comparison.injected:
+        env = baselines.environment(workdir / "measure-1", session_side)
+        estimates = {m.name: value(m, cells, session_side) for m in METRICS}
+        record = history.entry(
+            kind,
+            _stamp(),
+            estimates,
+            env["versions"],
+            commit=history.gilbench_commit(),
+            outcome=comparison.outcome,
+        )
+        history.append(args.history, record)
+    return EXIT_CODES[comparison.outcome]
+
+
+def cmd_ab(args: argparse.Namespace) -> int:
+    """Base against head, one interleaved sweep."""
+    metrics = _metrics(args)
+    head_pair = _pair(args.head_python, "--head-python")
+    base_pair = _pair(args.base_python, "--base-python") if args.base_python else dict(head_pair)
+    ref = args.base_ref
+    try:
+        if ref is None and not args.base_python:
+            ref = default_base()
+        base_commit = commit_of(ref) if ref else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    inject = ""
+    if args.inject_slowdown:
+        name, sep, fraction = args.inject_slowdown.rpartition(":")
+        if not sep or not name:
+            raise UsageError(
+                f"--inject-slowdown {args.inject_slowdown}: expected BENCHMARK:FRACTION"
+            )
+        inject = f"{name}@ft.head:{fraction}"
+    sides = {f"{arm}.base": (arm, base_pair[arm]) for arm in ARMS}
+    sides |= {f"{arm}.head": (arm, head_pair[arm]) for arm in ARMS}
+    workdir = _workdir(args, "ab")
+    lines = [
+        f"base: {describe(base_pair)}" + (f" at {ref} ({base_commit[:12]})" if base_commit else ""),
+        f"head: {describe(head_pair)}, this tree ({history.gilbench_commit()})",
+        f"raw files: {workdir}",
+    ]
+    comparison = gate.Comparison(side_of("base"), side_of("head"))
+    tol = args.tolerance
+
+    def measure(trees: dict[str, Path]) -> gate.Cells:
+        sweep = Sweep(sides, trees, inject)
+        return gate.run(sweep, {"ab": comparison}, metrics, change, lambda _m: tol, workdir)
+
+    if base_commit:
+        with worktree(base_commit) as tree:
+            cells = measure({f"{arm}.base": tree for arm in ARMS})
+    else:
+        cells = measure({})
+    return _finish(args, "ab", comparison, lines, cells, workdir, side_of("head"))
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """This revision against the committed baseline."""
+    metrics = _metrics(args)
+    path = args.baseline or baselines.BASELINE_DIR / f"{baselines.machine_class()}.json"
+    base = baselines.load(path)
+    pair = _pair(args.python, "--python")
+    workdir = _workdir(args, "check")
+    comparison = gate.Comparison(side_of(""), side_of(""))
+    sweep = Sweep({arm: (arm, pair[arm]) for arm in ARMS}, args=base.get("measure") or Sweep.args)
+    cells = gate.run(
+        sweep,
+        {"check": comparison},
+        metrics,
+        baselines.estimator(base),
+        baselines.tolerance(base, args.tolerance),
+        workdir,
+    )
+    differ = baselines.differences(base, baselines.environment(workdir / "measure-1", side_of("")))
+    if differ:
+        comparison.notes.append("environment differs from the baseline: " + "; ".join(differ))
+        if comparison.outcome == PASS:
+            comparison.outcome = "inconclusive"
+    lines = [
+        f"baseline: {path} ({base.get('runs')} runs, {base.get('created')})",
+        f"interpreters: {describe(pair)}",
+        f"raw files: {workdir}",
+    ]
+    return _finish(args, "check", comparison, lines, cells, workdir, side_of(""))
+
+
+def _side_in(directory: Path) -> dict[str, str]:
+    return side_of("" if (directory / "bench-gil.json").is_file() else "base")
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    """Make the baseline file of this machine class."""
+    if bool(args.runs) == bool(args.sources):
+        raise UsageError("give --runs N or --from DIR ...")
+    directories: list[Path] = list(args.sources or [])
+    if args.runs:
+        pair = _pair(args.python, "--python")
+        root = RESULTS / "regress" / f"baseline-{_stamp()}"
+        for run in range(1, args.runs + 1):
+            print(f"baseline: measurement {run}/{args.runs}", file=sys.stderr, flush=True)
+            target = root / f"run-{run}"
+            Sweep({arm: (arm, pair[arm]) for arm in ARMS}).run(gate.GATE_BENCHMARKS, target)
+            directories.append(target)
+    side = _side_in(directories[0])
+    data = baselines.build(directories, side, list(Sweep.args))
+    out = args.out or baselines.BASELINE_DIR / f"{data['machine_class']}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    from concepts.files import publish
+
+    publish(out, json.dumps(data, indent=1, sort_keys=True) + "\n")
+    print(f"baseline: wrote {out} ({len(directories)} measurements)")
+    return 0
+
+
+def cmd_trial(args: argparse.Namespace) -> int:
+    """Repeat the gate and log every verdict."""
+    try:
+        slowdowns = [float(x) / 100 for x in args.slowdowns.split(",") if x.strip()]
+    except ValueError:
+        raise UsageError(
+            f"--slowdowns {args.slowdowns}: expected percentages, e.g. 10,15,25"
+        ) from None
+    if args.reps < 1 or any(not 0 < s < 1 for s in slowdowns):
+        raise UsageError("--reps must be >= 1 and every slowdown between 0 and 100%")
+    pair = _pair(args.python, "--python")
+    out = (
+        args.out
+        or RESULTS / "baselines" / "trials" / f"{baselines.machine_class()}-{_stamp()}.jsonl"
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    command = shlex.join([PROG, *sys.argv[1:]]) if sys.argv[1:] else PROG + " trial"
+    raw = RESULTS / "regress" / f"trial-{_stamp()}"
+    records = trial.run_trial(
+        pair,
+        args.reps,
+        slowdowns,
+        args.benchmark,
+        _metrics(args),
+        args.tolerance,
+        out,
+        command,
+        raw,
+    )
+    print(trial.render_summary(records))
+    print(f"trial: wrote {out}")
+    return 0
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    """Print a trial log's verdict counts."""
+    try:
+        header, records = trial.read(args.log)
+    except (OSError, ValueError) as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    print(f"{header.get('command')} on {header.get('machine')} at {header.get('commit')}")
+    print(trial.render_summary(records))
+    return 0
+
+
+COMMANDS = {
+    "ab": cmd_ab,
+    "check": cmd_check,
+    "baseline": cmd_baseline,
+    "trial": cmd_trial,
+    "summarize": cmd_summarize,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv = ["check", *argv]
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except (UsageError, LoadError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except MeasureError as exc:
+        print(f"{PROG}: error: measurement failed: {exc}", file=sys.stderr)
+        return EXIT_MEASURE_FAILED
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

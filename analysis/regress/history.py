@@ -1,0 +1,133 @@
+"""The metrics' history: one JSON line per gate run or main-job run, and its trend table.
+
+``results/history/metrics.jsonl`` gets a line for every A/B or baseline gate run and for
+every interleaved main-job session the report reads (once per session). A line holds
+the date, the gilbench commit, the interpreters' versions, where it came from, and per
+metric its value and 95% interval. The report's trend section (and its plot) shows every
+gated metric across the runs, with the steps between consecutive runs that exceed the
+gate's tolerance marked: the longitudinal view asv and bench_runner give, for ratios.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from analysis.regress.judge import DEFAULT_TOLERANCE
+from analysis.regress.metrics import METRICS, Estimate
+from concepts.files import HISTORY_DIR, atomic_write
+
+FILE_NAME = "metrics.jsonl"
+MIN_RUNS = 3
+"""Runs of history before the report shows a trend."""
+
+
+def history_path(results_dir: Path) -> Path:
+    """Where the history of ``results_dir`` lives."""
+    return results_dir / HISTORY_DIR / FILE_NAME
+
+
+def gilbench_commit(tree: Path | None = None) -> str | None:
+    """The commit of the gilbench tree (None outside git)."""
+    done = subprocess.run(
+        ["git", "rev-parse", "--short=12", "HEAD"],
+        cwd=tree or Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def read(path: Path) -> list[dict[str, Any]]:
+    """The history's entries, oldest first (unreadable lines skipped)."""
+    if not path.is_file():
+        return []
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("metrics"), dict):
+            entries.append(entry)
+    return entries
+
+
+def append(path: Path, entry: Mapping[str, Any]) -> bool:
+    """Add ``entry`` (atomically: the whole file is rewritten); False if its session is
+    already there (a main-job session is recorded once, however often it is reported)."""
+    entries = read(path)
+    session = entry.get("session")
+    if session and any(
+        e.get("session") == session and e.get("source") == entry.get("source") for e in entries
+    ):
+        return False
+    lines = [json.dumps(e, sort_keys=True) for e in [*entries, dict(entry)]]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, "\n".join(lines) + "\n")
+    return True
+
+
+def entry(
+    source: str,
+    date: str,
+    estimates: Mapping[str, Estimate],
+    versions: Mapping[str, str | None],
+    *,
+    commit: str | None,
+    session: str | None = None,
+    outcome: str | None = None,
+) -> dict[str, Any]:
+    """One history line: what was measured, when, on what, with which result."""
+    return {
+        "source": source,
+        "date": date,
+        "commit": commit,
+        "session": session,
+        "versions": dict(versions),
+        "outcome": outcome,
+        "metrics": {
+            name: est.as_dict() for name, est in estimates.items() if math.isfinite(est.value)
+        },
+    }
+
+
+def trend_rows(
+    entries: Sequence[Mapping[str, Any]], tolerance: float = DEFAULT_TOLERANCE
+) -> list[dict[str, Any]]:
+    """One row per (gated metric, run): value, interval, and the step from the run before
+    (``step_exceeds``: beyond the tolerance and the two intervals disjoint)."""
+    rows: list[dict[str, Any]] = []
+    for metric in (m for m in METRICS if m.gated):
+        previous: Mapping[str, Any] | None = None
+        for e in entries:
+            point = e["metrics"].get(metric.name)
+            if not point:
+                continue
+            step = None if previous is None else point["value"] / previous["value"] - 1
+            disjoint = previous is not None and (
+                point["low"] > previous["high"] or point["high"] < previous["low"]
+            )
+            rows.append(
+                {
+                    "metric": metric.name,
+                    "date": e.get("date"),
+                    "commit": e.get("commit"),
+                    "versions": ", ".join(
+                        f"{k} {v}" for k, v in sorted(e.get("versions", {}).items())
+                    ),
+                    "source": e.get("source"),
+                    "value": point["value"],
+                    "low": point.get("low"),
+                    "high": point.get("high"),
+                    "step": step,
+                    "step_exceeds": bool(step is not None and abs(step) > tolerance and disjoint),
+                }
+            )
+            previous = point
+    return rows

@@ -1,0 +1,194 @@
+"""The gate's metrics: which ratios it computes, from which benchmarks, with which interval.
+
+Every metric is a ratio of two benchmarks measured in one interleaved sweep, so that the
+machine's drift cancels (absolute times are never gated):
+
+- ``ft/gil <benchmark> t1``: free-threaded time per op over default-build time per op;
+- ``lock-overhead <arm> <locked> t1``: a locked benchmark over its unshared reference
+  (concepts.lock_overhead), same arm;
+- ``speedup t2 <arm> <benchmark>``: t(1) / t(2) within one arm (reported, not gated by
+  default: on 2 shared cores a 2-thread run's speed is the scheduler's as much as the
+  code's).
+
+A *cell* is one benchmark on one side of a sweep (``gil.base``, ``ft.head``...): its
+processes' statistics (concepts.stats.process_value). A metric's value on a side is
+``location(num) / location(den)``; an A/B change is the head's value over the base's
+(inverted where lower is worse, so that > 1 always means worse), with the one
+bootstrap (concepts.stats.bootstrap_statistic) resampling all four cells' processes.
+
+The cut: a process more than ``CUT`` x the fastest one of its cell is disturbed. The
+report's estimator uses 1.3 (multi-threaded benchmarks vary legitimately); every gated
+metric is measured at 1 thread, where undisturbed processes of one cell agree within
+about 3% (gil) to 15% (ft) on the 2-core machines while disturbed ones ran 1.25-2x
+slower, and one such process left in a cell of five stretches a bootstrap interval of
+the median by as much. So the gate cuts at 1.15: the same estimator, a tighter
+parameter (results/baselines/README.md has the evidence).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis.load import load_bench
+from concepts.lock_overhead import reference
+from concepts.stats import bootstrap_statistic, location, undisturbed
+
+CUT = 1.15
+"""Disturbed-process cut of the gate's metrics (all measured at 1 thread)."""
+MIN_PROCESSES = 3
+"""Fewest undisturbed processes per cell before a metric is judged at all."""
+
+GATE_BENCHMARKS = (
+    "increment-per-thread-t1",
+    "locked-increment-lock-fine-t1",
+    "cpu-control-sum-squares-t1",
+    "cpu-control-sum-squares-t2",
+)
+"""What a gate run measures: the unlocked op, a Lock around it, and the scaling control."""
+ARMS = ("gil", "ft")
+
+Cells = Mapping[str, Mapping[str, list[float]]]
+"""side -> benchmark -> process statistics, in the order the processes ran."""
+CellsDict = dict[str, dict[str, list[float]]]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One gated (or reported) ratio: ``num / den`` of two (arm, benchmark) cells."""
+
+    name: str
+    num: tuple[str, str]
+    den: tuple[str, str]
+    higher_is_worse: bool = True
+    gated: bool = True
+
+    @property
+    def benchmarks(self) -> set[str]:
+        return {self.num[1], self.den[1]}
+
+
+def _metrics() -> tuple[Metric, ...]:
+    defined: list[Metric] = []
+    for bench in GATE_BENCHMARKS:
+        if bench.endswith("-t1"):
+            base = bench.removesuffix("-t1")
+            defined.append(Metric(f"ft/gil {base} t1", ("ft", bench), ("gil", bench)))
+    for arm in ARMS:
+        for bench in GATE_BENCHMARKS:
+            ref = reference(bench.removesuffix("-t1")) if bench.endswith("-t1") else None
+            if ref is not None:
+                name = f"lock-overhead {arm} {bench.removesuffix('-t1')} t1"
+                defined.append(Metric(name, (arm, bench), (arm, f"{ref}-t1")))
+    for arm in ARMS:
+        for bench in GATE_BENCHMARKS:
+            if bench.endswith("-t2") and bench.replace("-t2", "-t1") in GATE_BENCHMARKS:
+                one = bench.replace("-t2", "-t1")
+                name = f"speedup t2 {arm} {bench.removesuffix('-t2')}"
+                defined.append(Metric(name, (arm, one), (arm, bench), False, gated=False))
+    return tuple(defined)
+
+
+METRICS = _metrics()
+
+
+def select(gate: Iterable[str] = (), report_only: Iterable[str] = ()) -> tuple[Metric, ...]:
+    """METRICS with gating changed: names in ``gate`` gated, in ``report_only`` not."""
+    on, off = set(gate), set(report_only)
+    unknown = (on | off) - {m.name for m in METRICS}
+    if unknown:
+        raise ValueError(f"unknown metric {sorted(unknown)[0]!r}")
+    return tuple(
+        Metric(
+            m.name, m.num, m.den, m.higher_is_worse, (m.gated or m.name in on) and m.name not in off
+        )
+        for m in METRICS
+    )
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A metric's value (or an A/B change) with its 95% bootstrap interval."""
+
+    value: float
+    low: float
+    high: float
+    processes: int
+    """Fewest undisturbed processes of the cells involved."""
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {k: round(v, 6) if isinstance(v, float) else v for k, v in vars(self).items()}
+
+
+Side = Mapping[str, str]
+"""arm -> the sweep side that measured it, e.g. {"gil": "gil.base", "ft": "ft.base"}."""
+
+
+def side_of(name: str) -> dict[str, str]:
+    """The cells of side ``name`` of an A/B sweep (``head`` -> gil.head, ft.head); a
+    side named "" is a plain sweep's (gil, ft)."""
+    return {arm: f"{arm}.{name}" if name else arm for arm in ARMS}
+
+
+def _samples(cells: Cells, side: Side, cell: tuple[str, str]) -> list[float]:
+    arm, bench = cell
+    return list(cells.get(side.get(arm, ""), {}).get(bench, []))
+
+
+def _fewest(samples: Sequence[Sequence[float]]) -> int:
+    return min((len(undisturbed(s, CUT)) for s in samples), default=0)
+
+
+def _loc(samples: Sequence[float]) -> float:
+    return location(samples, CUT) if samples else math.nan
+
+
+def value(metric: Metric, cells: Cells, side: Side) -> Estimate:
+    """The metric on one side of the sweep, with its interval."""
+    sides = [_samples(cells, side, metric.num), _samples(cells, side, metric.den)]
+    point, low, high = bootstrap_statistic(sides, lambda s: _loc(s[0]) / _loc(s[1]))
+    return Estimate(point, low, high, _fewest(sides))
+
+
+def change(metric: Metric, cells: Cells, base: Side, head: Side) -> Estimate:
+    """head / base of the metric (> 1 is worse), all four cells' processes resampled."""
+    sides = [_samples(cells, s, c) for s in (base, head) for c in (metric.num, metric.den)]
+
+    def worse(s: Sequence[Sequence[float]]) -> float:
+        ratio = (_loc(s[2]) / _loc(s[3])) / (_loc(s[0]) / _loc(s[1]))
+        return ratio if metric.higher_is_worse else 1.0 / ratio
+
+    point, low, high = bootstrap_statistic(sides, worse)
+    return Estimate(point, low, high, _fewest(sides))
+
+
+def load_cells(directory: Path, sides: Iterable[str]) -> tuple[CellsDict, dict[str, list[str]]]:
+    """Each side's cells from ``directory/bench-<side>.json`` (analysis.load), and per side
+    the test-only slowdowns its files record; LoadError if a file is unreadable."""
+    cells: CellsDict = {}
+    injected: dict[str, list[str]] = {}
+    for side in sides:
+        path = directory / f"bench-{side}.json"
+        if not path.is_file():
+            cells[side] = {}
+            continue
+        frame = load_bench(path)
+        by_process = frame.groupby(["benchmark", "run"], sort=False)["value"].min()
+        side_cells: dict[str, list[float]] = {}
+        for key, fastest in by_process.items():
+            bench = str(key[0])  # type: ignore[index]
+            side_cells.setdefault(bench, []).append(float(fastest))
+        cells[side] = side_cells
+        injected[side] = sorted({str(v) for v in frame["injected_slowdown"].dropna().unique()})
+    return cells, injected
+
+
+def merge(first: Cells, second: Cells) -> CellsDict:
+    """The processes of both measurements, cell by cell (a re-measurement adds to a cell)."""
+    merged = {side: {b: list(v) for b, v in benches.items()} for side, benches in first.items()}
+    for side, benches in second.items():
+        for bench, samples in benches.items():
+            merged.setdefault(side, {}).setdefault(bench, []).extend(samples)
+    return merged

@@ -1,0 +1,168 @@
+"""The gate's calibration trial: repeat the gate and record every verdict.
+
+    python -m analysis.regress trial [--reps 10] [--slowdowns 10,15,25]
+        [--benchmark locked-increment-lock-fine] [--out FILE] [--python gil=PATH,ft=PATH]
+
+Each repetition is one interleaved sweep of seven sides on the same interpreter pair: a
+base (gil, ft), a head (gil, ft), and three more ft sides whose named benchmark a
+test-only slowdown (runners.inject) makes 10%, 15% and 25% slower. It is then judged
+as four gate runs, exactly as ``ab`` judges one (re-measurement included): A/A (base
+against head: the same code and interpreters) and base against the head with each ft
+slowdown (the head's gil side is the same in all four). The four verdicts of one
+repetition share the base's measurement; repetitions are independent.
+
+Every verdict is a JSON line of ``--out`` (written after each repetition, atomically):
+the condition, the outcome, each metric's change with its interval and verdict, the
+machine, the gilbench commit and the date; the summary (verdict counts per condition)
+is printed at the end and can be recomputed from the file (``summarize``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from analysis.regress import gate
+from analysis.regress.baseline import machine_class
+from analysis.regress.history import gilbench_commit
+from analysis.regress.judge import INCONCLUSIVE, PASS, REGRESSION
+from analysis.regress.measure import Sweep
+from analysis.regress.metrics import ARMS, Metric, change, side_of
+from concepts.files import atomic_write
+
+
+def conditions(slowdowns: Sequence[float]) -> dict[str, tuple[float, dict[str, str]]]:
+    """condition -> (slowdown, head side): A/A plus one ft-only slowdown each."""
+    found = {"A/A": (0.0, side_of("head"))}
+    for fraction in slowdowns:
+        label = f"s{round(fraction * 100)}"
+        found[f"ft +{fraction:.0%}"] = (fraction, {"gil": "gil.head", "ft": f"ft.{label}"})
+    return found
+
+
+def run_trial(
+    pair: dict[str, str],
+    reps: int,
+    slowdowns: Sequence[float],
+    benchmark: str,
+    metrics: tuple[Metric, ...],
+    tolerance: float,
+    out: Path,
+    command: str,
+    raw: Path,
+) -> list[dict[str, Any]]:
+    """Run ``reps`` repetitions, appending each verdict to ``out`` (the raw files of
+    repetition N in ``raw/rep-N``); return them all."""
+    plan = conditions(slowdowns)
+    sides: dict[str, tuple[str, str]] = {
+        f"{arm}.{s}": (arm, pair[arm]) for s in ("base", "head") for arm in ARMS
+    }
+    for _fraction, head in list(plan.values())[1:]:
+        sides[head["ft"]] = ("ft", pair["ft"])
+    inject = ",".join(
+        f"{benchmark}@{head['ft']}:{fraction:g}" for fraction, head in list(plan.values())[1:]
+    )
+    records: list[dict[str, Any]] = []
+    header = {
+        "kind": "trial",
+        "command": command,
+        "machine": machine_class(),
+        "commit": gilbench_commit(),
+        "interpreters": pair,
+        "benchmark": benchmark,
+        "tolerance": tolerance,
+        "started": _now(),
+        "raw": str(raw),
+    }
+    for rep in range(1, reps + 1):
+        started = time.monotonic()
+        comparisons = {
+            name: gate.Comparison(side_of("base"), head) for name, (_f, head) in plan.items()
+        }
+        workdir = raw / f"rep-{rep}"
+        workdir.mkdir(parents=True, exist_ok=True)
+        gate.run(
+            Sweep(sides, inject=inject),
+            comparisons,
+            metrics,
+            change,
+            lambda _m: tolerance,
+            workdir,
+            workdir / "sweep.log",
+        )
+        seconds = round(time.monotonic() - started, 1)
+        load = round(os.getloadavg()[0], 2)
+        for name, comparison in comparisons.items():
+            records.append(
+                {
+                    "rep": rep,
+                    "condition": name,
+                    "slowdown": plan[name][0],
+                    "outcome": comparison.outcome,
+                    "date": _now(),
+                    "seconds": seconds,
+                    "load_average": load,
+                    "metrics": {
+                        v.metric.name: {
+                            **(v.estimate.as_dict() if v.estimate else {}),
+                            "verdict": v.verdict,
+                            "gated": v.metric.gated,
+                            "remeasured": v.remeasured,
+                        }
+                        for v in comparison.verdicts
+                    },
+                }
+            )
+        lines = [
+            json.dumps(header, sort_keys=True),
+            *(json.dumps(r, sort_keys=True) for r in records),
+        ]
+        atomic_write(out, "\n".join(lines) + "\n")
+        summary = ", ".join(f"{n}: {c.outcome}" for n, c in comparisons.items())
+        print(f"[rep {rep}/{reps}] {summary} ({seconds:.0f} s)", flush=True)
+    return records
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def read(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A trial log's header and verdict records."""
+    lines = [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    if not lines or lines[0].get("kind") != "trial":
+        raise ValueError(f"{path}: not a gate trial log")
+    return lines[0], lines[1:]
+
+
+def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """condition -> {outcome: count} (every outcome present, zeros included)."""
+    counts: dict[str, Counter[str]] = {}
+    for record in records:
+        counts.setdefault(record["condition"], Counter())[record["outcome"]] += 1
+    return {c: {o: n[o] for o in (PASS, REGRESSION, INCONCLUSIVE)} for c, n in counts.items()}
+
+
+def render_summary(records: Sequence[dict[str, Any]]) -> str:
+    """The verdict counts as a Markdown table, with the mean seconds per repetition."""
+    table = summarize(records)
+    reps = {r["rep"]: r["seconds"] for r in records}
+    out = ["| condition | reps | pass | regression | inconclusive |", "|---|---|---|---|---|"]
+    for condition, counts in table.items():
+        out.append(
+            f"| {condition} | {sum(counts.values())} | {counts[PASS]} | {counts[REGRESSION]} | "
+            f"{counts[INCONCLUSIVE]} |"
+        )
+    if reps:
+        out.append(
+            f"\n{len(reps)} repetitions, {sum(reps.values()) / len(reps):.0f} s each on average"
+        )
+    return "\n".join(out)
