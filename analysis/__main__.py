@@ -15,6 +15,7 @@ from pathlib import Path
 
 from analysis import metrics
 from analysis.load import LoadError, load_results
+from analysis.regress.history import history_path
 from analysis.report import build_report
 
 DEFAULT_RESULTS = Path("results")
@@ -88,6 +89,13 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-plots", action="store_true", help="write the tables only")
     p.add_argument(
+        "--record-history",
+        action="store_true",
+        help="append the gated ratios of every interleaved session to "
+        "<results>/history/metrics.jsonl, once per session (tox -e analysis does); the "
+        "trend section reads that file",
+    )
+    p.add_argument(
         "--strict",
         action="store_true",
         help="exit 1 when an input file was skipped or a result is missing",
@@ -124,7 +132,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         outcome = build_report(
-            results, output, n_boot=args.n_boot, seed=args.seed, make_plots=not args.no_plots
+            results,
+            output,
+            n_boot=args.n_boot,
+            seed=args.seed,
+            make_plots=not args.no_plots,
+            history_file=history_path(sources[0]) if sources[0].is_dir() else None,
+            record_history=args.record_history,
         )
     except OSError as exc:
         print(f"analysis: error: cannot write the report to {output}: {exc}", file=sys.stderr)

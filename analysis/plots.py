@@ -789,3 +789,36 @@ def plot_sets(table: pd.DataFrame, sets: Sequence[str], out_dir: Path, stem: str
     fig.legend(loc="outside right upper", fontsize=6.5, frameon=False)
     fig.suptitle("Interpreter sets: the free-threaded build's cost per primitive, set by set")
     return save(fig, out_dir, stem)
+
+
+def plot_trend(rows: Sequence[dict[str, object]], out_dir: Path) -> list[Path]:
+    """The gated ratios across runs (analysis.regress.history.trend_rows): one panel per
+    metric, each run's value with its 95% interval, steps beyond the tolerance in red."""
+    frame = pd.DataFrame(list(rows))
+    names = list(dict.fromkeys(frame["metric"]))
+    fig, axes = plt.subplots(
+        len(names), 1, figsize=(8, 1.9 * len(names) + 0.8), sharex=False, layout="constrained"
+    )
+    for ax, name in zip(np.atleast_1d(axes), names, strict=True):
+        part = frame[frame["metric"] == name].reset_index(drop=True)
+        x = np.arange(len(part))
+        values = part["value"].astype(float).to_numpy()
+        low = part["low"].astype(float).fillna(part["value"]).to_numpy()
+        high = part["high"].astype(float).fillna(part["value"]).to_numpy()
+        ax.errorbar(x, values, yerr=[values - low, high - values], fmt="o-", capsize=3, lw=1)
+        jumps = part.index[part["step_exceeds"].astype(bool)]
+        ax.plot(jumps, values[jumps], "o", color="red", ms=9, mfc="none", label="step")
+        ax.set_title(name, fontsize=9, loc="left")
+        ax.set_xticks(
+            x,
+            [
+                f"{str(d)[:10]}\n{c or '?'}"[:19]
+                for d, c in zip(part["date"], part["commit"], strict=True)
+            ],
+            fontsize=7,
+        )
+        ax.grid(alpha=0.3)
+    fig.suptitle(
+        "gated ratios across runs (95% intervals; red: a step beyond the tolerance)", fontsize=10
+    )
+    return save(fig, out_dir, "trend")

@@ -31,6 +31,7 @@ from analysis import metrics, plots
 from analysis import sets as sets_mod
 from analysis._files import atomic_write
 from analysis.load import EXPECTED_GIL, KNOWN_ARMS, Results, arms_present
+from analysis.regress import history
 from concepts import lock_overhead as lock_def
 from concepts import matching
 from concepts.families import CORE_FAMILIES
@@ -1081,8 +1082,15 @@ def build_report(
     n_boot: int = metrics.DEFAULT_N_BOOT,
     seed: int = metrics.DEFAULT_SEED,
     make_plots: bool = True,
+    history_file: Path | None = None,
+    record_history: bool = False,
 ) -> Outcome:
-    """Compute every metric of ``results`` and write the report into ``output``."""
+    """Compute every metric of ``results`` and write the report into ``output``.
+
+    With ``history_file`` the report gets the trend section of that history (from 3
+    runs on); with ``record_history`` too, the gated ratios of every interleaved session
+    are first appended to it (once per session).
+    """
     outcome = Outcome(output=output)
     output.mkdir(parents=True, exist_ok=True)
     # Groups come from gilbench results; foreign pyperf files get one section of their own.
@@ -1167,6 +1175,10 @@ def build_report(
             "other pyperf benchmarks to report"
         )
         sections.append("## Missing\n\n- " + outcome.missing[-1] + "\n")
+    if history_file is not None:
+        trend = _trend_section(results, history_file, record_history, output, make_plots, outcome)
+        if trend:
+            sections.append(trend)
     if not results.bench.empty:
         foreign = _foreign_section(results.bench, n_boot, seed)
         if foreign:
@@ -1175,6 +1187,29 @@ def build_report(
     outcome.written.append(atomic_write(output / "README.md", readme))
     outcome.written = outcome.plots + outcome.written
     return outcome
+
+
+def _trend_section(
+    results: Results,
+    history_file: Path,
+    record: bool,
+    output: Path,
+    make_plots: bool,
+    outcome: Outcome,
+) -> str:
+    """Record this run's sessions in the history (``record``), then render its trend."""
+    if record and not results.bench.empty:
+        for entry in history.main_job_entries(results.bench):
+            history.append(history_file, entry)
+    entries = history.read(history_file)
+    if len(entries) < history.MIN_RUNS:
+        return ""
+    figure = None
+    if make_plots:
+        drawn = plots.plot_trend(history.trend_rows(entries), output)
+        outcome.plots += drawn
+        figure = drawn[0].name
+    return history.render_trend(entries, figure)
 
 
 def _sets_section(datas: list[GroupData], output: Path, make_plots: bool, outcome: Outcome) -> str:

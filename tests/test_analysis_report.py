@@ -452,3 +452,30 @@ def test_interpreter_sets_side_by_side(tmp_path: Path) -> None:
     table = pd.read_csv(out / "interpreter-sets.csv")
     assert set(table["interpreter_set"]) == {"3.13.5-plain", "3.13.5-optimized"}
     assert (out / "interpreter-sets.png").is_file()
+
+
+# --------------------------------------------------------------------------- trend
+
+
+def test_trend_section_from_a_history_of_three_runs(tmp_path: Path) -> None:
+    """The interleaved real sweep is recorded once (--record-history), and with two runs
+    recorded before it the report shows the trend of the gated ratios, steps marked."""
+    from analysis.regress import history
+    from analysis.regress.metrics import Estimate
+
+    results = tmp_path / "results"
+    shutil.copytree(DATA / "real-sweep", results)
+    path = history.history_path(results)
+    name = "ft/gil increment-per-thread t1"
+    for day, value in (("2026-11-01", 1.0), ("2026-11-02", 1.5)):
+        est = {name: Estimate(value, value * 0.99, value * 1.01, 6)}
+        history.append(path, history.entry("ab", day, est, {"gil": "3.13.5"}, commit="abc"))
+    args = ["--results", str(results), "--output", str(tmp_path / "r"), "--n-boot", "100"]
+    assert main([*args, "--record-history"]) == 0
+    assert main([*args, "--record-history"]) == 0  # the same session is not recorded twice
+    assert len(history.read(path)) == 3
+    readme = (tmp_path / "r" / "README.md").read_text(encoding="utf-8")
+    assert "## Trend of the gated ratios (3 runs)" in readme
+    assert "**+50.0% step**" in readme and (tmp_path / "r" / "trend.png").is_file()
+    assert main(["--results", str(results), "--output", str(tmp_path / "s"), "--no-plots"]) == 0
+    assert len(history.read(path)) == 3  # reading alone records nothing

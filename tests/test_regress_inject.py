@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(inject.ENV_VAR, raising=False)
+    monkeypatch.delenv(inject.SIDE_VAR, raising=False)
 
 
 def test_off_by_default() -> None:
@@ -30,7 +31,7 @@ def test_off_by_default() -> None:
     assert inject.active_spec() is None
     assert inject.slowdown_for("locked-increment-lock-fine-t1") == 0.0
     assert inject.wrap_time_func("locked-increment-lock-fine-t1", func) is func
-    assert inject.metadata() == {}
+    assert inject.metadata("locked-increment-lock-fine-t1") == {}
     assert inject.inherit_environ() == []
 
 
@@ -44,7 +45,7 @@ def test_bad_specs_are_refused(spec: str, monkeypatch: pytest.MonkeyPatch) -> No
         inject.parse(spec)
     monkeypatch.setenv(inject.ENV_VAR, spec)
     with pytest.raises(inject.InjectSpecError):
-        inject.metadata()
+        inject.metadata("x-t1")
 
 
 def test_matching(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -56,6 +57,21 @@ def test_matching(monkeypatch: pytest.MonkeyPatch) -> None:
     assert inject.slowdown_for("semaphore-k1-t2", "ft") == 0.5
     assert inject.slowdown_for("semaphore-k1-t2", "gil") == 0.0
     assert inject.slowdown_for("semaphore-k1-t1", "ft") == 0.0
+
+
+def test_a_side_of_an_interleaved_sweep_is_matched_by_its_label(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``name@ft.head`` slows the head's ft side of an A/B sweep, not the base's."""
+    monkeypatch.setenv(inject.ENV_VAR, "locked-increment-lock-fine@ft.head:0.15")
+    monkeypatch.setenv(inject.SIDE_VAR, "ft.head")
+    assert inject.slowdown_for("locked-increment-lock-fine-t1", "ft") == 0.15
+    assert inject.metadata("locked-increment-lock-fine-t1", "ft") == {
+        "injected_slowdown": "locked-increment-lock-fine@ft.head:0.15"
+    }
+    monkeypatch.setenv(inject.SIDE_VAR, "ft.base")
+    assert inject.slowdown_for("locked-increment-lock-fine-t1", "ft") == 0.0
+    assert inject.metadata("locked-increment-lock-fine-t1", "ft") == {}
 
 
 def test_wrapper_adds_proportional_work(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,15 +89,16 @@ def test_wrapper_adds_proportional_work(monkeypatch: pytest.MonkeyPatch) -> None
     assert inject.wrap_time_func("other-t1", func) is func
 
 
-def test_active_run_is_marked(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_slowed_benchmarks_are_marked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(inject.ENV_VAR, "x-y:0.25")
-    assert inject.metadata() == {"injected_slowdown": "x-y:0.25"}
-    assert inject.inherit_environ() == [inject.ENV_VAR]
+    assert inject.metadata("x-y-t1") == {"injected_slowdown": "x-y:0.25"}
+    assert inject.metadata("other-t1") == {}
+    assert inject.inherit_environ() == [inject.ENV_VAR, inject.SIDE_VAR]
 
 
 def _wired() -> bool:
     source = (REPO / "runners" / "_pyperf_bench.py").read_text(encoding="utf-8")
-    return "inject.wrap_time_func" in source and "inject.metadata()" in source
+    return "inject.wrap_time_func" in source and "inject.metadata(name" in source
 
 
 @pytest.mark.interpreters

@@ -352,7 +352,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
         or RESULTS / "baselines" / "trials" / f"{baselines.machine_class()}-{_stamp()}.jsonl"
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    command = shlex.join([PROG, *sys.argv[1:]]) if sys.argv[1:] else PROG + " trial"
+    command = f"{PROG} {shlex.join(sys.argv[1:])}" if sys.argv[1:] else f"{PROG} trial"
     raw = RESULTS / "regress" / f"trial-{_stamp()}"
     records = trial.run_trial(
         pair,

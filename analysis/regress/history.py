@@ -17,13 +17,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from analysis.regress.judge import DEFAULT_TOLERANCE
-from analysis.regress.metrics import METRICS, Estimate
+from analysis.regress.metrics import ARMS, METRICS, Estimate, cells_from_frame, side_of, value
 from concepts.files import HISTORY_DIR, atomic_write
 
 FILE_NAME = "metrics.jsonl"
 MIN_RUNS = 3
 """Runs of history before the report shows a trend."""
+GATED = {m.name for m in METRICS if m.gated}
 
 
 def history_path(results_dir: Path) -> Path:
@@ -110,7 +113,10 @@ def trend_rows(
             if not point:
                 continue
             step = None if previous is None else point["value"] / previous["value"] - 1
-            disjoint = previous is not None and (
+            bounds = [point.get("low"), point.get("high")]
+            if previous is not None:
+                bounds += [previous.get("low"), previous.get("high")]
+            disjoint = previous is not None and None not in bounds and (
                 point["low"] > previous["high"] or point["high"] < previous["low"]
             )
             rows.append(
@@ -131,3 +137,61 @@ def trend_rows(
             )
             previous = point
     return rows
+
+
+def main_job_entries(bench: pd.DataFrame) -> list[dict[str, Any]]:
+    """One history entry per interleaved main-job session of ``bench`` (analysis.load
+    rows) that measured the gate's ratios; commit: the checkout the report runs in."""
+    own = bench[~bench["foreign"].fillna(False).astype(bool) & bench["session"].notna()]
+    found = []
+    commit = gilbench_commit()
+    for (session, _set), frame in own.groupby(["session", own["interpreter_set"].fillna("")]):
+        if not set(ARMS) <= set(frame["arm"].dropna()):
+            continue
+        cells = {arm: cells_from_frame(frame[frame["arm"] == arm]) for arm in ARMS}
+        estimates = {m.name: value(m, cells, side_of("")) for m in METRICS}
+        if not any(math.isfinite(e.value) for n, e in estimates.items() if n in GATED):
+            continue
+        versions = {
+            arm: next(iter(frame.loc[frame["arm"] == arm, "python_version"].dropna()), None)
+            for arm in ARMS
+        }
+        start = frame["session_start"].dropna()
+        date = str(start.iloc[0]) if not start.empty else str(frame["date"].dropna().min())
+        found.append(entry("main", date, estimates, versions, commit=commit, session=str(session)))
+    return found
+
+
+def render_trend(entries: Sequence[Mapping[str, Any]], figure: str | None = None) -> str:
+    """The report's trend section (empty below MIN_RUNS runs)."""
+    if len(entries) < MIN_RUNS:
+        return ""
+    rows = trend_rows(entries)
+    out = [
+        f"## Trend of the gated ratios ({len(entries)} runs)",
+        "",
+        f"Every gated metric across the runs recorded in `{HISTORY_DIR}/{FILE_NAME}` (gate runs "
+        "and interleaved main-job sessions), with its 95% interval; **step** marks a change "
+        f"from the run before beyond ±{DEFAULT_TOLERANCE:.0%} whose intervals do not overlap. "
+        "Runs on different machines or interpreters are not comparable: read the versions.",
+        "",
+    ]
+    if figure:
+        out += [f"![trend]({figure})", ""]
+    out += [
+        "| metric | date | commit | interpreters | from | value [95% CI] | step |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        interval = (
+            f"{r['value']:.3f} [{r['low']:.3f}, {r['high']:.3f}]"
+            if r["low"] is not None and math.isfinite(r["low"])
+            else f"{r['value']:.3f}"
+        )
+        step = "" if r["step"] is None else f"{r['step'] * 100:+.1f}%"
+        step = f"**{step} step**" if r["step_exceeds"] else step
+        out.append(
+            f"| {r['metric']} | {r['date']} | {r['commit'] or '?'} | {r['versions']} | "
+            f"{r['source']} | {interval} | {step} |"
+        )
+    return "\n".join(out) + "\n"

@@ -9,7 +9,7 @@ worse, concepts.stats' 95% bootstrap interval) is a
   ``1 + 2 x tolerance``: whatever the truth, it is not a large regression;
 - **inconclusive** otherwise: the data cannot decide (a change beyond the tolerance that
   chance could explain, an interval too wide to rule out a large regression, too few
-  undisturbed processes, a metric missing).
+  undisturbed processes, most of a cell's processes disturbed, a metric missing).
 
 The run's outcome: regression if a gated metric regressed, else inconclusive if one was
 inconclusive, else pass. Ungated metrics are judged and shown, never counted. A run in
@@ -53,6 +53,8 @@ def judge(metric: Metric, estimate: Estimate | None, tolerance: float) -> Verdic
     if estimate.processes < MIN_PROCESSES:
         why = f"only {estimate.processes} undisturbed process(es) in a cell (need {MIN_PROCESSES})"
         return Verdict(metric, estimate, INCONCLUSIVE, why)
+    if not estimate.settled:
+        return Verdict(metric, estimate, INCONCLUSIVE, "most processes of a cell were disturbed")
     limit = 1 + tolerance
     change = f"{(estimate.value - 1) * 100:+.1f}%"
     if estimate.value >= limit:

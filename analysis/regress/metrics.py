@@ -32,6 +32,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from analysis.load import load_bench
 from concepts.lock_overhead import reference
 from concepts.stats import bootstrap_statistic, location, undisturbed
@@ -117,9 +119,16 @@ class Estimate:
     high: float
     processes: int
     """Fewest undisturbed processes of the cells involved."""
+    settled: bool = True
+    """Whether every cell had a majority of undisturbed processes (else its "median of
+    the undisturbed" is a low quantile of noise, and its interval cannot be trusted)."""
 
-    def as_dict(self) -> dict[str, float | int]:
-        return {k: round(v, 6) if isinstance(v, float) else v for k, v in vars(self).items()}
+    def as_dict(self) -> dict[str, float | int | bool | None]:
+        """For JSON: floats rounded, unknown bounds None."""
+        return {
+            k: (round(v, 6) if math.isfinite(v) else None) if type(v) is float else v
+            for k, v in vars(self).items()
+        }
 
 
 Side = Mapping[str, str]
@@ -137,8 +146,11 @@ def _samples(cells: Cells, side: Side, cell: tuple[str, str]) -> list[float]:
     return list(cells.get(side.get(arm, ""), {}).get(bench, []))
 
 
-def _fewest(samples: Sequence[Sequence[float]]) -> int:
-    return min((len(undisturbed(s, CUT)) for s in samples), default=0)
+def _fewest(samples: Sequence[Sequence[float]]) -> tuple[int, bool]:
+    """Fewest undisturbed processes of any cell; whether each cell kept a majority."""
+    kept = [len(undisturbed(s, CUT)) for s in samples]
+    settled = all(2 * k > len(s) for k, s in zip(kept, samples, strict=True))
+    return min(kept, default=0), settled
 
 
 def _loc(samples: Sequence[float]) -> float:
@@ -149,7 +161,7 @@ def value(metric: Metric, cells: Cells, side: Side) -> Estimate:
     """The metric on one side of the sweep, with its interval."""
     sides = [_samples(cells, side, metric.num), _samples(cells, side, metric.den)]
     point, low, high = bootstrap_statistic(sides, lambda s: _loc(s[0]) / _loc(s[1]))
-    return Estimate(point, low, high, _fewest(sides))
+    return Estimate(point, low, high, *_fewest(sides))
 
 
 def change(metric: Metric, cells: Cells, base: Side, head: Side) -> Estimate:
@@ -161,7 +173,7 @@ def change(metric: Metric, cells: Cells, base: Side, head: Side) -> Estimate:
         return ratio if metric.higher_is_worse else 1.0 / ratio
 
     point, low, high = bootstrap_statistic(sides, worse)
-    return Estimate(point, low, high, _fewest(sides))
+    return Estimate(point, low, high, *_fewest(sides))
 
 
 def load_cells(directory: Path, sides: Iterable[str]) -> tuple[CellsDict, dict[str, list[str]]]:
@@ -175,14 +187,19 @@ def load_cells(directory: Path, sides: Iterable[str]) -> tuple[CellsDict, dict[s
             cells[side] = {}
             continue
         frame = load_bench(path)
-        by_process = frame.groupby(["benchmark", "run"], sort=False)["value"].min()
-        side_cells: dict[str, list[float]] = {}
-        for key, fastest in by_process.items():
-            bench = str(key[0])  # type: ignore[index]
-            side_cells.setdefault(bench, []).append(float(fastest))
+        side_cells = cells_from_frame(frame)
         cells[side] = side_cells
         injected[side] = sorted({str(v) for v in frame["injected_slowdown"].dropna().unique()})
     return cells, injected
+
+
+def cells_from_frame(frame: pd.DataFrame) -> dict[str, list[float]]:
+    """benchmark -> each process's statistic (its fastest value), from analysis.load rows."""
+    by_process = frame.groupby(["source", "benchmark", "run"], sort=False)["value"].min()
+    found: dict[str, list[float]] = {}
+    for key, fastest in by_process.items():
+        found.setdefault(str(key[1]), []).append(float(fastest))  # type: ignore[index]
+    return found
 
 
 def merge(first: Cells, second: Cells) -> CellsDict:

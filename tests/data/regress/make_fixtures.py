@@ -7,6 +7,7 @@ Synthetic pyperf result sets with known ratios, shaped like runners.bench output
 verdict tests:
 
 - base-1, base-2, base-3   three repeated runs; baseline.json is built from them
+                           (analysis.regress.baseline.build)
 - run-pass                 a fresh run of the same code (same distribution)
 - run-regression           locked-increment-lock-fine 30% slower on the ft arm
 - run-wide                 every process scattered by +-60%: no CI is narrow enough
@@ -133,16 +134,18 @@ def main() -> None:
         },
     )
 
-    from analysis._regress_baseline import build_baseline
-    from analysis._regress_data import load_results
+    import json
 
-    sets = [load_results([HERE / f"base-{i}"]) for i in (1, 2, 3)]
-    baseline = build_baseline(
-        sets, measure={"arms": ["gil", "ft"], "filter": "^(fixture)$", "bench_args": ["--quick"]}
+    from analysis.regress.baseline import build
+    from analysis.regress.metrics import side_of
+
+    baseline = build([HERE / f"base-{i}" for i in (1, 2, 3)], side_of(""), ["--fixture"])
+    baseline.update(
+        created="2026-11-24T00:00:00+00:00",
+        machine_class="fixture",
+        sources=[f"tests/data/regress/base-{i}" for i in (1, 2, 3)],
     )
-    baseline.created = "2026-11-24T00:00:00Z"
-    baseline.sources = [f"tests/data/regress/base-{i}" for i in (1, 2, 3)]
-    baseline.dump(HERE / "baseline.json")
+    (HERE / "baseline.json").write_text(json.dumps(baseline, indent=1, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,113 @@
+"""The GitHub workflow: valid (GitHub's workflow schema, as vendored by check-jsonschema),
+and its steps run here as they run on GitHub.
+
+The workflow's steps are `bash scripts/ci-steps.sh STEP`; the end-to-end test runs the
+same script in a copy of this tree (its own git repository, so that the A/B gate has a
+base commit), on the provisioned interpreter pair, with a quick sweep.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+WORKFLOW = REPO / ".github" / "workflows" / "gilbench.yml"
+STEPS = REPO / "scripts" / "ci-steps.sh"
+
+
+def test_workflow_matches_githubs_schema() -> None:
+    """check-jsonschema's vendored copy of SchemaStore's github-workflow schema."""
+    done = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
+         str(WORKFLOW)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_broken_workflow_is_refused(tmp_path: Path) -> None:
+    """The check can fail: a job without runs-on is not a workflow."""
+    broken = tmp_path / "broken.yml"
+    broken.write_text(WORKFLOW.read_text(encoding="utf-8").replace("runs-on:", "runs_on:"))
+    done = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
+         str(broken)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode != 0
+
+
+def test_the_step_script_parses() -> None:
+    assert subprocess.run(["bash", "-n", str(STEPS)], check=False).returncode == 0
+
+
+def test_every_run_step_is_a_step_of_the_script() -> None:
+    text = WORKFLOW.read_text(encoding="utf-8")
+    runs = re.findall(r"^\s+run: (.+)$", text, flags=re.M)
+    known = set(re.findall(r"^\s+([a-z-]+)\)", STEPS.read_text(encoding="utf-8"), flags=re.M))
+    steps = [r.split("ci-steps.sh ", 1)[1] for r in runs if "ci-steps.sh" in r]
+    assert set(steps) == {"sweep", "report", "gate-ab", "gate-baseline"} <= known
+    assert all("ci-steps.sh" in r or r.startswith("python3 -m pip install") for r in runs)
+
+
+def test_unknown_step_is_refused() -> None:
+    done = subprocess.run(["bash", str(STEPS), "nonsense"], capture_output=True, text=True)
+    assert done.returncode == 64 and "unknown step" in done.stderr
+
+
+def _copy_tree(target: Path) -> None:
+    """This tree's files (tracked and untracked, not ignored) as a fresh one-commit repo."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
+    for name in filter(None, (item.decode() for item in listed)):
+        source = REPO / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    git = ["git", "-c", "user.name=gilbench", "-c", "user.email=test@gilbench.invalid"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=target, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=target, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "tree under test"], cwd=target, check=True)
+
+
+@pytest.mark.interpreters
+@pytest.mark.slow
+def test_the_workflow_steps_run_locally(tmp_path: Path) -> None:
+    """sweep (quick), report, and the A/B gate against the base commit, as on GitHub."""
+    tree = tmp_path / "gilbench"
+    _copy_tree(tree)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TOX_", "VIRTUAL_ENV"))}
+    env |= {"GILBENCH_SWEEP_ARGS": "--quick", "GILBENCH_BASE_REF": "main", "CI": "true"}
+    env.pop("PYTHON_GIL", None)
+    done = subprocess.run(
+        ["bash", "scripts/ci-steps.sh", "sweep", "report", "gate-ab"],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=2400,
+        stdin=subprocess.DEVNULL,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-4000:]
+    results = tree / "results"
+    assert (results / "bench-gil.json").is_file() and (results / "bench-ft.json").is_file()
+    assert (results / "report" / "README.md").is_file()
+    assert "gilbench regression gate (ab)" in done.stdout
+    assert re.search(r"## gilbench regression gate \(ab\): \*\*(PASS|INCONCLUSIVE)\*\*", done.stdout)
+    assert (results / "history" / "metrics.jsonl").is_file()
