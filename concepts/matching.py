@@ -11,9 +11,9 @@ matches too; the order of the flags does not matter.
 
 The **build profile** names what a build's configure flags make it: ``optimized``
 (PGO and LTO: ``--enable-optimizations --with-lto``, what python.org, distributions and
-the published free-threading figures use) or ``plain``. The regression gate compares a run with a
-baseline measured on another machine by these performance flags only (paths and
-toolchain options differ between machines without making a different kind of build).
+the published free-threading figures use) or ``plain``. The regression gate's baseline
+check compares a run with a baseline measured on another machine by profile only (paths
+and toolchain options differ between machines without making a different kind of build).
 """
 
 from __future__ import annotations

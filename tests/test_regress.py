@@ -8,7 +8,6 @@ for real, on the matched pair, through the runners' own command line.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -346,8 +345,6 @@ def test_history_appends_once_per_session_and_marks_big_steps(tmp_path: Path) ->
 
 # --- A/B for real, on the matched pair ---------------------------------------------------
 
-QUICK = ["--results-dir"]
-
 
 def _ab(
     tmp_path: Path, name: str, pair: dict[str, ArmPython], *extra: str
@@ -365,19 +362,17 @@ def _ab(
 
 @pytest.mark.interpreters
 @pytest.mark.slow
-def test_ab_against_head_on_the_real_pair(
+def test_ab_catches_an_ft_only_slowdown_on_the_real_pair(
     tmp_path: Path, arm_python: Callable[[str], ArmPython]
 ) -> None:
-    """HEAD against a worktree of HEAD: never a regression; with a 50% ft-only slowdown
-    of the Lock benchmark: a regression of its metrics, exit 1, never a pass."""
+    """HEAD against a worktree of HEAD with the head's ft Lock benchmark 50% slower: its
+    metrics regress, exit 1, and the injected run is not recorded in the history. (The
+    A/A run is tests/test_workflow.py's gate step; the calibration is the trial.)"""
     pair = {arm: arm_python(arm) for arm in ("gil", "ft")}
-    same = _ab(tmp_path, "aa", pair)
-    assert same.returncode in (0, 2), same.stdout + same.stderr
-    assert "| metric | gated |" in same.stdout
-    assert (tmp_path / "aa" / "measure-1" / "bench-ft.base.json").is_file()
     slowed = _ab(tmp_path, "slow", pair, "--inject-slowdown", f"{LOCK}:0.5")
     assert slowed.returncode == 1, slowed.stdout + slowed.stderr
+    assert (tmp_path / "slow" / "measure-1" / "bench-ft.base.json").is_file()
+    assert "| metric | gated |" in slowed.stdout
     rows = [line for line in slowed.stdout.splitlines() if "**REGRESSION**" in line]
     assert rows and all(LOCK in row for row in rows)
-    recorded = [json.loads(line) for line in (tmp_path / "history.jsonl").read_text().splitlines()]
-    assert len(recorded) == 1 and recorded[0]["source"] == "ab"  # the injected run is not history
+    assert not (tmp_path / "history.jsonl").exists()

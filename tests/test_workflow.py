@@ -109,5 +109,6 @@ def test_the_workflow_steps_run_locally(tmp_path: Path) -> None:
     assert (results / "bench-gil.json").is_file() and (results / "bench-ft.json").is_file()
     assert (results / "report" / "README.md").is_file()
     assert "gilbench regression gate (ab)" in done.stdout
-    assert re.search(r"## gilbench regression gate \(ab\): \*\*(PASS|INCONCLUSIVE)\*\*", done.stdout)
+    heading = r"## gilbench regression gate \(ab\): \*\*(PASS|INCONCLUSIVE)\*\*"
+    assert re.search(heading, done.stdout)
     assert (results / "history" / "metrics.jsonl").is_file()

@@ -5,8 +5,8 @@ compare with, so it checks its ratios against ``results/baselines/<class>.json``
 that machine class from N gate measurements. Per metric the file holds the N values,
 their median and spread (standard deviation of their logs); the check's change is the
 run's value over the median, its interval the run's own, and its tolerance
-max(--tolerance, 3 x spread). A run whose CPU model or interpreter versions differ from
-the baseline's is inconclusive, the differing fields named.
+max(--tolerance, 3 x spread). A run whose CPU model, CPU count, interpreter versions or
+build profiles differ from the baseline's is inconclusive, the differing fields named.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 
 from analysis.load import LoadError, load_bench
 from analysis.regress.metrics import METRICS, Cells, Estimate, Metric, Side, load_cells, value
+from concepts.matching import build_profile
 
 SCHEMA = "gilbench.regress-baseline/2"
 BASELINE_DIR = Path(__file__).resolve().parents[2] / "results" / "baselines"
@@ -36,8 +37,9 @@ def machine_class() -> str:
 
 
 def environment(directory: Path, side: Side) -> dict[str, Any]:
-    """What the measurement ran on: CPU model and count, each arm's Python version."""
-    env: dict[str, Any] = {"cpu_model": None, "cores": None, "versions": {}}
+    """What the measurement ran on: CPU model and count, each arm's Python version and
+    build profile (concepts.matching: paths and toolchains differ between machines)."""
+    env: dict[str, Any] = {"cpu_model": None, "cores": None, "versions": {}, "profiles": {}}
     for arm, cell in side.items():
         path = directory / f"bench-{cell}.json"
         if not path.is_file():
@@ -51,6 +53,8 @@ def environment(directory: Path, side: Side) -> dict[str, Any]:
                 )
         versions = frame["python_version"].dropna()
         env["versions"][arm] = None if versions.empty else str(versions.iloc[0])
+        flags = frame["python_config_args"].dropna()
+        env["profiles"][arm] = None if flags.empty else build_profile(str(flags.iloc[0]))
     return env
 
 
@@ -112,7 +116,7 @@ def differences(baseline: dict[str, Any], env: dict[str, Any]) -> list[str]:
     want = baseline.get("environment", {})
     return [
         f"{key}: {env.get(key)!r} here, {want.get(key)!r} in the baseline"
-        for key in ("cpu_model", "cores", "versions")
+        for key in ("cpu_model", "cores", "versions", "profiles")
         if env.get(key) != want.get(key)
     ]
 

@@ -116,8 +116,10 @@ def trend_rows(
             bounds = [point.get("low"), point.get("high")]
             if previous is not None:
                 bounds += [previous.get("low"), previous.get("high")]
-            disjoint = previous is not None and None not in bounds and (
-                point["low"] > previous["high"] or point["high"] < previous["low"]
+            disjoint = (
+                previous is not None
+                and None not in bounds
+                and (point["low"] > previous["high"] or point["high"] < previous["low"])
             )
             rows.append(
                 {
