@@ -25,11 +25,13 @@ from analysis.regress.metrics import ARMS
 REPO = Path(__file__).resolve().parents[2]
 TOX_PYTHON = {arm: REPO / ".tox" / f"bench-{arm}" / "bin" / "python" for arm in ARMS}
 """The arm environments ``tox -e bench-gil,bench-ft --notest`` creates (the default pair)."""
-SWEEP_ARGS = ("--rounds", "5", "--max-rounds", "5", "-p", "1", "--values", "15", "--warmups", "1")
-"""One gate measurement: 5 interleaved rounds of one process per side, each process 1
-warmup + 15 values (its fastest value is its statistic: noise on these machines comes
-at the scale of single values, so more values per process pay more than more processes),
-no adaptive rounds: a gate run takes a predictable time (about 100 s for 4 sides)."""
+SWEEP_ARGS = ("--rounds", "4", "--max-rounds", "4", "-p", "1", "--values", "30", "--warmups", "1")
+"""One gate measurement: 4 interleaved rounds of one process per side, each process 1
+warmup + 30 values. A process's statistic is its fastest value, and on the 2-core
+machines most single values are slowed (the median value ran 1.5x the fastest one in
+the same process), so the fastest of 30 is far steadier than the fastest of 5: processes
+then agree within a few percent, and a few long processes beat many short ones. No
+adaptive rounds: a gate run takes a predictable time (about 2 minutes for 4 sides)."""
 INJECT_VAR = "GILBENCH_INJECT_SLOWDOWN"
 """runners.inject's variable (test-only slowdowns), named here as the runners define it."""
 
