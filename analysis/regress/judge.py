@@ -9,7 +9,7 @@ worse, concepts.stats' 95% bootstrap interval) is a
   ``1 + 2 x tolerance``: whatever the truth, it is not a large regression;
 - **inconclusive** otherwise: the data cannot decide (a change beyond the tolerance that
   chance could explain, an interval too wide to rule out a large regression, too few
-  undisturbed processes, most of a cell's processes disturbed, a metric missing).
+  processes or a fastest value no other process reproduced, a metric missing).
 
 The run's outcome: regression if a gated metric regressed, else inconclusive if one was
 inconclusive, else pass. Ungated metrics are judged and shown, never counted. A run in
@@ -51,10 +51,11 @@ def judge(metric: Metric, estimate: Estimate | None, tolerance: float) -> Verdic
     if estimate is None or not math.isfinite(estimate.value):
         return Verdict(metric, estimate, INCONCLUSIVE, "missing on a side")
     if estimate.processes < MIN_PROCESSES:
-        why = f"only {estimate.processes} undisturbed process(es) in a cell (need {MIN_PROCESSES})"
+        why = f"only {estimate.processes} process(es) in a cell (need {MIN_PROCESSES})"
         return Verdict(metric, estimate, INCONCLUSIVE, why)
-    if not estimate.settled:
-        return Verdict(metric, estimate, INCONCLUSIVE, "most processes of a cell were disturbed")
+    if not estimate.reproduced:
+        why = "a cell's fastest value was not reproduced by another process"
+        return Verdict(metric, estimate, INCONCLUSIVE, why)
     limit = 1 + tolerance
     change = f"{(estimate.value - 1) * 100:+.1f}%"
     if estimate.value >= limit:

@@ -11,8 +11,7 @@ import os
 from collections.abc import Sequence
 
 from analysis.regress.judge import REGRESSION, Verdict
-from analysis.regress.metrics import CUT
-from concepts.stats import ESTIMATOR
+from analysis.regress.metrics import ESTIMATOR
 
 
 def _interval(verdict: Verdict) -> str:
@@ -37,7 +36,7 @@ def render(
     out += [f"- {line}" for line in lines]
     out += [
         f"- change = head / base of each ratio, > 1 worse; 95% bootstrap interval over "
-        f"processes; estimator: {ESTIMATOR.replace('1.3x', f'{CUT:g}x')}",
+        f"processes; estimator: {ESTIMATOR}",
         f"- regression: change >= {1 + tolerance:.2f} with the interval above 1; pass: "
         f"change < {1 + tolerance:.2f} with the interval below {1 + 2 * tolerance:.2f}; "
         "else inconclusive",

@@ -10,7 +10,7 @@ verdict tests:
                            (analysis.regress.baseline.build)
 - run-pass                 a fresh run of the same code (same distribution)
 - run-regression           locked-increment-lock-fine 30% slower on the ft arm
-- run-wide                 every process scattered by +-60%: no CI is narrow enough
+- run-wide                 a busy machine: 85% of the processes slowed 1.2-2x as a whole
 - run-env                  ft arm on Python 3.14.0 without --disable-gil, 4 CPUs
 - run-missing              locked-increment-lock-fine absent from the ft arm
 - run-injected             run-pass, marked with the test-only injected slowdown
@@ -71,6 +71,7 @@ def make_set(
     rng: random.Random,
     *,
     noise: float = NOISE,
+    busy: float = 0.0,
     factor: dict[tuple[str, str], float] | None = None,
     drop: frozenset[tuple[str, str]] = frozenset(),
     meta: dict[str, dict] | None = None,
@@ -90,6 +91,8 @@ def make_set(
                 runs = []
                 for _ in range(PROCESSES):
                     level = base * (1 + rng.uniform(-noise, noise))
+                    if rng.random() < busy:  # another tenant: the whole process slowed
+                        level *= rng.uniform(1.2, 2.0)
                     values = [level * (1 + rng.uniform(-0.01, 0.01)) for _ in range(VALUES)]
                     md = {
                         **arm_metadata(arm),
@@ -112,7 +115,7 @@ def main() -> None:
         make_set(f"base-{index}", rng)
     make_set("run-pass", rng)
     make_set("run-regression", rng, factor={("ft", "locked-increment-lock-fine"): 1.30})
-    make_set("run-wide", rng, noise=0.60)
+    make_set("run-wide", rng, busy=0.85)
     make_set(
         "run-env",
         rng,
