@@ -394,3 +394,17 @@ def test_analysis_imports_no_runner_or_benchmark_code() -> None:
             )
             for name in names:
                 assert name.split(".")[0] not in {"runners", "benchmarks"}, f"{path}: {name}"
+
+
+def test_rejudging_the_committed_pilot_gives_the_figures_the_readme_states(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """results/baselines/README.md: judged with today's gate, the pilot repetitions
+    passed A/A 4 times and caught the 15% slowdown 4 times."""
+    pilot = REPO / "results" / "baselines" / "pilot"
+    reps = [*sorted((pilot / "15-values").glob("rep-*")), pilot / "30-values" / "rep-1"]
+    assert cli.main(["rejudge", *map(str, reps)]) == 0
+    counts = trial.summarize(trial.rejudge(reps, [0.10, 0.15, 0.25], 0.10))
+    assert counts["A/A"][PASS] == 4 and counts["ft +15%"][REGRESSION] == 4
+    assert "| A/A | 4 | 4 | 0 | 0 |" in capsys.readouterr().out
+    assert cli.main(["rejudge", str(pilot)]) == EXIT_USAGE

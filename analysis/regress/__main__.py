@@ -6,6 +6,7 @@
     python -m analysis.regress baseline (--runs N | --from DIR ...) [--out FILE]
     python -m analysis.regress trial [--reps 10] [--slowdowns 10,15,25] [--out FILE]
     python -m analysis.regress summarize TRIAL_LOG
+    python -m analysis.regress rejudge REP_DIR ...   (a trial's raw repetitions, this code)
 
 ``ab`` with no side given compares HEAD with its merge base on the default branch; the
 interpreters default to the tox arm environments (``tox -e bench-gil,bench-ft
@@ -173,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     summ = sub.add_parser("summarize", help="the verdict counts of a trial log")
     summ.add_argument("log", type=Path)
+    again = sub.add_parser("rejudge", help="judge a trial's raw repetitions with this code")
+    again.add_argument("reps", nargs="+", type=Path, metavar="REP_DIR")
+    again.add_argument("--slowdowns", default="10,15,25", metavar="PCT,PCT,...")
+    again.add_argument("--tolerance", type=_fraction, default=DEFAULT_TOLERANCE, metavar="FRACTION")
     return parser
 
 
@@ -336,16 +341,21 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     return 0
 
 
+def _slowdowns(text: str) -> list[float]:
+    try:
+        slowdowns = [float(x) / 100 for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise UsageError(f"--slowdowns {text}: expected percentages, e.g. 10,15,25") from None
+    if not slowdowns or any(not 0 < s < 1 for s in slowdowns):
+        raise UsageError(f"--slowdowns {text}: every slowdown between 0 and 100%")
+    return slowdowns
+
+
 def cmd_trial(args: argparse.Namespace) -> int:
     """Repeat the gate and log every verdict."""
-    try:
-        slowdowns = [float(x) / 100 for x in args.slowdowns.split(",") if x.strip()]
-    except ValueError:
-        raise UsageError(
-            f"--slowdowns {args.slowdowns}: expected percentages, e.g. 10,15,25"
-        ) from None
-    if args.reps < 1 or any(not 0 < s < 1 for s in slowdowns):
-        raise UsageError("--reps must be >= 1 and every slowdown between 0 and 100%")
+    slowdowns = _slowdowns(args.slowdowns)
+    if args.reps < 1:
+        raise UsageError("--reps must be >= 1")
     pair = _pair(args.python, "--python")
     out = (
         args.out
@@ -381,12 +391,28 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rejudge(args: argparse.Namespace) -> int:
+    """Judge raw trial repetitions again and print the counts."""
+    missing = [str(rep) for rep in args.reps if not (rep / "measure-1").is_dir()]
+    if missing:
+        raise UsageError(f"{missing[0]}: not a trial repetition (no measure-1/)")
+    records = trial.rejudge(args.reps, _slowdowns(args.slowdowns), args.tolerance)
+    for rep in args.reps:
+        line = ", ".join(
+            f"{r['condition']}: {r['outcome']}" for r in records if r["source"] == str(rep)
+        )
+        print(f"[{rep}] {line}")
+    print(trial.render_summary(records))
+    return 0
+
+
 COMMANDS = {
     "ab": cmd_ab,
     "check": cmd_check,
     "baseline": cmd_baseline,
     "trial": cmd_trial,
     "summarize": cmd_summarize,
+    "rejudge": cmd_rejudge,
 }
 
 

@@ -14,7 +14,9 @@ repetition share the base's measurement; repetitions are independent.
 Every verdict is a JSON line of ``--out`` (written after each repetition, atomically):
 the condition, the outcome, each metric's change with its interval and verdict, the
 machine, the gilbench commit and the date; the summary (verdict counts per condition)
-is printed at the end and can be recomputed from the file (``summarize``).
+is printed at the end and can be recomputed from the file (``summarize``), and the raw
+files of each repetition (results/regress/trial-<time>/rep-N/) can be judged again with
+the code of the day (``rejudge``: how a change of the rule would have decided).
 """
 
 from __future__ import annotations
@@ -31,9 +33,9 @@ from typing import Any
 from analysis.regress import gate
 from analysis.regress.baseline import machine_class
 from analysis.regress.history import gilbench_commit
-from analysis.regress.judge import INCONCLUSIVE, PASS, REGRESSION
+from analysis.regress.judge import INCONCLUSIVE, PASS, REGRESSION, judge, outcome
 from analysis.regress.measure import Sweep
-from analysis.regress.metrics import ARMS, Metric, change, side_of
+from analysis.regress.metrics import ARMS, METRICS, Metric, change, load_cells, merge, side_of
 from concepts.files import atomic_write
 
 
@@ -161,8 +163,43 @@ def render_summary(records: Sequence[dict[str, Any]]) -> str:
             f"| {condition} | {sum(counts.values())} | {counts[PASS]} | {counts[REGRESSION]} | "
             f"{counts[INCONCLUSIVE]} |"
         )
-    if reps:
+    if any(reps.values()):
         out.append(
             f"\n{len(reps)} repetitions, {sum(reps.values()) / len(reps):.0f} s each on average"
         )
     return "\n".join(out)
+
+
+def rejudge(
+    rep_dirs: Sequence[Path], slowdowns: Sequence[float], tolerance: float
+) -> list[dict[str, Any]]:
+    """Judge a trial's raw repetitions again with this code (``rep-N/measure-1`` and, if
+    it was taken, ``measure-2``), as run_trial would have: records without metrics."""
+    plan = conditions(slowdowns)
+    sides = [f"{arm}.{s}" for s in ("base", "head") for arm in ARMS]
+    sides += [head["ft"] for _f, head in list(plan.values())[1:]]
+    records: list[dict[str, Any]] = []
+    for index, rep in enumerate(rep_dirs, 1):
+        first, _ = load_cells(rep / "measure-1", sides)
+        again = rep / "measure-2"
+        second = load_cells(again, sides)[0] if again.is_dir() else {}
+        for name, (fraction, head) in plan.items():
+            verdicts = []
+            for metric in METRICS:
+                verdict = judge(metric, change(metric, first, side_of("base"), head), tolerance)
+                if metric.gated and verdict.verdict != PASS and second:
+                    both = merge(first, second)
+                    verdict = judge(metric, change(metric, both, side_of("base"), head), tolerance)
+                verdicts.append(verdict)
+            result, _notes = outcome(verdicts, [])
+            records.append(
+                {
+                    "rep": index,
+                    "condition": name,
+                    "slowdown": fraction,
+                    "outcome": result,
+                    "seconds": 0.0,
+                    "source": str(rep),
+                }
+            )
+    return records
