@@ -374,7 +374,11 @@ def test_ab_catches_an_ft_only_slowdown_on_the_real_pair(
     assert slowed.returncode == 1, slowed.stdout + slowed.stderr
     assert (tmp_path / "slow" / "measure-1" / "bench-ft.base.json").is_file()
     assert "| metric | gated |" in slowed.stdout
-    rows = [line for line in slowed.stdout.splitlines() if "**REGRESSION**" in line]
+    rows = [
+        line
+        for line in slowed.stdout.splitlines()
+        if line.startswith("|") and "**REGRESSION**" in line
+    ]
     assert rows and all(LOCK in row for row in rows)
     assert not (tmp_path / "history.jsonl").exists()
 
