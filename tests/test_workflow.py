@@ -22,15 +22,14 @@ WORKFLOW = REPO / ".github" / "workflows" / "gilbench.yml"
 STEPS = REPO / "scripts" / "ci-steps.sh"
 
 
-def test_workflow_matches_githubs_schema() -> None:
+def _schema_check(path: Path) -> subprocess.CompletedProcess[str]:
     """check-jsonschema's vendored copy of SchemaStore's github-workflow schema."""
-    done = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-         str(WORKFLOW)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
+    cmd = [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows"]
+    return subprocess.run([*cmd, str(path)], capture_output=True, text=True, check=False)
+
+
+def test_workflow_matches_githubs_schema() -> None:
+    done = _schema_check(WORKFLOW)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -38,14 +37,7 @@ def test_a_broken_workflow_is_refused(tmp_path: Path) -> None:
     """The check can fail: a job without runs-on is not a workflow."""
     broken = tmp_path / "broken.yml"
     broken.write_text(WORKFLOW.read_text(encoding="utf-8").replace("runs-on:", "runs_on:"))
-    done = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-         str(broken)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
-    assert done.returncode != 0
+    assert _schema_check(broken).returncode != 0
 
 
 def test_the_step_script_parses() -> None:
