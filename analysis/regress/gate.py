@@ -2,8 +2,8 @@
 
 A gated metric that does not pass on the first measurement is measured once more (just
 the benchmarks it needs, every side of the sweep, interleaved as before) and judged on
-the processes of both measurements together: a regression is confirmed on more data,
-and an inconclusive metric gets the chance to be decided. What is still undecided
+the processes of both measurements together (``decide``): a regression is confirmed on
+more data, and an inconclusive metric gets the chance to be decided. What is still undecided
 after that is inconclusive because the data cannot decide.
 
 Several comparisons can share one sweep (the trial measures a base and four heads
@@ -63,6 +63,39 @@ def _judge_all(
         comparison.verdicts.append(verdict)
 
 
+def _undecided(comparison: Comparison) -> set[str]:
+    """The benchmarks of the comparison's gated metrics that did not pass."""
+    return {
+        bench
+        for verdict in comparison.verdicts
+        if verdict.metric.gated and verdict.verdict != PASS
+        for bench in verdict.metric.benchmarks
+    }
+
+
+def decide(
+    comparison: Comparison,
+    metrics: tuple[Metric, ...],
+    first: Cells,
+    second: Cells | None,
+    estimate: Estimator,
+    tolerance: Tolerance,
+) -> set[str]:
+    """Judge ``comparison`` on the first measurement, then, where a gated metric did not
+    pass and a second measurement exists, on both together; return what it re-measured.
+
+    Only the comparison's own undecided benchmarks are taken from ``second`` (a sweep
+    shared by several comparisons measures the union), so each is judged exactly as a
+    gate run of its own would be.
+    """
+    _judge_all(comparison, metrics, first, estimate, tolerance, set())
+    own = _undecided(comparison)
+    if own and second is not None:
+        extra = {side: {b: v for b, v in got.items() if b in own} for side, got in second.items()}
+        _judge_all(comparison, metrics, merge(first, extra), estimate, tolerance, own)
+    return own
+
+
 def run(
     sweep: Sweep,
     comparisons: Mapping[str, Comparison],
@@ -72,29 +105,27 @@ def run(
     workdir: Path,
     log: Path | None = None,
 ) -> Cells:
-    """Measure, judge, re-measure the undecided, judge again; fill ``comparisons``."""
+    """Measure, judge, re-measure the undecided, judge again; fill ``comparisons``.
+
+    Returns the cells of both measurements together."""
     sides = list(sweep.sides)
     sweep.run(GATE_BENCHMARKS, workdir / "measure-1", log)
     cells, injected = load_cells(workdir / "measure-1", sides)
-    for comparison in comparisons.values():
-        _judge_all(comparison, metrics, cells, estimate, tolerance, set())
     undecided = {
         bench
         for comparison in comparisons.values()
-        for verdict in comparison.verdicts
-        if verdict.metric.gated and verdict.verdict != PASS
-        for bench in verdict.metric.benchmarks
+        for bench in decide(comparison, metrics, cells, None, estimate, tolerance)
     }
+    more: Cells | None = None
     if undecided:
         sweep.run(undecided, workdir / "measure-2", log)
         more, more_injected = load_cells(workdir / "measure-2", sides)
-        cells = merge(cells, more)
         for side, specs in more_injected.items():
             injected[side] = sorted(set(injected.get(side, [])) | set(specs))
         for comparison in comparisons.values():
-            _judge_all(comparison, metrics, cells, estimate, tolerance, undecided)
+            decide(comparison, metrics, cells, more, estimate, tolerance)
     for comparison in comparisons.values():
         involved = {*comparison.base.values(), *comparison.head.values()}
         comparison.injected = sorted({s for side in involved for s in injected.get(side, [])})
         comparison.outcome, comparison.notes = outcome(comparison.verdicts, comparison.injected)
-    return cells
+    return merge(cells, more) if more is not None else cells

@@ -25,13 +25,15 @@ from analysis.regress.metrics import ARMS
 REPO = Path(__file__).resolve().parents[2]
 TOX_PYTHON = {arm: REPO / ".tox" / f"bench-{arm}" / "bin" / "python" for arm in ARMS}
 """The arm environments ``tox -e bench-gil,bench-ft --notest`` creates (the default pair)."""
-SWEEP_ARGS = ("--rounds", "4", "--max-rounds", "4", "-p", "1", "--values", "30", "--warmups", "1")
-"""One gate measurement: 4 interleaved rounds of one process per side, each process 1
+SWEEP_ARGS = ("--rounds", "8", "--max-rounds", "8", "-p", "1", "--values", "30", "--warmups", "1")
+"""One gate measurement: 8 interleaved rounds of one process per side, each process 1
 warmup + 30 values. A process's statistic is its fastest value, and on the 2-core
 machines most single values are slowed (the median value ran 1.5x the fastest one in
 the same process), so the fastest of 30 is far steadier than the fastest of 5: processes
-then agree within a few percent, and a few long processes beat many short ones. No
-adaptive rounds: a gate run takes a predictable time (about 2 minutes for 4 sides)."""
+then agree within a few percent, and a few long processes beat many short ones. Eight
+processes, not four: the fastest of 8 processes varied half as much between A/A sides
+as the fastest of 4 did (results/baselines/README.md). No adaptive rounds: a gate run
+takes a predictable time (about 4 minutes for 4 sides on 2 cores)."""
 INJECT_VAR = "GILBENCH_INJECT_SLOWDOWN"
 """runners.inject's variable (test-only slowdowns), named here as the runners define it."""
 

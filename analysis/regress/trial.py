@@ -33,9 +33,9 @@ from typing import Any
 from analysis.regress import gate
 from analysis.regress.baseline import machine_class
 from analysis.regress.history import gilbench_commit
-from analysis.regress.judge import INCONCLUSIVE, PASS, REGRESSION, judge, outcome
+from analysis.regress.judge import INCONCLUSIVE, PASS, REGRESSION, outcome
 from analysis.regress.measure import Sweep
-from analysis.regress.metrics import ARMS, METRICS, Metric, change, load_cells, merge, side_of
+from analysis.regress.metrics import ARMS, METRICS, Metric, change, load_cells, side_of
 from concepts.files import atomic_write
 
 
@@ -180,18 +180,15 @@ def rejudge(
     sides += [head["ft"] for _f, head in list(plan.values())[1:]]
     records: list[dict[str, Any]] = []
     for index, rep in enumerate(rep_dirs, 1):
-        first, _ = load_cells(rep / "measure-1", sides)
+        first, injected = load_cells(rep / "measure-1", sides)
         again = rep / "measure-2"
-        second = load_cells(again, sides)[0] if again.is_dir() else {}
+        second = load_cells(again, sides)[0] if again.is_dir() else None
         for name, (fraction, head) in plan.items():
-            verdicts = []
-            for metric in METRICS:
-                verdict = judge(metric, change(metric, first, side_of("base"), head), tolerance)
-                if metric.gated and verdict.verdict != PASS and second:
-                    both = merge(first, second)
-                    verdict = judge(metric, change(metric, both, side_of("base"), head), tolerance)
-                verdicts.append(verdict)
-            result, _notes = outcome(verdicts, [])
+            comparison = gate.Comparison(side_of("base"), head)
+            gate.decide(comparison, METRICS, first, second, change, lambda _m: tolerance)
+            involved = {*comparison.base.values(), *head.values()}
+            specs = sorted({s for side in involved for s in injected.get(side, [])})
+            result, _notes = outcome(comparison.verdicts, specs)
             records.append(
                 {
                     "rep": index,
