@@ -307,7 +307,8 @@ def test_the_trial_plan() -> None:
 
 
 def test_committed_trial_logs_match_the_readme() -> None:
-    """The counts results/baselines/README.md states are the committed logs' counts."""
+    """The counts results/baselines/README.md states are the committed logs' counts, and
+    the newest log's A/A ranges."""
     logs = sorted((REPO / "results" / "baselines" / "trials").glob("*.jsonl"))
     assert logs, "no committed trial log"
     readme = (REPO / "results" / "baselines" / "README.md").read_text(encoding="utf-8")
@@ -317,8 +318,23 @@ def test_committed_trial_logs_match_the_readme() -> None:
         assert {"machine", "commit", "interpreters"} <= set(header)
         table = trial.render_summary(records).split("\n\n")[0]
         assert table in readme, f"README does not state the counts of {log.name}"
+        if log == logs[-1]:  # the gate as it is: its A/A ranges are stated too
+            assert trial.render_spread(records) in readme, log.name
         for record in records:
             assert {"rep", "condition", "outcome", "metrics", "date"} <= set(record)
+
+
+def test_the_spread_table_reads_the_a_a_changes_of_a_log() -> None:
+    """summarize's second table: each gated metric's A/A range, from the records."""
+    metric = {"value": 1.0, "low": 0.96, "high": 1.04, "processes": 8, "gated": True}
+    records = [
+        {"rep": 1, "condition": "A/A", "metrics": {"m": metric, "r": {**metric, "gated": False}}},
+        {"rep": 2, "condition": "A/A", "metrics": {"m": {**metric, "value": 1.1, "processes": 16}}},
+        {"rep": 1, "condition": "ft +15%", "metrics": {"m": {**metric, "value": 1.5}}},
+    ]
+    table = trial.render_spread(records).splitlines()
+    assert table[2:] == ["| m | 1.000 - 1.100 | 0.040 | 8 or 16 |"]
+    assert trial.render_spread(records, "ft +25%") == ""
 
 
 # --- history and trend -----------------------------------------------------------------
@@ -414,6 +430,6 @@ def test_rejudging_the_committed_pilot_gives_the_figures_the_readme_states(
     out = capsys.readouterr().out
     assert "| A/A | 6 | 6 | 0 | 0 |" in out and "| ft +15% | 6 | 0 | 6 | 0 |" in out
     counts = trial.summarize(trial.rejudge(reps, [0.10, 0.15, 0.25], 0.10))
-    assert counts["ft +10%"] == {PASS: 2, REGRESSION: 3, INCONCLUSIVE: 1}
-    assert counts["ft +15%"] == {PASS: 1, REGRESSION: 5, INCONCLUSIVE: 0}
+    assert counts["ft +10%"] == {PASS: 0, REGRESSION: 3, INCONCLUSIVE: 3}
+    assert counts["ft +15%"] == {PASS: 0, REGRESSION: 5, INCONCLUSIVE: 1}
     assert cli.main(["rejudge", str(pilot)]) == EXIT_USAGE

@@ -376,6 +376,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
         raw,
     )
     print(trial.render_summary(records))
+    print(f"\n{trial.render_spread(records)}")
     print(f"trial: wrote {out}")
     return 0
 
@@ -388,6 +389,9 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         raise UsageError(str(exc).splitlines()[0]) from None
     print(f"{header.get('command')} on {header.get('machine')} at {header.get('commit')}")
     print(trial.render_summary(records))
+    spread = trial.render_spread(records)
+    if spread:
+        print(f"\n{spread}")
     return 0
 
 

@@ -31,9 +31,10 @@ warmup + 30 values. A process's statistic is its fastest value, and on the 2-cor
 machines most single values are slowed (the median value ran 1.5x the fastest one in
 the same process), so the fastest of 30 is far steadier than the fastest of 5: processes
 then agree within a few percent, and a few long processes beat many short ones. Eight
-processes, not four: the fastest of 8 processes varied half as much between A/A sides
-as the fastest of 4 did (results/baselines/README.md). No adaptive rounds: a gate run
-takes a predictable time (about 4 minutes for 4 sides on 2 cores)."""
+rounds, not four: the fastest value of a cell is an extreme, and it settles with more
+processes (the calibration trials of both in results/baselines/ say by how much). No
+adaptive rounds: a gate run takes a predictable time (about 3 minutes for 4 sides on 2
+cores, 5 with the re-measurement)."""
 INJECT_VAR = "GILBENCH_INJECT_SLOWDOWN"
 """runners.inject's variable (test-only slowdowns), named here as the runners define it."""
 

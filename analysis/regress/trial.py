@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import statistics
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -167,6 +168,31 @@ def render_summary(records: Sequence[dict[str, Any]]) -> str:
         out.append(
             f"\n{len(reps)} repetitions, {sum(reps.values()) / len(reps):.0f} s each on average"
         )
+    return "\n".join(out)
+
+
+def render_spread(records: Sequence[dict[str, Any]], condition: str = "A/A") -> str:
+    """Per gated metric of ``condition``: the range of its changes over the repetitions,
+    the median half-width of their intervals and the processes per cell (Markdown)."""
+    chosen = [r for r in records if r["condition"] == condition and r.get("metrics")]
+    if not chosen:
+        return ""
+    out = [
+        f"| {condition}: gated metric | change, lowest - highest | median interval "
+        "half-width | processes per cell |",
+        "|---|---|---|---|",
+    ]
+    for name, first in chosen[0]["metrics"].items():
+        found = [r["metrics"].get(name, {}) for r in chosen]
+        found = [f for f in found if f.get("value") is not None]
+        if not first.get("gated") or not found:
+            continue
+        values = [f["value"] for f in found]
+        widths = [(f["high"] - f["low"]) / 2 for f in found if f.get("low") and f.get("high")]
+        width = f"{statistics.median(widths):.3f}" if widths else "-"
+        processes = sorted({f["processes"] for f in found})
+        counts = " or ".join(str(p) for p in processes)
+        out.append(f"| {name} | {min(values):.3f} - {max(values):.3f} | {width} | {counts} |")
     return "\n".join(out)
 
 
