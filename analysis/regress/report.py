@@ -37,8 +37,9 @@ def render(
     out += [
         f"- change = head / base of each ratio, > 1 worse; 95% bootstrap interval over "
         f"processes; estimator: {ESTIMATOR}",
-        f"- regression: change >= {1 + tolerance:.2f} with the interval above 1; pass: "
-        f"change < {1 + tolerance:.2f} with the interval below {1 + 2 * tolerance:.2f}; "
+        f"- regression: change >= {round(1 + tolerance, 4):g} with the interval above 1; "
+        f"pass: change < {round(1 + tolerance, 4):g} with the interval below "
+        f"{round(1 + 2 * tolerance, 4):g}; "
         "else inconclusive",
         "",
         "| metric | gated | change [95% CI] | processes | verdict | why |",
