@@ -73,6 +73,12 @@ def _undecided(comparison: Comparison) -> set[str]:
     }
 
 
+def injected_into(comparison: Comparison, injected: Mapping[str, list[str]]) -> list[str]:
+    """The test-only slowdowns recorded on any side the comparison involves."""
+    involved = {*comparison.base.values(), *comparison.head.values()}
+    return sorted({spec for side in involved for spec in injected.get(side, [])})
+
+
 def decide(
     comparison: Comparison,
     metrics: tuple[Metric, ...],
@@ -125,7 +131,6 @@ def run(
         for comparison in comparisons.values():
             decide(comparison, metrics, cells, more, estimate, tolerance)
     for comparison in comparisons.values():
-        involved = {*comparison.base.values(), *comparison.head.values()}
-        comparison.injected = sorted({s for side in involved for s in injected.get(side, [])})
+        comparison.injected = injected_into(comparison, injected)
         comparison.outcome, comparison.notes = outcome(comparison.verdicts, comparison.injected)
     return merge(cells, more) if more is not None else cells

@@ -212,9 +212,7 @@ def rejudge(
         for name, (fraction, head) in plan.items():
             comparison = gate.Comparison(side_of("base"), head)
             gate.decide(comparison, METRICS, first, second, change, lambda _m: tolerance)
-            involved = {*comparison.base.values(), *head.values()}
-            specs = sorted({s for side in involved for s in injected.get(side, [])})
-            result, _notes = outcome(comparison.verdicts, specs)
+            result, _notes = outcome(comparison.verdicts, gate.injected_into(comparison, injected))
             records.append(
                 {
                     "rep": index,
