@@ -38,7 +38,7 @@ def parser() -> argparse.ArgumentParser:
         description=(
             "Analyse gilbench results: read results/bench-<arm>.json (pyperf) and "
             "results/races-<arm>.json, compute time per op, speedup, ft/gil ratios with "
-            "bootstrap intervals, lock cost, race-loss rates, crossover, single-thread "
+            "t intervals over processes, lock cost, race-loss rates, crossover, single-thread "
             "overhead, achieved parallelism, fairness, hand-off latency, peak memory and "
             "ownership cost, and write README.md, CSV tables and five plots (PNG + SVG)."
         ),
@@ -73,19 +73,6 @@ def parser() -> argparse.ArgumentParser:
         default=DEFAULT_OUTPUT,
         metavar="DIR",
         help=f"where the report goes (default: {DEFAULT_OUTPUT})",
-    )
-    p.add_argument(
-        "--n-boot",
-        type=_positive,
-        default=metrics.DEFAULT_N_BOOT,
-        metavar="N",
-        help=f"bootstrap resamples for confidence intervals (default: {metrics.DEFAULT_N_BOOT})",
-    )
-    p.add_argument(
-        "--seed",
-        type=int,
-        default=metrics.DEFAULT_SEED,
-        help=f"bootstrap seed; same seed, same numbers (default: {metrics.DEFAULT_SEED})",
     )
     p.add_argument("--no-plots", action="store_true", help="write the tables only")
     p.add_argument(
@@ -134,8 +121,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         outcome = build_report(
             results,
             output,
-            n_boot=args.n_boot,
-            seed=args.seed,
             make_plots=not args.no_plots,
             history_file=history_path(sources[0]) if sources[0].is_dir() else None,
             record_history=args.record_history,

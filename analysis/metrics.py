@@ -1,21 +1,24 @@
 """What the numbers mean: time per op, speedup against each workload's own ideal, ft/gil
 ratios with honest intervals, lock cost, race losses, and the run-metadata sections.
 
-Definitions (every function here is deterministic for a seed). The estimator and the
-bootstrap are :mod:`concepts.stats`'s; workload traits (role, ideal, helpers) are the
+Definitions (every function here is deterministic). The estimator and its intervals
+are :mod:`concepts.stats`'s; workload traits (role, ideal, helpers) are the
 result file's own, else :mod:`concepts.families`'s; the lock-cost reference is
 :mod:`concepts.lock_overhead`'s.
 
-- **process value**: one worker process's fastest value (seconds per operation).
-  pyperf runs each worker in a fresh process, so processes are the independent samples;
-  values inside one process are not, and are never resampled.
+- **process value**: one worker process's statistic (seconds per operation) for the
+  cell's kind of row: its fastest value where one thread runs alone, its mean value
+  where threads share the cores (concepts.stats). pyperf runs each worker in a fresh
+  process, so processes are the independent samples; values inside one process are not.
 - **time per op** of a benchmark cell (group, arm, family, variant, threads): the
-  location of its process values (median of the undisturbed ones: processes over
-  1.3x the fastest are dropped). **throughput** = 1 / time per op.
-- **interval basis**: a percentile bootstrap over processes. It is labelled a "95% CI"
-  only when every side has at least ``MIN_CI_PROCESSES`` (5) processes; with 2-4 it is
-  "range of N processes"; with 1 there is none. Every table has a ``basis`` column.
-- **speedup(N)** = t(base) / t(N) within one arm, base = 1 thread, or 2 for hand-off
+  location of its process values (their geometric mean, trimmed at both ends).
+  **throughput** = 1 / time per op.
+- **interval basis**: Welch's t interval over processes (concepts.stats). It is
+  labelled a "95% CI" only when every side has at least ``MIN_CI_PROCESSES`` (5)
+  processes; with 2-4 it is "range of N processes"; with 1 there is none. Every table
+  has a ``basis`` column.
+- **speedup(N)** = t(base) / t(N) within one arm, both cells with the shared statistic
+  (like with like), base = 1 thread, or 2 for hand-off
   pairs (ideal ``pair``); **ideal** is the workload's own: min(N, cores) for per-thread
   work, 1 for a fixed amount of work, min(N // 2, cores) for pairs;
   **efficiency** = speedup / ideal. **effective threads** = threads the workload really
@@ -58,8 +61,6 @@ from concepts.families import traits as table_traits
 
 __all__ = ["FAMILY_ORDER", "arm_sort_key", "family_sort_key", "jain_index"]
 
-DEFAULT_N_BOOT = stats.N_BOOT
-DEFAULT_SEED = stats.SEED
 CONFIDENCE = stats.CONFIDENCE
 MIN_CI_PROCESSES = stats.MIN_CI_PROCESSES
 
@@ -116,48 +117,28 @@ def _clean(values: Iterable[float]) -> list[float]:
     return array
 
 
-def median_ci(
-    values: Iterable[float], n_boot: int = DEFAULT_N_BOOT, seed: int = DEFAULT_SEED
-) -> tuple[float, float, float]:
-    """(location, lo, hi) of process values (concepts.stats.bootstrap_location)."""
-    return stats.bootstrap_location(_clean(values), n_boot=n_boot, seed=seed)
+def location_ci(values: Iterable[float]) -> tuple[float, float, float]:
+    """(location, lo, hi) of process statistics (concepts.stats.location_interval)."""
+    return stats.location_interval(_clean(values))
 
 
-def ratio_ci(
-    a_values: Iterable[float],
-    b_values: Iterable[float],
-    n_boot: int = DEFAULT_N_BOOT,
-    seed: int = DEFAULT_SEED,
-) -> tuple[float, float, float]:
-    """(location(a) / location(b), lo, hi): concepts.stats.bootstrap_ratio over processes."""
-    return stats.bootstrap_ratio(_clean(a_values), _clean(b_values), n_boot=n_boot, seed=seed)
+def ratio_ci(a_values: Iterable[float], b_values: Iterable[float]) -> tuple[float, float, float]:
+    """(location(a) / location(b), lo, hi): concepts.stats.ratio_interval over processes."""
+    return stats.ratio_interval(_clean(a_values), _clean(b_values))
 
 
-def diff_ci(
-    a_values: Iterable[float],
-    b_values: Iterable[float],
-    n_boot: int = DEFAULT_N_BOOT,
-    seed: int = DEFAULT_SEED,
-) -> tuple[float, float, float]:
-    """(location(a) - location(b), lo, hi), the same bootstrap as :func:`ratio_ci`."""
-    return stats.bootstrap_statistic(
-        [_clean(a_values), _clean(b_values)],
-        lambda s: stats.location(s[0]) - stats.location(s[1]),
-        n_boot=n_boot,
-        seed=seed,
-    )
+def diff_ci(a_values: Iterable[float], b_values: Iterable[float]) -> tuple[float, float, float]:
+    """(location(a) - location(b), lo, hi): concepts.stats.difference_interval."""
+    return stats.difference_interval(_clean(a_values), _clean(b_values))
 
 
-def geomean_ratio_ci(
-    groups: Sequence[Any],
-    n_boot: int = DEFAULT_N_BOOT,
-    seed: int = DEFAULT_SEED,
-) -> tuple[float, float, float]:
-    """Geometric mean of location(a)/location(b) ratios, with the one bootstrap.
+def geomean_ratio_ci(groups: Sequence[Any]) -> tuple[float, float, float]:
+    """Geometric mean of location(a)/location(b) ratios, with its t interval.
 
     ``groups``: a list of (a, b) pairs (one geometric mean over them), or a list of such
     lists (a geometric mean over the groups of each group's geometric mean: one weight
-    per group, e.g. per family). Every side is resampled in each replicate.
+    per group, e.g. per family). Every cell is an independent term of one contrast
+    (concepts.stats.geomean_interval).
     """
     nested: list[list[tuple[list[float], list[float]]]]
     if groups and isinstance(groups[0], tuple):
@@ -167,20 +148,9 @@ def geomean_ratio_ci(
     nested = [g for g in nested if g]
     if not nested:
         raise ValueError("no pairs")
-    sides = [side for g in nested for pair in g for side in pair]
-    sizes = [len(g) for g in nested]
-
-    def statistic(s: Sequence[Sequence[float]]) -> float:
-        index, family_logs = 0, []
-        for size in sizes:
-            logs = []
-            for _ in range(size):
-                logs.append(math.log(stats.location(s[index]) / stats.location(s[index + 1])))
-                index += 2
-            family_logs.append(sum(logs) / len(logs))
-        return math.exp(sum(family_logs) / len(family_logs))
-
-    return stats.bootstrap_statistic(sides, statistic, n_boot=n_boot, seed=seed)
+    pairs = [pair for g in nested for pair in g]
+    weights = [1.0 / (len(nested) * len(g)) for g in nested for _ in g]
+    return stats.geomean_interval(pairs, weights)
 
 
 def geomean(values: Iterable[float]) -> float:
@@ -215,12 +185,23 @@ RUN = [*CELL, "source", "benchmark", "run"]
 
 
 def per_process(bench: pd.DataFrame) -> pd.DataFrame:
-    """One row per worker process: its value (``process_value``: fastest) and value count."""
+    """One row per worker process: its statistic (``process_value``: the statistic of its
+    cell's kind of row, concepts.stats), the row's ``kind`` and its value count."""
     rows = gilbench_rows(bench)
+    columns = [*RUN, "kind", "process_value", "n_values"]
     if rows.empty:
-        return pd.DataFrame(columns=[*RUN, "process_value", "n_values"])
-    grouped = rows.groupby(RUN, sort=True)["value"]
-    return grouped.agg(process_value="min", n_values="size").reset_index()
+        return pd.DataFrame(columns=columns)
+    kinds = {key: _kind(int(str(key[4])), t) for key, t in _traits_by_cell(rows).items()}
+    records = []
+    for key, frame in rows.groupby(RUN, sort=True):
+        kind = kinds[key[: len(CELL)]]
+        values = [float(v) for v in frame["value"]]
+        records.append([*key, kind, stats.process_statistic(values, kind), len(values)])
+    return pd.DataFrame(records, columns=columns)
+
+
+def _kind(threads: int, traits: Traits) -> str:
+    return stats.row_kind(threads, traits.helper_threads)
 
 
 def _first(frame: pd.DataFrame, column: str) -> object:
@@ -232,10 +213,11 @@ def _first(frame: pd.DataFrame, column: str) -> object:
 
 @dataclass(frozen=True)
 class Sample:
-    """One benchmark cell: its process values and what the workload is."""
+    """One benchmark cell: each process's values and what the workload is."""
 
-    process_values: list[float]
-    n_values: int
+    runs: tuple[tuple[float, ...], ...]
+    """Each worker process's values, in the order they ran."""
+    threads: int
     traits: Traits
     threads_total: float | None = None
     """Median measured threads_total of its runs (None: not recorded)."""
@@ -244,8 +226,26 @@ class Sample:
     """True when every run says its arms alternated per benchmark; None: not recorded."""
 
     @property
+    def kind(self) -> str:
+        """ALONE or SHARED (concepts.stats.row_kind): which per-process statistic it uses."""
+        return _kind(self.threads, self.traits)
+
+    def statistics(self, kind: str | None = None) -> list[float]:
+        """Each process's statistic for ``kind`` (default: the cell's own)."""
+        return [stats.process_statistic(run, kind or self.kind) for run in self.runs]
+
+    @property
+    def process_values(self) -> list[float]:
+        """Each process's statistic for the cell's own kind of row."""
+        return self.statistics()
+
+    @property
+    def n_values(self) -> int:
+        return sum(len(run) for run in self.runs)
+
+    @property
     def n_processes(self) -> int:
-        return len(self.process_values)
+        return len(self.runs)
 
     @property
     def location(self) -> float:
@@ -291,13 +291,16 @@ def samples(bench: pd.DataFrame) -> dict[Key, Sample]:
     out: dict[Key, Sample] = {}
     for key, frame in rows.groupby(CELL, sort=True):
         cell: Key = (str(key[0]), str(key[1]), str(key[2]), str(key[3]), int(str(key[4])))
-        values = frame.groupby(["source", "benchmark", "run"], sort=True)["value"].min()
+        runs = tuple(
+            tuple(float(v) for v in run["value"])
+            for _, run in frame.groupby(["source", "benchmark", "run"], sort=True)
+        )
         totals: Any = frame["threads_total"].dropna() if "threads_total" in frame else []
         sessions: Any = frame["session"].dropna() if "session" in frame else []
         flags: Any = frame["interleaved"].dropna() if "interleaved" in frame else []
         out[cell] = Sample(
-            [float(v) for v in values],
-            len(frame),
+            runs,
+            cell[4],
             _cell_traits(frame, cell[2], cell[3]),
             float(np.median(np.asarray(totals, dtype=float))) if len(totals) else None,
             frozenset(str(s) for s in sessions),
@@ -359,7 +362,7 @@ def _sorted(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 
 def summarize(
-    bench: pd.DataFrame, n_boot: int = DEFAULT_N_BOOT, seed: int = DEFAULT_SEED
+    bench: pd.DataFrame,
 ) -> pd.DataFrame:
     """Per benchmark cell: time per op, throughput, speedup against the workload's own ideal.
 
@@ -374,16 +377,20 @@ def summarize(
     records = []
     for key, sample in cells.items():
         group, arm, family, variant, threads = key
-        time_s, lo, hi = stats.bootstrap_location(sample.process_values, n_boot=n_boot, seed=seed)
+        time_s, lo, hi = stats.location_interval(sample.process_values)
         base_n = sample.traits.base_threads()
         base = cells.get((group, arm, family, variant, base_n))
         speedup_basis = sample.basis
+        speedup_kind = sample.kind
         if threads == base_n:
             speedup = s_lo = s_hi = 1.0  # by definition, no uncertainty
             speedup_basis = "by definition"
         elif base is not None and threads > base_n:
-            speedup, s_lo, s_hi = stats.bootstrap_ratio(
-                base.process_values, sample.process_values, n_boot=n_boot, seed=seed
+            # Like with like: one statistic on both sides (the shared one, unless both
+            # cells run alone).
+            speedup_kind = stats.common_kind(base.kind, sample.kind)
+            speedup, s_lo, s_hi = stats.ratio_interval(
+                base.statistics(speedup_kind), sample.statistics(speedup_kind)
             )
             speedup_basis = basis_label([base.n_processes, sample.n_processes])
         else:
@@ -402,6 +409,8 @@ def summarize(
                 "role": sample.traits.role,
                 "ideal_rule": sample.traits.ideal,
                 "mode": sample.traits.mode,
+                "kind": sample.kind,
+                "estimator": stats.describe(sample.kind),
                 "time_s": time_s,
                 "time_lo_s": lo,
                 "time_hi_s": hi,
@@ -418,6 +427,7 @@ def summarize(
                 "speedup_lo": s_lo,
                 "speedup_hi": s_hi,
                 "speedup_basis": speedup_basis,
+                "speedup_estimator": stats.describe(speedup_kind),
                 "ideal": ideal,
                 "efficiency": speedup / ideal if ideal and math.isfinite(ideal) else math.nan,
                 "traits_known": sample.traits.known,
@@ -436,8 +446,6 @@ def _same_session(a: Sample, b: Sample) -> bool | None:
 def ratios(
     bench: pd.DataFrame,
     pairs: Sequence[tuple[str, str]] = ARM_PAIRS,
-    n_boot: int = DEFAULT_N_BOOT,
-    seed: int = DEFAULT_SEED,
 ) -> pd.DataFrame:
     """Time-per-op ratio num/den per benchmark and thread count, with its interval.
 
@@ -455,9 +463,7 @@ def ratios(
             other = cells.get((group, den, family, variant, threads))
             if other is None:
                 continue
-            ratio, lo, hi = stats.bootstrap_ratio(
-                sample.process_values, other.process_values, n_boot=n_boot, seed=seed
-            )
+            ratio, lo, hi = stats.ratio_interval(sample.process_values, other.process_values)
             records.append(
                 {
                     "group": group,
@@ -468,6 +474,8 @@ def ratios(
                     "threads": threads,
                     "role": sample.traits.role,
                     "mode": sample.traits.mode,
+                    "kind": sample.kind,
+                    "estimator": stats.describe(sample.kind),
                     "ratio": ratio,
                     "lo": lo,
                     "hi": hi,
@@ -495,8 +503,6 @@ def family_ratios(
     bench: pd.DataFrame,
     num: str = "ft",
     den: str = "gil",
-    n_boot: int = DEFAULT_N_BOOT,
-    seed: int = DEFAULT_SEED,
     role: str = "primitive",
 ) -> pd.DataFrame:
     """Geometric-mean time ratio num/den over each family's ``role`` variants, per N.
@@ -522,7 +528,7 @@ def family_ratios(
             )
     records = []
     for (group, family, threads), family_pairs in pairs.items():
-        ratio, lo, hi = geomean_ratio_ci(family_pairs, n_boot, seed)
+        ratio, lo, hi = geomean_ratio_ci(family_pairs)
         counts = [len(side) for pair in family_pairs for side in pair]
         records.append(
             {
@@ -656,7 +662,7 @@ def missing_lock_references(bench: pd.DataFrame) -> dict[str, str]:
 
 
 def lock_overhead(
-    bench: pd.DataFrame, n_boot: int = DEFAULT_N_BOOT, seed: int = DEFAULT_SEED
+    bench: pd.DataFrame,
 ) -> pd.DataFrame:
     """Lock cost over unshared work, per group, arm, thread count and locked benchmark.
 
@@ -675,8 +681,8 @@ def lock_overhead(
         if unlocked is None:
             continue
         a, b = sample.process_values, unlocked.process_values
-        diff, d_lo, d_hi = diff_ci(a, b, n_boot, seed)
-        rel, r_lo, r_hi = ratio_ci(a, b, n_boot, seed)
+        diff, d_lo, d_hi = diff_ci(a, b)
+        rel, r_lo, r_hi = ratio_ci(a, b)
         records.append(
             {
                 "group": group,
@@ -712,8 +718,6 @@ def single_threaded(sample: Sample) -> bool:
 def single_thread_overhead(
     bench: pd.DataFrame,
     pairs: Sequence[tuple[str, str]] = (("ft", "gil"), ("ft-gil", "gil")),
-    n_boot: int = DEFAULT_N_BOOT,
-    seed: int = DEFAULT_SEED,
 ) -> pd.DataFrame:
     """The free-threaded build's 1-thread overhead: geometric-mean ratio - 1.
 
@@ -758,7 +762,7 @@ def single_thread_overhead(
             ]
             entries.append(("all", list(matched.values())))
             for family, nested in entries:
-                ratio, lo, hi = geomean_ratio_ci(nested, n_boot, seed)
+                ratio, lo, hi = geomean_ratio_ci(nested)
                 counts = [len(side) for g in nested for pair in g for side in pair]
                 records.append(
                     {
@@ -980,7 +984,7 @@ def memory_by_arm(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def ownership(
-    bench: pd.DataFrame, n_boot: int = DEFAULT_N_BOOT, seed: int = DEFAULT_SEED
+    bench: pd.DataFrame,
 ) -> pd.DataFrame:
     """Ownership cost t(X-other) / t(X-own) per group, arm, object and thread count.
 
@@ -1001,7 +1005,7 @@ def ownership(
         own = cells.get((group, arm, family, f"{thing}-own", threads))
         if own is None:
             continue
-        ratio, lo, hi = ratio_ci(other.process_values, own.process_values, n_boot, seed)
+        ratio, lo, hi = ratio_ci(other.process_values, own.process_values)
         records.append(
             {
                 "group": group,
@@ -1132,8 +1136,6 @@ RACE_VARIANTS_OF_FAMILY: dict[str, tuple[str, ...]] = {
 def family_summary(
     bench: pd.DataFrame,
     races: pd.DataFrame,
-    n_boot: int = DEFAULT_N_BOOT,
-    seed: int = DEFAULT_SEED,
 ) -> pd.DataFrame:
     """One row per (group, family, role): the report's summary table.
 
@@ -1150,9 +1152,9 @@ def family_summary(
     """
     cells = samples(bench)
     cores = group_cores(bench)
-    summary = summarize(bench, n_boot, seed)
+    summary = summarize(bench)
     by_role = {
-        role: family_ratios(bench, "ft", "gil", n_boot, seed, role=role)
+        role: family_ratios(bench, "ft", "gil", role=role)
         for role in ("primitive", "control")
     }
     cross = crossover(pd.DataFrame(), by_role["primitive"])

@@ -3,7 +3,7 @@
 1. race-loss: loss rate per race variant x threads, one panel per arm and switch
    interval, every trial shown (median and IQR marked);
 2. lock-cost: ns per op a locked benchmark costs over the same work unshared and
-   unlocked (concepts.lock_overhead), per arm and thread count, with bootstrap intervals;
+   unlocked (concepts.lock_overhead), per arm and thread count, with t intervals;
 3. scaling: speedup vs threads, one panel per family and arm, with each workload's own
    ideal (min(N, cores), 1 for fixed work, relative to N = 2 for hand-off pairs), the
    core count marked and the oversubscribed region shaded;
@@ -328,7 +328,7 @@ def plot_lock_overhead(
         title_fontsize=8,
     )
     _title(
-        fig, f"{lock_def.NAME.capitalize()}: added time per operation (bootstrap interval)", context
+        fig, f"{lock_def.NAME.capitalize()}: added time per operation (95% t interval)", context
     )
     return save(fig, out_dir, stem)
 
@@ -569,7 +569,7 @@ def plot_ratios(
             color="dimgrey",
         )
     axes[0][-1].legend(loc="lower right", fontsize=8)
-    _title(fig, "Free-threaded vs default build per benchmark (ratio, bootstrap interval)", context)
+    _title(fig, "Free-threaded vs default build per benchmark (ratio, 95% t interval)", context)
     return save(fig, out_dir, stem)
 
 
@@ -646,7 +646,7 @@ def plot_single_thread(
     )
     ax.set_ylim(len(families) - 0.5, -0.5)
     ax.set_xlabel(
-        "single-thread time per op vs gil: geometric mean over families − 1 (%), bootstrap interval"
+        "single-thread time per op vs gil: geometric mean over families − 1 (%), 95% t interval"
     )
     fig.legend(loc="outside lower center", ncol=2, fontsize=7.5, frameon=False)
     ax.get_yticklabels()[0].set_fontweight("bold")
@@ -737,7 +737,7 @@ def plot_ownership(table: pd.DataFrame, context: Context, out_dir: Path, stem: s
             ax.set_ylabel("t(X-other) / t(X-own)")
     axes[0][-1].legend(fontsize=7.5)
     _title(
-        fig, "Ownership cost: using an object another thread created (bootstrap interval)", context
+        fig, "Ownership cost: using an object another thread created (95% t interval)", context
     )
     return save(fig, out_dir, stem)
 

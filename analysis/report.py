@@ -33,7 +33,7 @@ from analysis._files import atomic_write
 from analysis.load import EXPECTED_GIL, KNOWN_ARMS, Results, arms_present
 from analysis.regress import history
 from concepts import lock_overhead as lock_def
-from concepts import matching
+from concepts import matching, stats
 from concepts.families import CORE_FAMILIES
 
 
@@ -235,7 +235,7 @@ class GroupData:
     sessions: list[str]
 
 
-def _group_data(name: str, results: Results, n_boot: int, seed: int) -> GroupData:
+def _group_data(name: str, results: Results,) -> GroupData:
     bench = (
         results.bench[results.bench["group"] == name] if not results.bench.empty else results.bench
     )
@@ -250,20 +250,20 @@ def _group_data(name: str, results: Results, n_boot: int, seed: int) -> GroupDat
     valid_races = races[races["gil_valid"].fillna(True).astype(bool)] if not races.empty else races
     cores_map = metrics.group_cores(pd.concat([f for f in (bench, races, latency) if not f.empty]))
     cores = cores_map.get(name, 1)
-    ratio_table = metrics.ratios(bench, n_boot=n_boot, seed=seed)
+    ratio_table = metrics.ratios(bench)
     memory = metrics.memory(bench)
     return GroupData(
         name=name,
         bench=bench,
         races=races,
         cores=cores,
-        summary=metrics.summarize(bench, n_boot, seed),
+        summary=metrics.summarize(bench),
         ratios=ratio_table,
         crossover=metrics.crossover(ratio_table),
-        locks=metrics.lock_overhead(bench, n_boot, seed),
-        single=metrics.single_thread_overhead(bench, n_boot=n_boot, seed=seed),
+        locks=metrics.lock_overhead(bench),
+        single=metrics.single_thread_overhead(bench),
         loss=metrics.race_loss(valid_races),
-        families=metrics.family_summary(bench, valid_races, n_boot, seed),
+        families=metrics.family_summary(bench, valid_races),
         pair=interpreter_table([bench, races]),
         latency=latency,
         parallel=metrics.parallelism(bench),
@@ -271,7 +271,7 @@ def _group_data(name: str, results: Results, n_boot: int, seed: int) -> GroupDat
         handoff=metrics.latency_summary(latency),
         memory=memory,
         memory_arms=metrics.memory_by_arm(memory),
-        ownership=metrics.ownership(bench, n_boot, seed),
+        ownership=metrics.ownership(bench),
         sessions=metrics.session_notes(ratio_table),
     )
 
@@ -580,7 +580,7 @@ SINGLE_THREAD_CAVEAT = (
 )
 
 
-def _foreign_section(bench: pd.DataFrame, n_boot: int, seed: int) -> str:
+def _foreign_section(bench: pd.DataFrame,) -> str:
     foreign = metrics.foreign_summary(bench)
     if foreign.empty:
         return ""
@@ -612,9 +612,10 @@ def _foreign_section(bench: pd.DataFrame, n_boot: int, seed: int) -> str:
     for name, frame in raw.groupby("benchmark"):
         arms = set(frame["arm"].dropna())
         if {"ft", "gil"} <= arms:
-            fastest = frame.groupby(["arm", "source", "run"])["value"].min()
-            ratio = metrics.ratio_ci(fastest["ft"], fastest["gil"], n_boot, seed)
-            basis = metrics.basis_label([len(fastest["ft"]), len(fastest["gil"])])
+            # A foreign benchmark's kind of row is unknown: its processes' means (SHARED).
+            means = frame.groupby(["arm", "source", "run"])["value"].mean()
+            ratio = metrics.ratio_ci(means["ft"], means["gil"])
+            basis = metrics.basis_label([len(means["ft"]), len(means["gil"])])
             rows_ratio.append([str(name), fmt_ratio(*ratio), basis])
     if rows_ratio:
         lines += ["", md_table(["benchmark", "ft/gil [interval]", "interval"], rows_ratio)]
@@ -624,21 +625,27 @@ def _foreign_section(bench: pd.DataFrame, n_boot: int, seed: int) -> str:
 DEFINITIONS = """\
 ## How to read this
 
-- **time per op**: each worker process contributes its fastest value (seconds per
-  operation; pyperf `inner_loops` = operations); a benchmark's time per op is the median
-  of those, after dropping processes over 1.3x the fastest one as disturbed (interference
-  only slows a process down). Throughput = 1 / time per op.
-- **intervals**: percentile bootstrap over processes ({n_boot} resamples, seed {seed}),
-  both sides of a ratio resampled independently. An interval is called a **95% CI** only
-  when every side has at least {min_proc} processes; with 2 to {below} it is a
-  **range of N processes** (what the bootstrap spans, too few processes to be a 95% CI);
-  with 1 process there is none (values inside one process are not independent). Every
-  table's interval column says which.
-- **ratio a/b**: time per op of arm a / arm b, same benchmark and thread count;
-  above 1, a is slower. Family values are geometric means over the family's
+- **time per op**: each worker process contributes one statistic (seconds per
+  operation; pyperf `inner_loops` = operations), by the kind of row. Where one thread
+  runs **alone** it is the process's fastest value (interference only adds time); where
+  threads **share** the cores it is the process's mean value (the schedule's effect is
+  part of the result). A benchmark's time per op is the geometric mean of its processes'
+  statistics, {trim:.0%} trimmed at each end (a whole process is sometimes slowed by
+  another tenant). Throughput = 1 / time per op. Every table names its estimator.
+- **intervals**: Welch's t interval on the log scale with Yuen's variance of a trimmed
+  mean, over processes (the independent samples), the sides of a ratio independent. An
+  interval is called a **95% CI** only when every side has at least {min_proc}
+  processes; with 2 to {below} it is a **range of N processes** (too few processes to be
+  a 95% CI); with 1 process there is none (values inside one process are not
+  independent). Every table's interval column says which. `python -m runners.calibrate`
+  checks on this machine that the intervals are neither too narrow nor too wide.
+- **ratio a/b**: time per op of arm a / arm b, same benchmark and thread count, with
+  that row's estimator; above 1, a is slower. Family values are geometric means over the family's
   **primitives**; its **controls** (the same work without the primitive, or without
   sharing) are a row of their own beside them, never mixed in.
-- **speedup** = t(base) / t(N) within an arm, against each workload's own **ideal**:
+- **speedup** = t(base) / t(N) within an arm, both with the **shared** estimator (like
+  with like: a 1-thread row's fastest value would not compare with a 2-thread row's
+  mean), against each workload's own **ideal**:
   min(N, cores) for per-thread work; 1 for a fixed amount of work shared by N threads
   (`barrier/shared`, `event/broadcast`, the shared event loop's one loop thread);
   relative to N = 2 for hand-off pairs (`event/ping-pong`, `condition/*`: at N = 1 there
@@ -972,8 +979,6 @@ def render_group(
     missing: list[str],
     warnings: list[str],
     heading_level: int,
-    n_boot: int,
-    seed: int,
 ) -> str:
     """The README section of one group."""
     h = "#" * heading_level
@@ -1079,8 +1084,6 @@ def build_report(
     results: Results,
     output: Path,
     *,
-    n_boot: int = metrics.DEFAULT_N_BOOT,
-    seed: int = metrics.DEFAULT_SEED,
     make_plots: bool = True,
     history_file: Path | None = None,
     record_history: bool = False,
@@ -1103,7 +1106,7 @@ def build_report(
     tables: dict[str, list[pd.DataFrame]] = {}
     datas: list[GroupData] = []
     for name in groups:
-        data = _group_data(name, results, n_boot, seed)
+        data = _group_data(name, results)
         datas.append(data)
         missing = _missing(data)
         warnings = mismatch_warnings(data.pair, data.bench, data.races)
@@ -1114,7 +1117,7 @@ def build_report(
             for _, _, png in drawn:
                 outcome.plots += [png, png.with_suffix(".svg")]
         level = 2 if len(groups) == 1 else 3
-        body = render_group(data, drawn, missing, warnings, level, n_boot, seed)
+        body = render_group(data, drawn, missing, warnings, level)
         sections.append(body if len(groups) == 1 else f"## {name}\n\n{body}")
         prefix = "" if len(groups) == 1 else f"{name}: "
         outcome.missing += [prefix + m for m in missing]
@@ -1180,10 +1183,10 @@ def build_report(
         if trend:
             sections.append(trend)
     if not results.bench.empty:
-        foreign = _foreign_section(results.bench, n_boot, seed)
+        foreign = _foreign_section(results.bench)
         if foreign:
             sections.append(foreign)
-    readme = _readme(results, sections, outcome, n_boot, seed)
+    readme = _readme(results, sections, outcome)
     outcome.written.append(atomic_write(output / "README.md", readme))
     outcome.written = outcome.plots + outcome.written
     return outcome
@@ -1251,7 +1254,7 @@ def _sets_section(datas: list[GroupData], output: Path, make_plots: bool, outcom
     return "\n".join(parts)
 
 
-def _readme(results: Results, sections: list[str], outcome: Outcome, n_boot: int, seed: int) -> str:
+def _readme(results: Results, sections: list[str], outcome: Outcome,) -> str:
     files = [Path(p).name for p in results.files]
     header = [
         "# gilbench report",
@@ -1277,10 +1280,9 @@ def _readme(results: Results, sections: list[str], outcome: Outcome, n_boot: int
         header += ["Nothing to report: no result could be loaded.", ""]
     body = "\n".join(header) + "\n" + "\n".join(sections)
     definitions = DEFINITIONS.format(
+        trim=stats.TRIM,
         min_proc=metrics.MIN_CI_PROCESSES,
         below=metrics.MIN_CI_PROCESSES - 1,
-        n_boot=n_boot,
-        seed=seed,
         lock_definition=lock_def.DEFINITION,
         disturbed=metrics.DISTURBED_PARALLELISM,
     )

@@ -69,9 +69,8 @@ class Outcome:
     processes: int = 0
     rounds: int = 0
     ci_halfwidth: float | None = None
-    """Relative half-width of the 95% CI of what this arm's precision is judged on: its
-    ratio to the sweep's first arm (interleaved sweeps), else its own estimate (None
-    below 2 processes)."""
+    """Relative half-width of the 95% CI of this side's ratio to the sweep's first side
+    (None for the first side, a lone side, or below 2 processes)."""
     first_seconds: float = 0.0
     """Wall time of the first round (before any added rounds)."""
 
@@ -137,8 +136,19 @@ class ArmRunner:
     def __post_init__(self) -> None:
         self.side = self.side or self.arm.name
 
-    def command(self, item: Planned, output: Path, extra: Sequence[str] = ()) -> list[str]:
-        """The pyperf master's command line for ``item`` (results to ``output``)."""
+    def command(
+        self,
+        item: Planned,
+        output: Path,
+        extra: Sequence[str] = (),
+        defaults: Sequence[str] = (),
+    ) -> list[str]:
+        """The pyperf master's command line for ``item`` (results to ``output``).
+
+        ``defaults`` (the process shape of the row's kind) come before the user's pyperf
+        options, so the user's win; ``extra`` (processes, the loops of earlier rounds)
+        after them.
+        """
         cmd = [
             self.python,
             "-m",
@@ -155,6 +165,7 @@ class ArmRunner:
         for path in self.workload_files:
             cmd += ["--gilbench-workload-file", path]
         cmd += fixed_loops(item.workload)  # before the user's: theirs win
+        cmd += defaults
         cmd += self.pyperf_args
         cmd += extra
         cmd += ["--timeout", str(math.ceil(self.timeout)), "--output", str(output)]
@@ -171,12 +182,14 @@ class ArmRunner:
             env["PYTHON_GIL"] = self.arm.python_gil
         return env
 
-    def _master(self, item: Planned, output: Path, extra: Sequence[str] = ()) -> tuple[int, str]:
+    def _master(
+        self, item: Planned, output: Path, extra: Sequence[str], defaults: Sequence[str]
+    ) -> tuple[int, str]:
         """Run one pyperf master (and its workers) in its own process group."""
         log_path = output.with_suffix(".log")
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
-                self.command(item, output, extra),
+                self.command(item, output, extra, defaults),
                 cwd=self.tree,
                 env=self.environment(),
                 stdin=subprocess.DEVNULL,
@@ -197,13 +210,15 @@ class ArmRunner:
             print("\n" + text.rstrip())
         return code, text
 
-    def attempt(self, item: Planned, extra: Sequence[str] = ()) -> ProcessResult:
+    def attempt(
+        self, item: Planned, extra: Sequence[str] = (), defaults: Sequence[str] = ()
+    ) -> ProcessResult:
         """One pyperf master's verified Benchmark, or a (status, message) tuple on failure."""
         import pyperf
 
         self.attempts += 1
         output = self.workdir / f"{item.name}.{self.side}.{self.attempts}.json"
-        code, text = self._master(item, output, extra)
+        code, text = self._master(item, output, extra, defaults)
         if code == 124:
             return (
                 "hung",

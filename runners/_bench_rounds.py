@@ -1,158 +1,185 @@
-"""One benchmark measured in interleaved rounds: every arm in every round, order alternating.
+"""One benchmark measured in interleaved rounds, and where a sweep's next round goes.
 
 The machines this runs on drift: the same benchmark measured 90 and 155 ns/op forty
 minutes apart on an idle machine, and for bursts of seconds a whole process can run
 1.5-2x slower. Arms measured one after the other would put that drift into the ft/gil
-ratio. So a benchmark is measured in rounds: in each round every arm of the sweep runs
-one pyperf master of ``processes`` worker processes, the order of the arms reversed
-every other round (gil, ft, ft, gil, gil, ft ...), so that a slow stretch weighs on
-every arm alike and no arm always goes first.
+ratio. So a benchmark is measured in rounds: in each round every side of the sweep
+runs one pyperf master of ``processes`` worker processes, the order of the sides
+reversed every other round (gil, ft, ft, gil, gil, ft ...), so that a slow stretch
+weighs on every side alike and no side always goes first.
 
-The first ``first_rounds`` rounds always run (the first one calibrates each arm's
-loops; later rounds reuse them). Then rounds are added, up to ``max_rounds``, while
-the ratio to the first arm (or, for a lone arm, its own estimate) has a 95% CI wider
-than ``target`` and the sweep's time budget allows. Precision is judged with the
-estimator the report uses (concepts.stats).
+A sweep has two stages (runners._bench_sweep). First every benchmark gets
+``first_rounds`` rounds (the first one calibrates each side's loops; later rounds
+reuse them). Then the rest of the time budget goes, one round at a time, to the
+comparisons whose 95% CI is still wider than its target (concepts.allocation says
+which comparisons, and where the next round goes).
+
+Each kind of row has its own process shape and statistic (concepts.stats): a row where
+one thread runs alone is summarised by each process's fastest value, which needs many
+short values per process; a row where threads share the cores by each process's mean.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from concepts.stats import bootstrap_location, bootstrap_ratio, process_value, relative_halfwidth
+from concepts import stats
+from concepts.families import traits
 from runners._bench_one import ArmRunner, Outcome, Planned
-from runners._bench_stats import summarize
+from runners._bench_stats import describe_cell
+
+
+@dataclass(frozen=True)
+class Shape:
+    """pyperf options of one worker process for a kind of row."""
+
+    values: int
+    warmups: int
+    min_time: float
+    """Seconds a value lasts at least (pyperf calibrates the loops to it)."""
+
+    def args(self) -> list[str]:
+        return [
+            "--values", str(self.values),
+            "--warmups", str(self.warmups),
+            "--min-time", f"{self.min_time:g}",
+        ]  # fmt: skip
+
+
+SHAPES = {
+    stats.ALONE: Shape(values=40, warmups=1, min_time=0.004),
+    stats.SHARED: Shape(values=10, warmups=1, min_time=0.02),
+}
+"""The process shape per kind of row, chosen on this machine's noise
+(docs/precision-2core.md): the fastest value needs many short values to find an
+undisturbed stretch; a mean is as good with few values as with many, and its precision
+comes from processes."""
 
 
 @dataclass(frozen=True)
 class RoundPlan:
-    """How many rounds and processes a benchmark gets."""
+    """How many rounds and processes a benchmark gets, and which precision is wanted."""
 
     processes: int = 2
-    """Worker processes per arm per round."""
+    """Worker processes per side per round."""
     first_rounds: int = 3
-    """Rounds every benchmark gets (enough processes for a 95% CI: 3 x 2 >= 5)."""
-    max_rounds: int = 8
-    target: float | None = 0.05
-    """Wanted relative CI half-width of the ratios; None: run ``first_rounds`` only."""
-    n_boot: int = 1000
-    """Resamples for the stopping rule (the report recomputes with its own)."""
+    """Rounds every benchmark gets in the first stage."""
+    max_rounds: int = 12
+    targets: dict[str, float] | None = field(default_factory=lambda: dict(stats.TARGETS))
+    """Wanted relative 95% CI half-width per kind of comparison; None: first stage only."""
+    shapes: dict[str, Shape] = field(default_factory=lambda: dict(SHAPES))
 
 
-def process_values(bench: Any) -> list[float]:
-    """Each worker process's statistic (its fastest value), in the order they ran."""
-    return [process_value(run.values) for run in bench.get_runs() if run.values]
+@dataclass(eq=False)
+class Cell:
+    """One benchmark across the sweep's sides: what it got so far (a
+    concepts.allocation.Measured)."""
+
+    item: Planned
+    kind: str
+    benches: dict[str, Any] = field(default_factory=dict)
+    rounds: int = 0
+    seconds: float = 0.0
+    first_seconds: float = 0.0
+    failure: tuple[str, str, str] | None = None
+    """(side, status, message) of the attempt that failed; the cell gets no more rounds."""
+
+    @property
+    def name(self) -> str:
+        return self.item.name
+
+    @property
+    def workload(self) -> str:
+        return self.item.workload.name
+
+    @property
+    def threads(self) -> int:
+        return self.item.threads
+
+    @property
+    def failed(self) -> bool:
+        return self.failure is not None
+
+    @property
+    def seconds_per_round(self) -> float:
+        return self.seconds / self.rounds if self.rounds else math.inf
+
+    def processes(self, side: str) -> list[list[float]]:
+        """Each worker process's values on ``side``, in the order they ran."""
+        bench = self.benches.get(side)
+        if bench is None:
+            return []
+        return [list(run.values) for run in bench.get_runs() if run.values]
+
+    def statistics(self, side: str, kind: str) -> list[float]:
+        """Each process's statistic on ``side`` for a row of ``kind``."""
+        return [stats.process_statistic(p, kind) for p in self.processes(side)]
 
 
-def precision(benches: dict[str, Any], reference: str, n_boot: int = 1000) -> dict[str, float]:
-    """Relative 95% CI half-width per arm: of its ratio to ``reference``, or of its own
-    estimate when it is the only arm (the reference arm gets the widest of its ratios)."""
-    values = {arm: process_values(bench) for arm, bench in benches.items()}
-    if len(values) == 1 or reference not in values:
-        return {
-            arm: relative_halfwidth(*bootstrap_location(vals, n_boot=n_boot))
-            for arm, vals in values.items()
-        }
-    widths = {
-        arm: relative_halfwidth(*bootstrap_ratio(vals, values[reference], n_boot=n_boot))
-        for arm, vals in values.items()
-        if arm != reference
-    }
-    widths[reference] = max(widths.values())
-    return widths
+def cell_kind(item: Planned) -> str:
+    """ALONE or SHARED (concepts.stats.row_kind) for a planned benchmark."""
+    return stats.row_kind(item.threads, traits(item.workload.name).helper_threads)
 
 
-def _same_shape(bench: Any) -> list[str]:
-    """pyperf options repeating a finished run's values, warmups and loops (no recalibration)."""
+def _same_loops(bench: Any) -> list[str]:
+    """pyperf options repeating a finished run's loops (no recalibration)."""
     last = [run for run in bench.get_runs() if run.values][-1]
-    return [
-        "--values", str(len(last.values)),
-        "--warmups", str(len(last.warmups)),
-        "--loops", str(last.get_loops()),
-    ]  # fmt: skip
+    return ["--loops", str(last.get_loops())]
 
 
-def measure(
-    item: Planned,
-    runners: Sequence[ArmRunner],
-    plan: RoundPlan,
-    allowance: Callable[[float], float] | None = None,
-) -> list[Outcome]:
-    """Measure ``item`` on every arm in interleaved rounds; one Outcome per arm.
+def measure_round(cell: Cell, runners: Sequence[ArmRunner], plan: RoundPlan) -> bool:
+    """One more round of ``cell`` on every side; False (and ``cell.failure`` set) on failure.
 
-    ``allowance(first_seconds)`` says how many seconds the added rounds may take, given
-    that the first rounds took ``first_seconds``. A failure on one arm ends the
-    benchmark: that arm gets the failure, the others keep what they finished (their
-    outcome says the rounds they got).
+    A failure on one side ends the benchmark: that side gets the failure, the others
+    keep what they finished.
     """
     start = time.monotonic()
-    benches: dict[str, Any] = {}
-    rounds = 0
-    first_seconds = 0.0
-    spare = math.inf
-    failure: tuple[str, str, str] | None = None  # (arm, status, message)
-    reference = runners[0].side
-    while rounds < plan.max_rounds and failure is None:
-        if rounds >= plan.first_rounds:
-            if plan.target is None:
-                break
-            widths = precision(benches, reference, plan.n_boot)
-            if max(widths.values()) <= plan.target:
-                break
-            per_round = first_seconds / plan.first_rounds
-            if time.monotonic() - start - first_seconds + per_round > spare:
-                break  # out of the sweep's time budget
-        order = runners if rounds % 2 == 0 else list(reversed(runners))
+    order = runners if cell.rounds % 2 == 0 else list(reversed(runners))
+    shape = plan.shapes[cell.kind].args()
+    try:
         for runner in order:
-            name = runner.side
+            side = runner.side
             extra = ["--processes", str(plan.processes)]
-            if name in benches:
-                extra += _same_shape(benches[name])
-            result = runner.attempt(item, extra)
+            if side in cell.benches:
+                extra += _same_loops(cell.benches[side])
+            result = runner.attempt(cell.item, extra, defaults=shape)
             if isinstance(result, tuple):
-                failure = (name, *result)
-                break
-            if name in benches:
-                benches[name].add_runs(result)
+                cell.failure = (side, *result)
+                return False
+            if side in cell.benches:
+                cell.benches[side].add_runs(result)
             else:
-                benches[name] = result
-        rounds += 1
-        if rounds == plan.first_rounds:
-            first_seconds = time.monotonic() - start
-            spare = allowance(first_seconds) if allowance is not None else math.inf
-    seconds = time.monotonic() - start
-    first_seconds = first_seconds or seconds
-    widths = precision(benches, reference, plan.n_boot) if benches else {}
-    outcomes = []
-    for runner in runners:
-        name = runner.side
-        if failure is not None and failure[0] == name:
-            outcomes.append(
-                Outcome(item.name, failure[1], failure[2], seconds, first_seconds=first_seconds)
-            )
-            continue
-        bench = benches.get(name)
-        if bench is None:
-            message = f"not measured: arm {failure[0]} failed first" if failure else "no result"
-            outcomes.append(Outcome(item.name, "failed", message, seconds))
-            continue
-        half = widths.get(name)
-        outcomes.append(
-            Outcome(
-                item.name,
-                "ok",
-                "",
-                seconds,
-                summarize(bench),
-                bench,
-                len(process_values(bench)),
-                rounds,
-                None if half is None or not math.isfinite(half) else half,
-                first_seconds,
-            )
-        )
-    return outcomes
+                cell.benches[side] = result
+        cell.rounds += 1
+        return True
+    finally:
+        cell.seconds += time.monotonic() - start
+        if cell.rounds <= 1:
+            cell.first_seconds = cell.seconds
+
+
+def outcome(cell: Cell, side: str) -> Outcome:
+    """What happened to ``cell`` on ``side``."""
+    if cell.failure is not None and cell.failure[0] == side:
+        return Outcome(cell.name, cell.failure[1], cell.failure[2], cell.seconds,
+                       first_seconds=cell.first_seconds)  # fmt: skip
+    bench = cell.benches.get(side)
+    if bench is None:
+        message = f"not measured: side {cell.failure[0]} failed first" if cell.failure else "no result"
+        return Outcome(cell.name, "failed", message, cell.seconds)
+    return Outcome(
+        cell.name,
+        "ok",
+        "",
+        cell.seconds,
+        describe_cell(bench, cell.kind),
+        bench,
+        len(cell.processes(side)),
+        cell.rounds,
+        None,
+        cell.first_seconds,
+    )

@@ -9,16 +9,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from concepts.stats import (
-    bootstrap_location,
-    interval_basis,
-    location,
-    process_value,
-    relative_halfwidth,
-)
+from concepts import stats
 
-PRECISION_REPORT = 0.05
-"""The CI half-width the end-of-run summary counts benchmarks against."""
 EMPTY_WORKLOAD = "cpu-control-empty"
 """Empty workers: its value is the harness's own cost per timed run (benchmarks/overhead.py)."""
 
@@ -31,15 +23,16 @@ def format_seconds(value: float) -> str:
     return f"{value / 1e-9:.3g} ns"
 
 
-def summarize(bench: Any) -> str:
-    """The benchmark's estimate per operation and its precision (concepts.stats): a 95% CI
-    over processes when there are enough of them, else what the interval's basis is."""
-    values = [process_value(run.values) for run in bench.get_runs() if run.values]
-    point, low, high = bootstrap_location(values, n_boot=500)
+def describe_cell(bench: Any, kind: str) -> str:
+    """The benchmark's estimate per operation and its precision (concepts.stats, the
+    statistic of its ``kind`` of row): a 95% CI over processes when there are enough of
+    them, else what the interval's basis is."""
+    values = [stats.process_statistic(run.values, kind) for run in bench.get_runs() if run.values]
+    point, low, high = stats.location_interval(values)
     text = f"{format_seconds(point)}/op"
-    half = relative_halfwidth(point, low, high)
+    half = stats.relative_halfwidth(point, low, high)
     if math.isfinite(half):
-        text += f" +- {100 * half:.1f}% ({interval_basis([len(values)])},"
+        text += f" +- {100 * half:.1f}% ({stats.interval_basis([len(values)])},"
         text += f" {len(values)} processes)"
     return text
 
@@ -82,4 +75,7 @@ def harness_overhead(benches: Sequence[Any]) -> list[dict[str, Any]]:
 
 
 def _estimate(bench: Any) -> float:
-    return location([process_value(run.values) for run in bench.get_runs() if run.values])
+    """The location of a benchmark's per-process means (a span per run is a mean quantity)."""
+    return stats.location(
+        [stats.process_statistic(run.values, stats.SHARED) for run in bench.get_runs() if run.values]
+    )

@@ -2,8 +2,11 @@
 
 With several arms the sweep is interleaved: each benchmark is measured in rounds in
 which every arm runs (runners._bench_rounds), so the arms of one comparison share the
-machine's conditions. Every file the sweep writes records its ``session`` (one id for
-all arms of the sweep), when it started and ended, and which arms it interleaved.
+machine's conditions. It runs in two stages: a few rounds of every benchmark, then the
+rest of the time budget, a round at a time, where the comparisons (ratios to the first
+side, speedups) are still wider than their target. Every file the sweep writes records
+its ``session`` (one id for all arms of the sweep), when it started and ended, and which
+arms it interleaved.
 
 Finished benchmarks are merged into ``<results>/.bench-<arm>.partial.json`` as they
 complete, so an interrupted run keeps them; at the end (or on Ctrl-C / SIGTERM) they are
@@ -16,9 +19,9 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import json
+import math
 import os
 import signal
-import statistics
 import tempfile
 import time
 import uuid
@@ -27,10 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from concepts.stats import ESTIMATOR
+from concepts import stats
 from runners._bench_one import REPO, ArmRunner, Outcome, Planned
-from runners._bench_rounds import RoundPlan, measure
-from runners._bench_stats import PRECISION_REPORT, format_seconds, harness_overhead
+from concepts.allocation import Comparison, comparisons, next_cell, why_wide
+from runners._bench_rounds import Cell, RoundPlan, cell_kind, measure_round, outcome
+from runners._bench_stats import format_seconds, harness_overhead
 from runners.arms import Arm
 from runners.results import atomic_write_text, keep_previous, publish
 
@@ -80,9 +84,13 @@ class Sweep:
     quick: bool
     workload_files: list[str]
     plan: RoundPlan
-    seconds_per_benchmark: float | None = None
-    """Time budget of added rounds, per benchmark and arm on average (None: no budget)."""
-    outcomes: dict[str, list[Outcome]] = field(default_factory=dict)
+    budget_seconds: float | None = None
+    """Wall seconds the whole sweep may take; the second stage spends what the first
+    leaves (None: first stage only)."""
+    cores: int = 1
+    """Usable CPUs: the speedups judged are from 1 thread to the largest count within."""
+    cells: list[Cell] = field(default_factory=list)
+    wanted: list[Comparison] = field(default_factory=list)
     interrupted: bool = False
     wall: float = 0.0
     session: str = field(
@@ -91,7 +99,7 @@ class Sweep:
     """Shared by every arm of the sweep (tox gives all envs of one invocation the same)."""
     started: _dt.datetime = field(default_factory=_now)
     ended: _dt.datetime | None = None
-    benchmarks_done: int = 0
+    _clock: float = field(default_factory=time.monotonic)
 
     def final(self, arm: str) -> Path:
         return self.results_dir / f"bench-{arm}.json"
@@ -107,8 +115,29 @@ class Sweep:
         """The sides' names (an arm's name unless a label was given)."""
         return [setup.side for setup in self.arms]
 
+    def outcomes(self, side: str) -> list[Outcome]:
+        """What happened to every benchmark of the matrix on ``side``, in matrix order."""
+        measured = {cell.name: cell for cell in self.cells}
+        found = []
+        for item in self.matrix:
+            cell = measured.get(item.name)
+            if item.skip_reason:
+                found.append(Outcome(item.name, "skipped", item.skip_reason))
+            elif cell is not None:
+                found.append(self._with_precision(outcome(cell, side), side))
+        return found
+
+    def _with_precision(self, found: Outcome, side: str) -> Outcome:
+        """``found`` with the half-width of its ratio to the first side (if it has one)."""
+        for comparison in self.wanted:
+            cell, num_side = comparison.num
+            if cell.name == found.name and num_side == side and not comparison.speedup:
+                half = comparison.halfwidth()
+                found.ci_halfwidth = half if math.isfinite(half) else None
+        return found
+
     def finished(self, arm: str) -> list[Any]:
-        return [o.bench for o in self.outcomes.get(arm, []) if o.status == "ok"]
+        return [o.bench for o in self.outcomes(arm) if o.status == "ok"]
 
     def session_metadata(self) -> dict[str, Any]:
         """Recorded in every benchmark of every arm's file (pyperf metadata)."""
@@ -150,16 +179,21 @@ class Sweep:
             print(f"  {setup.side}: {setup.python} (arm {setup.arm.name})")
         plan = self.plan
         print(
-            f"each benchmark: {plan.first_rounds} round(s) of {plan.processes} process(es)"
-            f" per arm{', arms alternating' if len(self.arms) > 1 else ''}"
-            + (
-                f", up to {plan.max_rounds} rounds while the 95% CI of"
-                f" {'the ratios to ' + self.arm_names[0] if len(self.arms) > 1 else 'its estimate'}"
-                f" is wider than +-{100 * plan.target:g}%"
-                if plan.target is not None and plan.max_rounds > plan.first_rounds
-                else ""
-            )
+            f"first stage: {plan.first_rounds} round(s) of {plan.processes} process(es)"
+            f" per side and benchmark{', sides alternating' if len(self.arms) > 1 else ''}"
         )
+        for kind, shape in plan.shapes.items():
+            print(
+                f"  {kind} rows ({stats.describe(kind)}): {shape.warmups} warmup(s) +"
+                f" {shape.values} values of >= {1000 * shape.min_time:g} ms per process"
+            )
+        if plan.targets is not None and self.budget_seconds is not None:
+            targets = ", ".join(f"{k} +-{100 * t:g}%" for k, t in plan.targets.items())
+            print(
+                f"second stage: rounds (up to {plan.max_rounds} per benchmark) where a 95% CI"
+                f" is wider than its target ({targets}), within a budget of"
+                f" {self.budget_seconds / 60:.1f} minutes for the whole sweep"
+            )
         wall_start = time.monotonic()
         previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
@@ -178,27 +212,19 @@ class Sweep:
         finally:
             signal.signal(signal.SIGINT, previous_sigint)
 
-    def _allowance(self, first_seconds: float) -> float:
-        """Seconds the benchmark now running may add: its share of the spare budget.
-
-        The budget is ``seconds_per_benchmark`` x arms x the benchmarks to run; the spare
-        is what remains after the time spent so far and the first rounds still to come
-        (estimated from the mean first rounds so far), shared equally by this benchmark
-        and those after it.
-        """
-        if self.seconds_per_benchmark is None:
+    def _seconds_left(self) -> float:
+        if self.budget_seconds is None:
             return 0.0
-        runnable = [item for item in self.matrix if not item.skip_reason]
-        first = self.outcomes.get(self.arm_names[0], [])
-        done = [o for o in first if o.status != "skipped"]
-        firsts = [o.first_seconds for o in done] + [first_seconds]
-        remaining = len(runnable) - len(done)  # including this one
-        budget = self.seconds_per_benchmark * len(self.arms) * len(runnable)
-        elapsed = sum(o.seconds for o in done) + first_seconds
-        spare = budget - elapsed - statistics.fmean(firsts) * (remaining - 1)
-        return max(0.0, spare / max(1, remaining))
+        return self.budget_seconds - (time.monotonic() - self._clock)
+
+    def _save(self, cell: Cell) -> None:
+        """Rewrite the partial file of every side that has a result for ``cell``."""
+        for name in self.arm_names:
+            if name in cell.benches:
+                atomic_write_text(self.partial(name), _suite_text(self.finished(name)))
 
     def _run_matrix(self) -> None:
+        self._clock = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="gilbench-sweep-") as workdir:
             verbose = "-v" in self.pyperf_args or "--verbose" in self.pyperf_args
             runners = [
@@ -215,34 +241,72 @@ class Sweep:
                 )
                 for setup in self.arms
             ]
+            plan = self.plan
             for index, item in enumerate(self.matrix, 1):
                 print(f"[{index}/{len(self.matrix)}] {item.name} ... ", end="", flush=True)
                 if item.skip_reason:
-                    for name in self.arm_names:
-                        self.outcomes.setdefault(name, []).append(
-                            Outcome(item.name, "skipped", item.skip_reason)
-                        )
                     print(f"skipped: {item.skip_reason}")
                     continue
-                outcomes = measure(item, runners, self.plan, self._allowance)
-                for outcome, name in zip(outcomes, self.arm_names, strict=True):
-                    self.outcomes.setdefault(name, []).append(outcome)
-                self._print(outcomes)
-                for name, outcome in zip(self.arm_names, outcomes, strict=True):
-                    if outcome.status == "ok":
-                        atomic_write_text(self.partial(name), _suite_text(self.finished(name)))
+                cell = Cell(item, cell_kind(item))
+                self.cells.append(cell)
+                while cell.rounds < plan.first_rounds and measure_round(cell, runners, plan):
+                    pass
+                self._print(cell)
+                self._save(cell)
+            if plan.targets is None or self.budget_seconds is None:
+                return
+            self.wanted = comparisons(self.cells, self.arm_names, self.cores, plan.targets)
+            left = self._seconds_left()
+            print(
+                f"second stage: {max(left, 0):.0f} s of the {self.budget_seconds:.0f} s budget"
+                " left for the comparisons still wider than their target", flush=True
+            )
+            while True:
+                chosen = next_cell(
+                    self.wanted, plan.processes, plan.max_rounds, self._seconds_left()
+                )
+                if chosen is None:
+                    break
+                cell = next(c for c in self.cells if c is chosen)
+                print(f"[+] {cell.name} round {cell.rounds + 1} ... ", end="", flush=True)
+                measure_round(cell, runners, plan)
+                self._print(cell)
+                self._save(cell)
 
-    def _print(self, outcomes: list[Outcome]) -> None:
-        seconds = max(o.seconds for o in outcomes)
+    def _print(self, cell: Cell) -> None:
         parts = []
-        for name, outcome in zip(self.arm_names, outcomes, strict=True):
-            text = outcome.summary if outcome.status == "ok" else outcome.status.upper()
-            parts.append(f"{name} {text}" if len(outcomes) > 1 else text)
-        rounds = max(o.rounds for o in outcomes)
-        print(f"{'; '.join(parts)} ({rounds} rounds, {seconds:.1f} s)", flush=True)
-        for outcome in outcomes:
-            if outcome.status not in ("ok", "skipped"):
-                print(f"  error: {outcome.message}", flush=True)
+        for name in self.arm_names:
+            found = outcome(cell, name)
+            text = found.summary if found.status == "ok" else found.status.upper()
+            parts.append(f"{name} {text}" if len(self.arms) > 1 else text)
+        print(f"{'; '.join(parts)} ({cell.rounds} rounds, {cell.seconds:.1f} s)", flush=True)
+        if cell.failure is not None:
+            print(f"  error: {cell.failure[2]}", flush=True)
+
+    def precision_summary(self) -> list[str]:
+        """Lines saying how many comparisons met their target, and why the others did not."""
+        if not self.wanted:
+            return []
+        lines = []
+        for kind, what in ((stats.ALONE, "1-thread ratios"), (stats.SHARED, "other ratios")):
+            chosen = [c for c in self.wanted if c.kind == kind and not c.speedup]
+            if chosen:
+                met = sum(c.halfwidth() <= c.target for c in chosen)
+                target = chosen[0].target
+                lines.append(f"{met} of {len(chosen)} {what} have a 95% CI within +-{100 * target:g}%")
+        speedups = [c for c in self.wanted if c.speedup]
+        if speedups:
+            met = sum(c.halfwidth() <= c.target for c in speedups)
+            lines.append(
+                f"{met} of {len(speedups)} speedups have a 95% CI within"
+                f" +-{100 * speedups[0].target:g}%"
+            )
+        for comparison in self.wanted:
+            half = comparison.halfwidth()
+            if half > comparison.target:
+                shown = f"+-{100 * half:.1f}%" if math.isfinite(half) else "no interval"
+                lines.append(f"  not met: {comparison.label} {shown}: {why_wide(comparison)}")
+        return lines
 
     def _status_record(self, name: str, overhead: list[dict[str, Any]]) -> dict[str, Any]:
         plan = self.plan
@@ -258,12 +322,13 @@ class Sweep:
             "quick": self.quick,
             "pyperf_args": self.pyperf_args,
             "timeout_seconds": self.timeout,
-            "estimator": ESTIMATOR,
+            "estimator": stats.ESTIMATOR,
             "processes_per_round": plan.processes,
             "first_rounds": plan.first_rounds,
             "max_rounds": plan.max_rounds,
-            "target_ci": plan.target,
-            "seconds_per_benchmark": self.seconds_per_benchmark,
+            "targets": plan.targets,
+            "shapes": {kind: vars(shape) for kind, shape in plan.shapes.items()},
+            "budget_seconds": self.budget_seconds,
             "planned": len(self.matrix),
             "harness_overhead": overhead,
             "benchmarks": [
@@ -277,18 +342,41 @@ class Sweep:
                     "first_seconds": round(o.first_seconds, 2),
                     "ci_halfwidth": None if o.ci_halfwidth is None else round(o.ci_halfwidth, 4),
                 }
-                for o in self.outcomes.get(name, [])
+                for o in self.outcomes(name)
             ],
+            "comparisons": [self._comparison_record(c) for c in self.wanted],
+        }
+
+    @staticmethod
+    def _comparison_record(comparison: Comparison) -> dict[str, Any]:
+        ratio, low, high = comparison.interval()
+        half = stats.relative_halfwidth(ratio, low, high)
+
+        def rounded(value: float) -> float | None:
+            return round(value, 5) if math.isfinite(value) else None
+
+        return {
+            "comparison": comparison.label,
+            "kind": comparison.kind,
+            "target": comparison.target,
+            "ratio": rounded(ratio),
+            "low": rounded(low),
+            "high": rounded(high),
+            "halfwidth": rounded(half),
+            "met": bool(half <= comparison.target),
+            "why_not": "" if half <= comparison.target else why_wide(comparison),
         }
 
     def _report(self) -> int:
         """Write the status records, publish the finished benchmarks; return the exit status."""
         failed = 0
         any_finished = False
-        first = self.outcomes.get(self.arm_names[0], [])
+        first = self.outcomes(self.arm_names[0])
         print(f"\n{len(first)} of {len(self.matrix)} benchmarks done in {self.wall:.0f} s")
+        for line in self.precision_summary():
+            print(line)
         for name in self.arm_names:
-            outcomes = self.outcomes.get(name, [])
+            outcomes = self.outcomes(name)
             finished = self.finished(name)
             for bench in finished:
                 bench.update_metadata(self.side_metadata(name))
@@ -298,28 +386,14 @@ class Sweep:
                 json.dumps(self._status_record(name, overhead), indent=2) + "\n",
             )
             by_status: dict[str, int] = {}
-            for outcome in outcomes:
-                by_status[outcome.status] = by_status.get(outcome.status, 0) + 1
+            for found in outcomes:
+                by_status[found.status] = by_status.get(found.status, 0) + 1
             counts = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
             print(f"arm {name}: {counts or 'none'}")
-            for outcome in outcomes:
-                if outcome.status not in ("ok", "skipped"):
-                    print(f"  {outcome.status}: {outcome.message.splitlines()[0]}")
+            for found in outcomes:
+                if found.status not in ("ok", "skipped"):
+                    print(f"  {found.status}: {found.message.splitlines()[0]}")
             failed += sum(n for status, n in by_status.items() if status not in ("ok", "skipped"))
-            precise = [o.ci_halfwidth for o in outcomes if o.ci_halfwidth is not None]
-            if precise:
-                within = sum(half <= PRECISION_REPORT for half in precise)
-                what = (
-                    f"ratio to {self.arm_names[0]}"
-                    if len(self.arms) > 1 and name != self.arm_names[0]
-                    else "estimate"
-                )
-                if len(self.arms) > 1 and name == self.arm_names[0]:
-                    what = "widest ratio"
-                print(
-                    f"  precision: {within} of {len(precise)} benchmarks have the 95% CI of"
-                    f" their {what} within +-{100 * PRECISION_REPORT:g}%"
-                )
             for row in overhead:
                 print(
                     f"  harness overhead at {row['threads']} threads:"

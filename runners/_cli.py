@@ -53,12 +53,23 @@ def positive_seconds(option: str) -> Callable[[str], float]:
     return parse
 
 
-def default_thread_counts(cpus: int) -> tuple[int, ...]:
-    """Powers of two from 1 to 2 x ``cpus`` (above ``cpus`` they are oversubscribed)."""
+OVERSUBSCRIBE_HELP = (
+    "add the oversubscribed thread counts (powers of two above the usable CPUs, up to"
+    " twice their number) to the default thread counts"
+)
+
+
+def default_thread_counts(cpus: int, oversubscribe: bool = False) -> tuple[int, ...]:
+    """1, the usable CPU count ``cpus`` and the powers of two between them; with
+    ``oversubscribe``, also the powers of two above ``cpus`` up to twice it."""
+    cpus = max(cpus, 1)
+    limit = 2 * cpus if oversubscribe else cpus
     counts = [1]
-    while counts[-1] * 2 <= 2 * max(cpus, 1):
+    while counts[-1] * 2 <= limit:
         counts.append(counts[-1] * 2)
-    return tuple(counts)
+    if cpus not in counts and cpus <= limit:
+        counts.append(cpus)
+    return tuple(sorted(counts))
 
 
 def parse_thread_counts(text: str) -> tuple[int, ...]:
@@ -118,6 +129,7 @@ def experiment_parser(
         help=f"trials per cell (default {trials[0]}; {trials[1]} with --quick)",
     )
     parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--oversubscribe", action="store_true", help=OVERSUBSCRIBE_HELP)
     parser.add_argument("--results-dir", type=Path, default=default_results_dir())
     return parser
 
@@ -141,5 +153,5 @@ def parse_experiment_args(
     elif args.quick:
         threads = quick_threads
     else:
-        threads = default_thread_counts(usable_cpus())
+        threads = default_thread_counts(usable_cpus(), args.oversubscribe)
     return args, threads

@@ -1,9 +1,9 @@
 """Run gilbench's benchmarks on one or more arms; write ``results/bench-<arm>.json`` each.
 
     python -m runners.bench --arm ft [--arm gil=PYTHON ...] [--threads 1,2,4]
-        [--filter REGEX] [--list] [--quick] [--results-dir results] [--timeout S]
-        [--rounds N] [--max-rounds N] [--target-ci PCT] [--seconds-per-benchmark S]
-        [pyperf options]
+        [--oversubscribe] [--filter REGEX] [--list] [--quick] [--results-dir results]
+        [--timeout S] [--budget MINUTES] [--rounds N] [--max-rounds N]
+        [--target-ci PCT[,PCT]] [pyperf options]
 
 A benchmark is one workload at one thread count, named ``family-variant-tN``. With
 several ``--arm`` options the arms are measured in one interleaved sweep: each
@@ -15,14 +15,23 @@ with its workers after ``--timeout`` seconds and the sweep goes on. Options this
 does not know (``--fast``, ``-p N``, ``-n N``, ``--affinity``, ``-v``...) go to pyperf;
 ``-p`` is the processes per arm per round.
 
-Default mode: 3 rounds of 2 worker processes x (1 warmup + 5 values) per arm, pyperf
-calibrating the loops in the first round so that a value lasts >= 20 ms; then more
-rounds, up to 8, while the 95% CI of a benchmark's ratio to the first arm (or of its
-estimate, for a lone arm) is wider than +-5%, within a time budget of about 4 s per
-benchmark and arm on average. The estimator (concepts.stats): each process's fastest
-value; processes over 1.3x the fastest dropped as disturbed; the median of the rest.
-``--quick``: threads 1 and 2, one round of one process of 1 warmup + 3 values of one
-run: a smoke test.
+Default matrix: every workload at 1 thread, at the usable CPU count and at the powers
+of two between; ``--oversubscribe`` adds the powers of two above the CPU count (up to
+twice it), ``--threads`` asks for any counts.
+
+Default mode, in two stages (runners._bench_rounds). First, every benchmark gets 3
+rounds of 2 worker processes per arm. A row where one thread runs alone gets 1 warmup
+and 40 values of >= 4 ms per process and is summarised by each process's fastest value;
+a row where threads share the cores gets 1 warmup and 10 values of >= 20 ms and each
+process's mean (concepts.stats, chosen on this machine's noise: docs/precision-2core.md).
+Then the rest of the ``--budget`` (default: 25 minutes for both arms of the 2-core
+default matrix, scaled to the matrix and the arms) goes, a round at a time, to the
+comparisons whose 95% CI is still wider than its target (ratios to the first arm:
++-5% at 1 thread, +-10% otherwise; each arm's speedup t(1)/t(cores): +-10%), where the
+fewest predicted seconds bring one within target; at most ``--max-rounds`` per
+benchmark. The end of the sweep says how many comparisons met their target, and why
+each other did not. ``--quick``: threads 1 and 2, one round of one process of 1 warmup
++ 3 values of one run: a smoke test.
 
 Every arm's interpreter must match the arm before anything runs (``runners.identity``,
 exit 3); every run's recorded GIL state (after imports and after the timed region) must
@@ -38,6 +47,7 @@ Exit status: 0 all ran (skips allowed), 1 a benchmark failed, hung or was refuse
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import subprocess
@@ -46,10 +56,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from benchmarks import Workload, all_workloads
+from concepts import stats
 from runners._bench_one import Planned
 from runners._bench_rounds import RoundPlan
 from runners._bench_sweep import ArmSetup, Sweep
-from runners._cli import OneLineParser, UsageError, default_thread_counts, parse_thread_counts
+from runners._cli import (
+    OVERSUBSCRIBE_HELP,
+    OneLineParser,
+    UsageError,
+    default_thread_counts,
+    parse_thread_counts,
+    split_list,
+)
 from runners._pyperf_bench import (
     DEFAULT_MIN_TIME,
     DEFAULT_PROCESSES,
@@ -70,13 +88,12 @@ QUICK_PYPERF_ARGS = ("--processes", "1", "--values", "3", "--warmups", "1", "--l
 """Quick mode: one worker process, one warmup and three values of one run each, no
 loop calibration: a smoke test of every benchmark, not a measurement."""
 DEFAULT_TIMEOUT = 300.0
-DEFAULT_TARGET_CI = 5.0
-"""Percent: default mode adds rounds until the ratios' 95% CI is within this."""
 DEFAULT_ROUNDS = 3
-DEFAULT_MAX_ROUNDS = 8
-DEFAULT_SECONDS_PER_BENCHMARK = 4.5
-"""Seconds per benchmark and arm, on average, that a sweep may take (first rounds
-included); added rounds spend what the first rounds leave of it."""
+DEFAULT_MAX_ROUNDS = 12
+REFERENCE_BUDGET_MINUTES = 25.0
+REFERENCE_CELLS = 2 * 94
+"""The default budget: 25 minutes for the 2-core default matrix (94 benchmarks, both
+arms); any other sweep gets the same time per planned benchmark and side."""
 QUICK_TIMEOUT = 60.0
 
 # pyperf options this command sets itself, or that make no sense per benchmark.
@@ -97,6 +114,28 @@ RESERVED_PYPERF_OPTIONS = {
 
 
 default_threads = default_thread_counts
+
+
+def default_budget_minutes(benchmarks: int, sides: int) -> float:
+    """The sweep's default budget: the reference time per benchmark and side, scaled."""
+    return REFERENCE_BUDGET_MINUTES * benchmarks * sides / REFERENCE_CELLS
+
+
+def parse_targets(text: str) -> dict[str, float] | None:
+    """``"5,10"`` -> {alone: 0.05, shared: 0.10}; one number for both; 0: no second stage."""
+    items = split_list(text, "--target-ci")
+    if len(items) > 2:
+        raise UsageError(f"--target-ci: at most two percentages (alone,shared), got {text!r}")
+    try:
+        numbers = [float(item) for item in items]
+    except ValueError:
+        raise UsageError(f"--target-ci: {text!r} is not PERCENT[,PERCENT]") from None
+    if any(not (math.isfinite(n) and n >= 0) for n in numbers):
+        raise UsageError(f"--target-ci must be >= 0 percent, got {text}")
+    if all(n == 0 for n in numbers):
+        return None
+    alone, shared = numbers if len(numbers) == 2 else numbers * 2
+    return {stats.ALONE: alone / 100, stats.SHARED: shared / 100}
 
 
 def parse_threads(text: str) -> tuple[int, ...]:
@@ -203,8 +242,10 @@ def build_parser() -> OneLineParser:
     parser.add_argument(
         "--threads",
         metavar="N,N,...",
-        help="thread counts (default: powers of two up to 2 x usable CPUs; quick: 1,2)",
+        help="thread counts (default: 1, the usable CPU count and the powers of two between;"
+        " quick: 1,2)",
     )
+    parser.add_argument("--oversubscribe", action="store_true", help=OVERSUBSCRIBE_HELP)
     parser.add_argument("--filter", metavar="REGEX", help="run benchmarks whose name matches")
     parser.add_argument("--list", action="store_true", help="print the benchmark matrix and exit")
     parser.add_argument(
@@ -219,35 +260,35 @@ def build_parser() -> OneLineParser:
         "also pyperf's per-worker timeout",
     )
     parser.add_argument(
+        "--budget",
+        type=float,
+        metavar="MINUTES",
+        help="wall time of the whole sweep; the second stage spends what the first leaves"
+        " (default: 25 minutes for both arms of the 2-core default matrix, scaled to the"
+        " matrix and the arms)",
+    )
+    parser.add_argument(
         "--rounds",
         type=int,
         default=DEFAULT_ROUNDS,
         metavar="N",
-        help=f"rounds every benchmark gets (default {DEFAULT_ROUNDS}; quick: 1)",
+        help=f"rounds every benchmark gets in the first stage (default {DEFAULT_ROUNDS};"
+        " quick: 1)",
     )
     parser.add_argument(
         "--max-rounds",
         type=int,
         default=DEFAULT_MAX_ROUNDS,
         metavar="N",
-        help=f"stop adding rounds at N (default {DEFAULT_MAX_ROUNDS})",
+        help=f"most rounds a benchmark gets (default {DEFAULT_MAX_ROUNDS})",
     )
     parser.add_argument(
         "--target-ci",
-        type=float,
-        default=DEFAULT_TARGET_CI,
-        metavar="PERCENT",
-        help="add rounds until the 95%% CI of each ratio to the first arm (a lone arm: of "
-        f"its estimate) is within +-PERCENT (default {DEFAULT_TARGET_CI:g}; 0: off; off "
-        "with --quick, --fast, --rigorous)",
-    )
-    parser.add_argument(
-        "--seconds-per-benchmark",
-        type=float,
-        default=DEFAULT_SECONDS_PER_BENCHMARK,
-        metavar="S",
-        help="time budget: the sweep may take S seconds per benchmark and arm on average "
-        f"(default {DEFAULT_SECONDS_PER_BENCHMARK:g}); the first rounds always run",
+        default=f"{100 * stats.TARGETS[stats.ALONE]:g},{100 * stats.TARGETS[stats.SHARED]:g}",
+        metavar="PCT[,PCT]",
+        help="wanted 95%% CI half-width: of 1-thread ratios, and of the other ratios and the"
+        " speedups (default %(default)s); 0: no second stage (also with --quick, --fast,"
+        " --rigorous)",
     )
     parser.add_argument(
         "--workload-file",
@@ -291,7 +332,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if options.threads is not None:
             threads, explicit = parse_threads(options.threads), True
         else:
-            threads = QUICK_THREADS if options.quick else default_threads(cpus or usable_cpus())
+            threads = (
+                QUICK_THREADS
+                if options.quick
+                else default_threads(cpus or usable_cpus(), options.oversubscribe)
+            )
             explicit = False
         pattern = None
         if options.filter is not None:
@@ -301,13 +346,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise UsageError(
                     f"--filter: bad regular expression {options.filter!r}: {exc}"
                 ) from None
-        if not options.target_ci >= 0:
-            raise UsageError(f"--target-ci must be >= 0 percent, got {options.target_ci:g}")
-        if not options.seconds_per_benchmark > 0:
-            raise UsageError(
-                f"--seconds-per-benchmark must be > 0, got {options.seconds_per_benchmark:g}"
-            )
-        adaptive = options.target_ci > 0 and not (
+        targets = parse_targets(options.target_ci)
+        if options.budget is not None and not (
+            math.isfinite(options.budget) and options.budget > 0
+        ):
+            raise UsageError(f"--budget must be > 0 minutes, got {options.budget:g}")
+        adaptive = targets is not None and not (
             options.quick
             or pyperf_options.fast
             or pyperf_options.rigorous
@@ -320,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             processes=pyperf_options.processes,
             first_rounds=first_rounds,
             max_rounds=max(first_rounds, options.max_rounds) if adaptive else first_rounds,
-            target=options.target_ci / 100 if adaptive else None,
+            targets=targets if adaptive else None,
         )
         if not options.arm and not options.list:
             raise UsageError("--arm is required (gil, ft or ft-gil)")
@@ -356,6 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ArmMismatch as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 3
+    budget = options.budget or default_budget_minutes(len(matrix), len(arms))
     sweep = Sweep(
         arms,
         matrix,
@@ -365,7 +410,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         options.quick,
         [str(Path(path).resolve()) for path in options.workload_file],
         round_plan,
-        options.seconds_per_benchmark if adaptive else None,
+        60 * budget if adaptive else None,
+        cpus or usable_cpus(),
     )
     return sweep.run()
 

@@ -1,22 +1,30 @@
-"""TEST-ONLY hook: inject a proportional slowdown into one benchmark to exercise the gate.
+"""Known slowdowns for calibration: the gate's trials and ``runners.calibrate --inject``.
 
-The regression gate (``python -m analysis.regress``) must be shown to catch a real
-slowdown. Setting
+An interval is honest only if it contains a slowdown whose size is known. Setting
 
     GILBENCH_INJECT_SLOWDOWN="locked-increment-lock-fine:0.25"
 
 makes every timed call of that benchmark (``family-variant`` or the full
-``family-variant-tN`` name; several entries separated by commas; ``name@arm:fraction``
-limits an entry to one arm, and ``name@SIDE:fraction`` to one side of an interleaved
-sweep, e.g. ``ft.head`` of an A/B gate run: the sweep tells each worker its side in
-``GILBENCH_SIDE``) do 25% extra work: after the real timed region the worker
-busy-spins for 0.25 x the region's measured time, and that spin is part of the
-returned time. The work is real (the process burns the CPU time), so the values carry
-the same kind of noise as an honest slowdown.
+``family-variant-tN`` name, or a shell-style pattern such as ``*``; several entries
+separated by commas; ``name@arm:fraction`` limits an entry to one arm, and
+``name@SIDE:fraction`` to one side of an interleaved sweep, e.g. ``ft.head`` of an A/B
+gate run: the sweep tells each worker its side in ``GILBENCH_SIDE``) do 25% extra
+work: after the real timed region the worker busy-spins for 0.25 x the region's
+measured time, and that spin is part of the returned time. The work is real (the
+process burns the CPU time), so the values carry the same kind of noise as an honest
+slowdown.
+
+Two scopes. ``name:fraction`` (or ``name:fraction:every``) slows every value of every
+process alike: the easiest case for any estimator. ``name:fraction:half`` slows only
+the processes whose process id is odd (about half of them, at random), every value of
+those: a change that moves some processes and not others, as a layout- or
+environment-dependent regression does. Over many processes its true effect on a
+geometric mean is the square root of the per-process factor.
 
 Every benchmark run that was slowed down is marked: ``metadata(name, arm)`` returns
 ``{"injected_slowdown": <spec>}`` for it, and the gate refuses to let such a run pass
-or become a baseline. Never set it outside tests.
+or become a baseline. Only the gate's trials, ``runners.calibrate --inject`` and the
+tests set it.
 
 Wiring (the benchmark runner owns the calls):
 - main process: add ``inherit_environ()`` to pyperf's ``--inherit-environ`` so workers
@@ -29,31 +37,45 @@ Standard library only; runs on Python 3.11 through 3.13t.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
-ENV_VAR = "GILBENCH_INJECT_SLOWDOWN"
-SIDE_VAR = "GILBENCH_SIDE"
-"""The sweep side a worker measures (set by runners._bench_one for every master)."""
-METADATA_KEY = "injected_slowdown"
+from concepts.injection import ENV_VAR, METADATA_KEY, SIDE_VAR
+
+SCOPES = ("every", "half")
+
+
+class Entry(NamedTuple):
+    """One entry of the spec: which benchmarks, which arm or side, how much, how widely."""
+
+    name: str
+    arm: str | None
+    fraction: float
+    scope: str = "every"
 
 
 class InjectSpecError(ValueError):
     """The value of GILBENCH_INJECT_SLOWDOWN cannot be parsed."""
 
 
-def parse(spec: str) -> list[tuple[str, str | None, float]]:
-    """Parse ``name[@arm]:fraction[,...]`` into (name, arm or None, fraction) entries."""
-    entries: list[tuple[str, str | None, float]] = []
+def parse(spec: str) -> list[Entry]:
+    """Parse ``name[@arm]:fraction[:scope][,...]`` into entries."""
+    entries: list[Entry] = []
     for part in spec.split(","):
         part = part.strip()
         if not part:
             continue
-        target, sep, number = part.rpartition(":")
+        target, sep, rest = part.partition(":")
         if not sep or not target:
-            raise InjectSpecError(f"{ENV_VAR}: {part!r} is not NAME[@ARM]:FRACTION")
+            raise InjectSpecError(f"{ENV_VAR}: {part!r} is not NAME[@ARM]:FRACTION[:SCOPE]")
+        number, _, scope = rest.partition(":")
+        scope = scope.strip() or "every"
+        if scope not in SCOPES:
+            raise InjectSpecError(f"{ENV_VAR}: scope {scope!r} in {part!r} is not every or half")
         try:
             fraction = float(number)
         except ValueError:
@@ -61,10 +83,14 @@ def parse(spec: str) -> list[tuple[str, str | None, float]]:
         if not 0 < fraction <= 10:
             raise InjectSpecError(f"{ENV_VAR}: fraction {fraction} outside (0, 10]")
         name, _, arm = target.partition("@")
-        entries.append((name.strip(), arm.strip() or None, fraction))
+        entries.append(Entry(name.strip(), arm.strip() or None, fraction, scope))
     if not entries:
         raise InjectSpecError(f"{ENV_VAR} is set but names no benchmark")
     return entries
+
+
+def _matches(pattern: str, name: str, base: str) -> bool:
+    return pattern in (name, base) or fnmatch.fnmatchcase(name, pattern)
 
 
 def active_spec() -> str | None:
@@ -76,18 +102,28 @@ def active_spec() -> str | None:
     return spec
 
 
-def slowdown_for(name: str, arm: str | None = None) -> float:
-    """Extra-work fraction for benchmark ``name`` (``family-variant[-tN]``) in ``arm``."""
+def _entries_for(name: str, arm: str | None) -> list[Entry]:
     spec = active_spec()
     if spec is None:
-        return 0.0
+        return []
     base = re.sub(r"-t\d+$", "", name)
     side = os.environ.get(SIDE_VAR) or arm
-    total = 0.0
-    for target, target_arm, fraction in parse(spec):
-        if target in (name, base) and target_arm in (None, arm, side):
-            total += fraction
-    return total
+    return [
+        entry
+        for entry in parse(spec)
+        if _matches(entry.name, name, base) and entry.arm in (None, arm, side)
+    ]
+
+
+def slowdown_for(name: str, arm: str | None = None, pid: int | None = None) -> float:
+    """Extra-work fraction for benchmark ``name`` (``family-variant[-tN]``) in ``arm``, in
+    the process ``pid`` (default: this one; ``half`` entries apply to odd ones only)."""
+    pid = os.getpid() if pid is None else pid
+    return sum(
+        entry.fraction
+        for entry in _entries_for(name, arm)
+        if entry.scope == "every" or pid % 2 == 1
+    )
 
 
 def _spin(seconds: float) -> float:
@@ -121,10 +157,11 @@ def wrap_time_func(
 
 
 def metadata(name: str, arm: str | None = None) -> dict[str, str]:
-    """``{"injected_slowdown": spec}`` when a slowdown applies to benchmark ``name`` on
-    this arm or side, else {} (the other sides of an A/B sweep stay clean results)."""
+    """``{"injected_slowdown": spec}`` when an entry names benchmark ``name`` on this arm
+    or side (whether or not this process is one that ``half`` slows), else {} (the other
+    sides of an A/B sweep stay clean results)."""
     spec = active_spec()
-    return {METADATA_KEY: spec} if spec and slowdown_for(name, arm) > 0 else {}
+    return {METADATA_KEY: spec} if spec and _entries_for(name, arm) else {}
 
 
 def inherit_environ() -> list[str]:

@@ -125,7 +125,8 @@ def parse_args(argv: Sequence[str] | None) -> Config:
         "python -m runners.latency",
         "Measure thread hand-off latency (Event, Condition, queues) on one arm.",
         threads_help="comma-separated thread counts; pairs need even ones, odd ones are"
-        " skipped (default: the even powers of two up to 2 x usable CPUs)",
+        " skipped (default: the even ones of 1, the usable CPU count and the powers of two"
+        " between; --oversubscribe adds more)",
         trials=(DEFAULT_TRIALS, QUICK_TRIALS),
         quick_help="few trials, fewer samples, 2 threads only (explicit options still win)",
     )

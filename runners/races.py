@@ -150,7 +150,7 @@ def parse_args(argv: Sequence[str] | None, *, default_interval: float) -> Config
     parser = experiment_parser(
         "python -m runners.races",
         "Count the updates lost by unprotected shared counters on one arm.",
-        threads_help="comma-separated thread counts (default: powers of two up to 2 x usable CPUs)",
+        threads_help="comma-separated thread counts (default: 1, the usable CPU count and the powers of two between; --oversubscribe adds more)",
         trials=(DEFAULT_TRIALS, QUICK_TRIALS),
         quick_help="few trials, small counts, threads 1 and 2 (explicit options still win)",
     )

@@ -1,8 +1,8 @@
 """analysis.metrics on hand-made results with answers computable by hand.
 
 The fixtures (tests/data/analysis/make_fixtures.py) give every benchmark cell 5 worker
-processes whose fastest values are 0.9 m .. 1.1 m, so each location is exactly the
-table's m.
+processes whose values are m / 1.1 .. 1.1 m, so each location (a trimmed geometric
+mean) is exactly the table's m.
 """
 
 from __future__ import annotations
@@ -52,19 +52,17 @@ def _one(frame: pd.DataFrame, **where: object) -> pd.Series:
     return rows.iloc[0]
 
 
-# --------------------------------------------------------------------------- bootstrap
+# --------------------------------------------------------------------------- intervals
 
 
-def test_ratio_ci_is_the_ratio_of_medians_with_a_seeded_interval() -> None:
-    a = [2.0, 2.2, 1.8, 2.1, 1.9]  # median 2.0
-    b = [1.0, 1.1, 0.9, 1.05, 0.95]  # median 1.0
-    ratio, lo, hi = metrics.ratio_ci(a, b, n_boot=500, seed=1)
+def test_ratio_ci_is_the_ratio_of_locations_with_a_t_interval() -> None:
+    a = [2.0, 2.2, 1.8, 2.1, 1.9]
+    b = [1.0, 1.1, 0.9, 1.05, 0.95]  # a = 2 b, process for process
+    ratio, lo, hi = metrics.ratio_ci(a, b)
     assert ratio == pytest.approx(2.0)
     assert lo < 2.0 < hi
-    assert lo > 1.5 and hi < 2.6
-    # Deterministic: same seed, same interval; another seed, another interval.
-    assert metrics.ratio_ci(a, b, n_boot=500, seed=1) == (ratio, lo, hi)
-    assert metrics.ratio_ci(a, b, n_boot=500, seed=2) != (ratio, lo, hi)
+    assert lo > 1.7 and hi < 2.35
+    assert metrics.ratio_ci(a, b) == (ratio, lo, hi)  # deterministic
 
 
 def test_ratio_ci_needs_two_values_per_side_for_an_interval() -> None:
@@ -80,17 +78,18 @@ def test_ratio_ci_rejects_empty_and_nan_samples() -> None:
         metrics.ratio_ci([1.0, float("nan")], [1.0, 2.0])
 
 
-def test_median_and_diff_ci() -> None:
-    # 100 is over 1.3x the fastest process: disturbed, dropped; median of 10..13.
-    assert metrics.median_ci([10, 11, 12, 13, 100], n_boot=200)[0] == 11.5
-    diff, lo, hi = metrics.diff_ci([5.0, 5.5, 4.8], [2.0, 2.5, 2.2], n_boot=300)
-    assert diff == pytest.approx(5.0 - 2.2)
-    assert lo <= 2.8 <= hi
+def test_location_and_diff_ci() -> None:
+    # 100 is trimmed (20% at each end of 5 processes: one each): the geometric mean of
+    # 11, 12, 13.
+    assert metrics.location_ci([10, 11, 12, 13, 100])[0] == pytest.approx((11 * 12 * 13) ** (1 / 3))
+    diff, lo, hi = metrics.diff_ci([5.0, 5.5, 4.8], [2.0, 2.5, 2.2])
+    assert diff == pytest.approx((5.0 * 5.5 * 4.8) ** (1 / 3) - (2.0 * 2.5 * 2.2) ** (1 / 3))
+    assert lo <= diff <= hi
 
 
 def test_geomean_ratio_ci() -> None:
     pairs = [([2.0, 2.0, 2.0], [1.0, 1.0, 1.0]), ([8.0, 8.0, 8.0], [1.0, 1.0, 1.0])]
-    ratio, lo, hi = metrics.geomean_ratio_ci(pairs, n_boot=100)
+    ratio, lo, hi = metrics.geomean_ratio_ci(pairs)
     assert ratio == pytest.approx(4.0)  # sqrt(2 * 8)
     assert lo == pytest.approx(4.0) and hi == pytest.approx(4.0)  # no spread
 
@@ -105,10 +104,13 @@ def test_per_process_means_and_time_per_op(bench: pd.DataFrame) -> None:
         & (processes["family"] == "cpu-control")
         & (processes["threads"] == 1)
     ]
-    # 5 processes of 2 values each; their fastest values are 0.9 .. 1.1 x 100 ns.
-    assert sorted(cell["process_value"] * 1e9) == pytest.approx([90, 95, 100, 105, 110])
+    # 5 processes of 2 values each: 100 ns / 1.1 .. 1.1 x 100 ns.
+    assert sorted(cell["process_value"] * 1e9) == pytest.approx(
+        [100 / 1.1, 100 / 1.05, 100, 105, 110]
+    )
     assert set(cell["n_values"]) == {2}
-    summary = metrics.summarize(bench, n_boot=200)
+    assert set(cell["kind"]) == {"alone"}
+    summary = metrics.summarize(bench)
     row = _one(summary, arm="gil", family="cpu-control", variant="arith", threads=1)
     assert row["time_s"] == pytest.approx(100e-9)
     assert row["throughput"] == pytest.approx(1e7)
@@ -125,10 +127,10 @@ def test_interval_basis_needs_five_processes(tmp_path: Path) -> None:
         fx.write_bench(tmp_path / str(processes) / "bench-gil.json", "gil", processes=processes)
         fx.write_bench(tmp_path / str(processes) / "bench-ft.json", "ft", processes=processes)
         bench = load_bench(tmp_path / str(processes))
-        summary = metrics.summarize(bench, n_boot=100)
+        summary = metrics.summarize(bench)
         assert set(summary["basis"]) == {basis}
         assert not summary["basis"].str.contains("95% CI").any()
-        assert set(metrics.ratios(bench, n_boot=100)["basis"]) == {basis}
+        assert set(metrics.ratios(bench)["basis"]) == {basis}
         row = _one(summary, arm="gil", family="cpu-control", variant="arith", threads=1)
         assert row["time_s"] == pytest.approx(100e-9)  # the fastest value of process 1
         if processes == 1:  # values inside one process are never resampled
@@ -139,7 +141,7 @@ def test_interval_basis_needs_five_processes(tmp_path: Path) -> None:
 
 
 def test_speedup_efficiency_and_ideal(bench: pd.DataFrame) -> None:
-    summary = metrics.summarize(bench, n_boot=200)
+    summary = metrics.summarize(bench)
     ft2 = _one(summary, arm="ft", family="cpu-control", variant="arith", threads=2)
     assert ft2["speedup"] == pytest.approx(2.0)  # 150 ns / 75 ns
     assert ft2["efficiency"] == pytest.approx(1.0)
@@ -156,7 +158,7 @@ def test_speedup_efficiency_and_ideal(bench: pd.DataFrame) -> None:
 
 
 def test_ft_gil_ratio_per_benchmark(bench: pd.DataFrame) -> None:
-    table = metrics.ratios(bench, n_boot=200)
+    table = metrics.ratios(bench)
     one_thread = table[(table["num"] == "ft") & (table["den"] == "gil") & (table["threads"] == 1)]
     assert len(one_thread) == len(fx.GIL_NS)
     assert one_thread["ratio"].to_numpy() == pytest.approx(1.5)
@@ -168,7 +170,7 @@ def test_ft_gil_ratio_per_benchmark(bench: pd.DataFrame) -> None:
 
 
 def test_crossover(bench: pd.DataFrame) -> None:
-    cross = metrics.crossover(metrics.ratios(bench, n_boot=50))
+    cross = metrics.crossover(metrics.ratios(bench))
     assert _one(cross, family="cpu-control", variant="arith")["crossover"] == 2
     assert _one(cross, family="cpu-control", variant=None)["crossover"] == 2
     assert _one(cross, family="increment", variant="per-thread")["crossover"] == 2
@@ -185,10 +187,10 @@ def test_crossover_needs_the_whole_interval_below_one(tmp_path: Path) -> None:
     )
     fx.write_bench(tmp_path / "bench-ft.json", "ft", table=ft)
     bench = load_bench(tmp_path)
-    table = metrics.ratios(bench, n_boot=500)
+    table = metrics.ratios(bench)
     one = _one(table, num="ft", den="gil", threads=1)
     assert one["ratio"] < 1.0 < one["hi"]
-    cross = metrics.crossover(table, metrics.family_ratios(bench, n_boot=500))
+    cross = metrics.crossover(table, metrics.family_ratios(bench))
     assert _one(cross, variant="arith")["crossover"] == 2
     assert _one(cross, variant=None)["crossover"] == 2
     # Point estimates alone would call 1 thread a win.
@@ -196,24 +198,24 @@ def test_crossover_needs_the_whole_interval_below_one(tmp_path: Path) -> None:
 
 
 def test_family_ratios_are_geometric_means(bench: pd.DataFrame) -> None:
-    fam = metrics.family_ratios(bench, n_boot=200)
+    fam = metrics.family_ratios(bench)
     row = _one(fam, family="increment", threads=2)
     assert row["variants"] == 1  # the primitive (shared-list) only, not its control
     assert row["ratio"] == pytest.approx(3.0)  # 60 / 20
     assert row["lo"] < 3.0 < row["hi"]
     control = _one(
-        metrics.family_ratios(bench, n_boot=200, role="control"), family="increment", threads=2
+        metrics.family_ratios(bench, role="control"), family="increment", threads=2
     )
     assert control["ratio"] == pytest.approx(0.75)  # per-thread: 15 / 20 at 2 threads
     # sqrt(2 * 8): a geometric mean; one weight per group when groups are nested.
     pairs = [([2.0] * 3, [1.0] * 3), ([8.0] * 3, [1.0] * 3)]
-    assert metrics.geomean_ratio_ci(pairs, n_boot=50)[0] == pytest.approx(4.0)
+    assert metrics.geomean_ratio_ci(pairs)[0] == pytest.approx(4.0)
     nested = [[([2.0] * 3, [1.0] * 3)] * 3, [([8.0] * 3, [1.0] * 3)]]
-    assert metrics.geomean_ratio_ci(nested, n_boot=50)[0] == pytest.approx(4.0)
+    assert metrics.geomean_ratio_ci(nested)[0] == pytest.approx(4.0)
 
 
 def test_lock_cost_against_the_unshared_increment(bench: pd.DataFrame) -> None:
-    locks = metrics.lock_overhead(bench, n_boot=200)
+    locks = metrics.lock_overhead(bench)
     gil = locks[(locks["arm"] == "gil") & (locks["variant"] == "lock-fine")]
     assert list(gil["threads"]) == [1, 2, 4]
     assert gil["overhead_ns"].to_numpy() == pytest.approx(30.0)  # 50 - 20 ns
@@ -263,7 +265,7 @@ def test_missing_lock_reference_is_named(tmp_path: Path) -> None:
 
 
 def test_single_thread_overhead(bench: pd.DataFrame) -> None:
-    single = metrics.single_thread_overhead(bench, n_boot=200)
+    single = metrics.single_thread_overhead(bench)
     everything = _one(single, num="ft", family="all")
     assert everything["overhead"] == pytest.approx(0.5)
     assert everything["n_benchmarks"] == len(fx.GIL_NS)
@@ -288,7 +290,7 @@ def test_race_loss_distribution(races: pd.DataFrame) -> None:
 
 
 def test_family_summary(bench: pd.DataFrame, races: pd.DataFrame) -> None:
-    fam = metrics.family_summary(bench, races, n_boot=200)
+    fam = metrics.family_summary(bench, races)
     control = _one(fam, family="cpu-control")
     assert control["threads_cores"] == 2
     assert control["ft_gil_1t"] == pytest.approx(1.5)
@@ -317,14 +319,14 @@ def test_family_summary_counts_the_variants_measured_at_n(bench: pd.DataFrame) -
     fx.write_bench(fx_dir / "bench-ft.json", "ft", table=ft_table, processes=3)
     bench = load_bench(fx_dir)
     full = _one(
-        metrics.family_summary(bench, pd.DataFrame(), n_boot=50),
+        metrics.family_summary(bench, pd.DataFrame()),
         family="increment",
         role="primitive",
     )
     assert full["variants_cores"] == full["variants"] == 2
     gone = (bench["arm"] == "ft") & (bench["family"] == "increment") & (bench["threads"] == 2)
     gone &= bench["variant"] == "shared-list-b"
-    fam = metrics.family_summary(bench[~gone], pd.DataFrame(), n_boot=50)
+    fam = metrics.family_summary(bench[~gone], pd.DataFrame())
     increment = _one(fam, family="increment", role="primitive")
     assert (increment["variants"], increment["variants_cores"]) == (2, 1)
     assert report._variants_text(2, 1, 2) == "2 (1 at 2 threads)"
@@ -337,14 +339,14 @@ def test_harness_only_benchmark_is_not_averaged_in(tmp_path: Path) -> None:
     fx.write_bench(tmp_path / "bench-gil.json", "gil", table=table)
     fx.write_bench(tmp_path / "bench-ft.json", "ft", table=ft_table)
     bench = load_bench(tmp_path)
-    fam = metrics.family_summary(bench, pd.DataFrame(), n_boot=50)
+    fam = metrics.family_summary(bench, pd.DataFrame())
     control = _one(fam, family="cpu-control")
     assert control["variants"] == 1
     assert control["ft_gil_1t"] == pytest.approx(1.5)  # empty's 1.0 left out
     assert control["speedup_cores_gil"] == pytest.approx(1.0)  # not empty's 5000/9000
     assert control["speedup_cores_ft"] == pytest.approx(2.0)
     # ...but still listed per benchmark.
-    assert not metrics.ratios(bench, n_boot=50).query("variant == 'empty'").empty
+    assert not metrics.ratios(bench).query("variant == 'empty'").empty
 
 
 def test_invalid_gil_runs_are_left_out(tmp_path: Path) -> None:
@@ -352,13 +354,13 @@ def test_invalid_gil_runs_are_left_out(tmp_path: Path) -> None:
     fx.write_bench(tmp_path / "bench-ft.json", "ft", gil_enabled_at_end=True)
     bench = load_bench(tmp_path)
     assert not bench[bench["arm"] == "ft"]["gil_valid"].any()
-    assert set(metrics.summarize(bench, n_boot=50)["arm"]) == {"gil"}
-    assert metrics.ratios(bench, n_boot=50).empty
+    assert set(metrics.summarize(bench)["arm"]) == {"gil"}
+    assert metrics.ratios(bench).empty
 
 
 def test_metrics_are_deterministic(bench: pd.DataFrame) -> None:
-    first = metrics.summarize(bench, n_boot=300, seed=7)
-    second = metrics.summarize(bench, n_boot=300, seed=7)
+    first = metrics.summarize(bench)
+    second = metrics.summarize(bench)
     pd.testing.assert_frame_equal(first, second)
 
 
@@ -381,7 +383,7 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_each_workload_has_its_own_ideal(sweep: Path) -> None:
-    summary = metrics.summarize(load_bench(sweep), n_boot=50)
+    summary = metrics.summarize(load_bench(sweep))
     at4 = summary[(summary["threads"] == 4) & (summary["arm"] == "ft")].set_index("variant")
     assert at4.loc["per-thread", "ideal"] == 2.0  # min(4, 2 cores)
     assert at4.loc["shared", "ideal"] == 1.0  # barrier/shared: fixed work
@@ -414,7 +416,7 @@ def test_ideal_rules() -> None:
 
 
 def test_single_thread_overhead_leaves_helper_threads_out(sweep: Path) -> None:
-    single = metrics.single_thread_overhead(load_bench(sweep), n_boot=50)
+    single = metrics.single_thread_overhead(load_bench(sweep))
     assert "queue-pipeline" not in set(single["family"])  # producer + consumer at N = 1
     everything = _one(single, num="ft", family="all")
     # One weight per family: increment, locked-increment, barrier, event 1.5 each;
@@ -458,23 +460,23 @@ def test_memory_latency_ownership(sweep: Path) -> None:
     ft = _one(latency, arm="ft", benchmark="event-ping-pong", threads=2)
     assert ft["p50_s"] == pytest.approx(1.5 * 22e-6)  # median of 20, 22, 24 us x 1.5
     assert ft["max_s"] == pytest.approx(1.5 * 600e-6) and ft["trials"] == 3
-    own = metrics.ownership(results.bench, n_boot=200)
+    own = metrics.ownership(results.bench)
     assert _one(own, arm="ft", object="list", threads=2)["ratio"] == pytest.approx(1.5)
     assert _one(own, arm="gil", object="list", threads=4)["ratio"] == pytest.approx(1.0)
     assert set(own["basis"]) == {"95% CI"}
 
 
 def test_session_pairing_notes(tmp_path: Path, sweep: Path) -> None:
-    assert metrics.session_notes(metrics.ratios(load_bench(sweep), n_boot=20)) == []
+    assert metrics.session_notes(metrics.ratios(load_bench(sweep))) == []
     apart = fx.write_sweep(tmp_path / "apart", sessions=("s1", "s2"))
-    notes = metrics.session_notes(metrics.ratios(load_bench(apart), n_boot=20))
+    notes = metrics.session_notes(metrics.ratios(load_bench(apart)))
     assert any("different sessions" in n and n.startswith("ft/gil") for n in notes)
     serial = tmp_path / "serial"
     for arm in ("gil", "ft"):
         fx.write_bench(serial / f"bench-{arm}.json", arm, session="s9", interleaved=False)
-    notes = metrics.session_notes(metrics.ratios(load_bench(serial), n_boot=20))
+    notes = metrics.session_notes(metrics.ratios(load_bench(serial)))
     assert any("not interleaved" in n for n in notes)
-    old = metrics.session_notes(metrics.ratios(load_bench(COMPLETE), n_boot=20))
+    old = metrics.session_notes(metrics.ratios(load_bench(COMPLETE)))
     assert any("record no session" in n for n in old)
 
 

@@ -63,7 +63,7 @@ def full_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, i
     shutil.copy(FOREIGN, results / "bench-timeit.json")
     before = _hashes(results)
     out = results / "report"
-    status = main(["--results", str(results), "--output", str(out), "--n-boot", "300"])
+    status = main(["--results", str(results), "--output", str(out)])
     return results, out, status, before
 
 
@@ -133,7 +133,7 @@ def test_second_run_ignores_its_own_report(
 ) -> None:
     results, _, _, _ = full_report
     other = results.parent / "again"
-    args = ["--results", str(results), "--output", str(other), "--no-plots", "--n-boot", "300"]
+    args = ["--results", str(results), "--output", str(other), "--no-plots"]
     assert main(args) == 0
     assert "skipped" not in capsys.readouterr().err
     assert (other / "summary.csv").read_text() == (results / "report" / "summary.csv").read_text()
@@ -148,7 +148,7 @@ def test_only_one_arm_reports_what_is_missing(
     fx.write_complete(tmp_path / "results", arms=("gil",))
     out = tmp_path / "report"
     assert (
-        main(["--results", str(tmp_path / "results"), "--output", str(out), "--n-boot", "50"]) == 0
+        main(["--results", str(tmp_path / "results"), "--output", str(out)]) == 0
     )
     readme = (out / "README.md").read_text()
     assert "## Missing" in readme
@@ -173,7 +173,7 @@ def test_mismatched_pair_is_warned(tmp_path: Path) -> None:
         results / "bench-ft.json", "ft", python_config_args="'--prefix=/x' '--disable-gil'"
     )
     out = tmp_path / "report"
-    assert main([str(results), "--output", str(out), "--no-plots", "--n-boot", "50"]) == 0
+    assert main([str(results), "--output", str(out), "--no-plots"]) == 0
     readme = (out / "README.md").read_text()
     assert "gil and ft are not a matched pair: versions differ: gil 3.13.4, ft 3.13.5" in readme
     assert "configure flags differ beyond --disable-gil and install locations" in readme
@@ -190,7 +190,7 @@ def test_install_prefixes_are_not_a_mismatch(tmp_path: Path) -> None:
         python_config_args="'--prefix=/b' '--disable-gil' '--with-lto'",
     )
     out = tmp_path / "report"
-    assert main([str(results), "--output", str(out), "--no-plots", "--n-boot", "50"]) == 0
+    assert main([str(results), "--output", str(out), "--no-plots"]) == 0
     assert "Warnings" not in (out / "README.md").read_text()
 
 
@@ -199,7 +199,7 @@ def test_wrong_gil_state_is_warned_and_left_out(tmp_path: Path) -> None:
     fx.write_bench(results / "bench-gil.json", "gil")
     fx.write_bench(results / "bench-ft.json", "ft", gil_enabled_at_end=True)
     out = tmp_path / "report"
-    assert main([str(results), "--output", str(out), "--no-plots", "--n-boot", "50"]) == 0
+    assert main([str(results), "--output", str(out), "--no-plots"]) == 0
     readme = (out / "README.md").read_text()
     assert "arm ft: 105 runs recorded a GIL state" in readme  # 7 x 3 benchmarks x 5 runs
     assert (out / "ratios.csv").read_text().strip() == ""  # no valid ft run to compare
@@ -222,8 +222,6 @@ def test_two_machines_side_by_side(tmp_path: Path) -> None:
                 "--output",
                 str(out),
                 "--no-plots",
-                "--n-boot",
-                "50",
             ]
         )
         == 0
@@ -237,7 +235,7 @@ def test_a_bad_file_next_to_good_ones(tmp_path: Path, capsys: pytest.CaptureFixt
     results = fx.write_complete(tmp_path / "results", arms=("gil", "ft"))
     (results / "bench-ft-gil.json").write_text('{"version": "1.0", "benchmarks": [')
     out = tmp_path / "report"
-    assert main([str(results), "--output", str(out), "--no-plots", "--n-boot", "50"]) == 0
+    assert main([str(results), "--output", str(out), "--no-plots"]) == 0
     assert "## Input problems" in (out / "README.md").read_text()
     assert "analysis: warning: skipped:" in capsys.readouterr().err
     assert main([str(results), "--output", str(out), "--no-plots", "--strict"]) == 1
@@ -288,7 +286,7 @@ def test_cli_subprocess_help_and_no_traceback(tmp_path: Path) -> None:
         timeout=120,
     )
     assert helped.returncode == 0
-    for option in ("--results", "--output", "--n-boot", "--seed", "--no-plots", "--strict"):
+    for option in ("--results", "--output", "--no-plots", "--strict"):
         assert option in helped.stdout
     (tmp_path / "bench-gil.json").write_text("{")
     failed = subprocess.run(
@@ -313,7 +311,7 @@ def test_output_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_report_of_real_runner_files(tmp_path: Path) -> None:
     out = tmp_path / "report"
     assert (
-        main([str(DATA / "real-quick"), "--output", str(out), "--no-plots", "--n-boot", "100"]) == 0
+        main([str(DATA / "real-quick"), "--output", str(out), "--no-plots"]) == 0
     )
     readme = (out / "README.md").read_text()
     assert "Warnings" not in readme  # the matched 3.13.5 pair, GIL states as expected
@@ -327,7 +325,7 @@ def test_report_of_real_runner_files(tmp_path: Path) -> None:
 
 def test_only_a_foreign_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "report"
-    assert main([str(FOREIGN), "--output", str(out), "--n-boot", "50"]) == 0
+    assert main([str(FOREIGN), "--output", str(out)]) == 0
     readme = (out / "README.md").read_text()
     assert "timeit-1+1" in readme and "no gilbench results" in readme
     assert not list(out.glob("*.png"))
@@ -340,7 +338,7 @@ def test_only_a_foreign_file(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_report_of_a_new_sweep_has_every_section(tmp_path: Path) -> None:
     results = fx.write_sweep(tmp_path / "results")
     out = tmp_path / "report"
-    assert main([str(results), "--output", str(out), "--n-boot", "100"]) == 0
+    assert main([str(results), "--output", str(out)]) == 0
     readme = (out / "README.md").read_text()
     for heading in (
         "## Achieved parallelism",
@@ -370,7 +368,7 @@ def test_report_of_a_new_sweep_has_every_section(tmp_path: Path) -> None:
 def test_sessions_that_differ_are_named(tmp_path: Path) -> None:
     results = fx.write_sweep(tmp_path / "results", sessions=("s1", "s2"))
     out = tmp_path / "report"
-    assert main([str(results), "--output", str(out), "--no-plots", "--n-boot", "50"]) == 0
+    assert main([str(results), "--output", str(out), "--no-plots"]) == 0
     readme = (out / "README.md").read_text()
     assert "Sessions: ft/gil:" in readme
     assert "ratios divide results of different sessions" in readme
@@ -381,7 +379,7 @@ def test_no_95_ci_below_five_processes(tmp_path: Path) -> None:
     for arm in ("gil", "ft"):
         fx.write_bench(results / f"bench-{arm}.json", arm, processes=3)
     out = tmp_path / "report"
-    assert main([str(results), "--output", str(out), "--no-plots", "--n-boot", "50"]) == 0
+    assert main([str(results), "--output", str(out), "--no-plots"]) == 0
     bench = pd.read_csv(out / "benchmarks.csv")
     assert (bench["n_processes"] < 5).all()
     for column in ("basis", "speedup_basis", "ratio_vs_gil_basis"):
@@ -394,11 +392,11 @@ def test_one_hostname_two_machines_in_the_summary(tmp_path: Path) -> None:
     fx.write_two_machines(tmp_path)
     out = tmp_path / "report"
     args = ["--results", str(tmp_path / "2core"), "--results", str(tmp_path / "16core")]
-    assert main([*args, "--output", str(out), "--no-plots", "--n-boot", "30"]) == 0
+    assert main([*args, "--output", str(out), "--no-plots"]) == 0
     assert set(pd.read_csv(out / "summary.csv")["group"]) == {"vm · 2 cpus", "vm · 16 cpus"}
     one = tmp_path / "one"
     assert (
-        main([str(tmp_path / "2core"), "--output", str(one), "--no-plots", "--n-boot", "30"]) == 0
+        main([str(tmp_path / "2core"), "--output", str(one), "--no-plots"]) == 0
     )
     assert set(pd.read_csv(one / "summary.csv")["group"]) == {"vm"}
 
@@ -406,7 +404,7 @@ def test_one_hostname_two_machines_in_the_summary(tmp_path: Path) -> None:
 def test_older_files_say_what_they_lack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "report"
     assert (
-        main([str(DATA / "real-quick"), "--output", str(out), "--no-plots", "--n-boot", "30"]) == 0
+        main([str(DATA / "real-quick"), "--output", str(out), "--no-plots"]) == 0
     )
     readme = (out / "README.md").read_text()
     assert "## Not recorded in these files" in readme
@@ -419,7 +417,7 @@ def test_report_of_real_interleaved_sweep_files(tmp_path: Path) -> None:
     """Files the runners wrote after the run-metadata change: one session, interleaved."""
     out = tmp_path / "report"
     sweep = DATA / "real-sweep"
-    assert main([str(sweep), "--output", str(out), "--no-plots", "--n-boot", "50"]) == 0
+    assert main([str(sweep), "--output", str(out), "--no-plots"]) == 0
     readme = (out / "README.md").read_text()
     assert "Sessions:" not in readme  # both arms in one interleaved session
     assert "no result file records achieved parallelism" not in readme
@@ -442,7 +440,7 @@ def test_interpreter_sets_side_by_side(tmp_path: Path) -> None:
         fx.write_bench(plain / f"bench-{arm}.json", arm, interpreter_set="3.13.5-plain",
                        build_profile="plain")  # fmt: skip
     out = tmp_path / "report"
-    assert main(["--results", str(results), "--output", str(out), "--n-boot", "50"]) == 0
+    assert main(["--results", str(results), "--output", str(out)]) == 0
     readme = (out / "README.md").read_text()
     assert "## Interpreter sets side by side" in readme
     assert "3.13.5-plain, 3.13.5-optimized" in readme  # version order, plain first
@@ -470,7 +468,7 @@ def test_trend_section_from_a_history_of_three_runs(tmp_path: Path) -> None:
     for day, value in (("2026-11-01", 1.0), ("2026-11-02", 1.5)):
         est = {name: Estimate(value, value * 0.99, value * 1.01, 6)}
         history.append(path, history.entry("ab", day, est, {"gil": "3.13.5"}, commit="abc"))
-    args = ["--results", str(results), "--output", str(tmp_path / "r"), "--n-boot", "100"]
+    args = ["--results", str(results), "--output", str(tmp_path / "r")]
     assert main([*args, "--record-history"]) == 0
     assert main([*args, "--record-history"]) == 0  # the same session is not recorded twice
     assert len(history.read(path)) == 3

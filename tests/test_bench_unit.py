@@ -18,10 +18,30 @@ def workload(variant: str, **kw: object) -> Workload:
     return Workload("cpu-control", variant, "test", prepare, 1, **kw)  # type: ignore[arg-type]
 
 
-def test_default_threads_are_powers_of_two_up_to_twice_the_cpus() -> None:
-    assert default_threads(1) == (1, 2)
-    assert default_threads(2) == (1, 2, 4)
-    assert default_threads(6) == (1, 2, 4, 8)
+def test_default_threads_are_one_the_cpus_and_the_powers_of_two_between() -> None:
+    assert default_threads(1) == (1,)
+    assert default_threads(2) == (1, 2)
+    assert default_threads(6) == (1, 2, 4, 6)
+    assert default_threads(16) == (1, 2, 4, 8, 16)
+    # Oversubscription is one option away: powers of two up to twice the CPUs.
+    assert default_threads(1, oversubscribe=True) == (1, 2)
+    assert default_threads(2, oversubscribe=True) == (1, 2, 4)
+    assert default_threads(6, oversubscribe=True) == (1, 2, 4, 6, 8)
+
+
+def test_default_budget_is_25_minutes_for_the_2_core_matrix_scaled() -> None:
+    assert bench.default_budget_minutes(94, 2) == pytest.approx(25.0)
+    assert bench.default_budget_minutes(94, 4) == pytest.approx(50.0)
+    assert bench.default_budget_minutes(47, 2) == pytest.approx(12.5)
+
+
+def test_parse_targets() -> None:
+    assert bench.parse_targets("5,10") == {"alone": 0.05, "shared": 0.10}
+    assert bench.parse_targets("8") == {"alone": 0.08, "shared": 0.08}
+    assert bench.parse_targets("0") is None
+    for bad in ("-1", "x", "1,2,3", ""):
+        with pytest.raises(UsageError):
+            bench.parse_targets(bad)
 
 
 def test_parse_threads() -> None:
@@ -66,7 +86,7 @@ def test_bad_options_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> Non
     assert "given twice" in capsys.readouterr().err
     assert bench.main(["--arm", "ft=/no/such/python"]) == 2
     assert "no such interpreter" in capsys.readouterr().err
-    assert bench.main(["--arm", "gil", "--seconds-per-benchmark", "0"]) == 2
-    assert "--seconds-per-benchmark must be > 0" in capsys.readouterr().err
+    assert bench.main(["--arm", "gil", "--budget", "0"]) == 2
+    assert "--budget must be > 0" in capsys.readouterr().err
     assert bench.main(["--arm", "gil", "--affinity", "zz"]) == 2
     assert "bad CPU list" in capsys.readouterr().err

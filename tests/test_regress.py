@@ -99,7 +99,7 @@ def test_change_is_oriented_so_that_above_one_is_worse() -> None:
     cells = ab_cells("base-1", "run-pass")
     slower = {side: {b: list(v) for b, v in benches.items()} for side, benches in cells.items()}
     slower["ft.head"]["increment-per-thread-t2"] = [
-        v * 1.5 for v in slower["ft.head"]["increment-per-thread-t2"]
+        [v * 1.5 for v in process] for process in slower["ft.head"]["increment-per-thread-t2"]
     ]
     speedup = BY_NAME[SPEEDUP]
     est = change(speedup, slower, side_of("base"), side_of("head"))
@@ -107,8 +107,8 @@ def test_change_is_oriented_so_that_above_one_is_worse() -> None:
 
 
 def test_a_busy_machine_gives_no_false_regression() -> None:
-    """Most processes slowed as a whole, the code unchanged: the floor stays where it
-    was wherever a second process reproduces it, and is not judged where none does."""
+    """Most processes slowed as a whole, the code unchanged: the intervals widen with the
+    spread of the processes, so nothing is called a regression."""
     found = verdicts_of(ab_cells("base-1", "run-wide"))
     assert INCONCLUSIVE in found.values() and REGRESSION not in found.values()
 
@@ -122,7 +122,6 @@ def test_a_busy_machine_gives_no_false_regression() -> None:
         (Estimate(1.02, 0.90, 1.25, 5), INCONCLUSIVE, "reaches +25%"),
         (Estimate(0.80, 0.70, 0.90, 5), PASS, "-20.0%"),
         (Estimate(1.50, 1.40, 1.60, 2), INCONCLUSIVE, "only 2 process"),
-        (Estimate(1.50, 1.40, 1.60, 5, reproduced=False), INCONCLUSIVE, "not reproduced"),
         (Estimate(float("nan"), float("nan"), float("nan"), 0), INCONCLUSIVE, "missing"),
     ],
 )

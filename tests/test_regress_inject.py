@@ -36,7 +36,11 @@ def test_off_by_default() -> None:
 
 
 def test_parse() -> None:
-    assert inject.parse("a-b:0.25, c-d@ft:1") == [("a-b", None, 0.25), ("c-d", "ft", 1.0)]
+    assert inject.parse("a-b:0.25, c-d@ft:1, *@H:0.21:half") == [
+        ("a-b", None, 0.25, "every"),
+        ("c-d", "ft", 1.0, "every"),
+        ("*", "H", 0.21, "half"),
+    ]
 
 
 @pytest.mark.parametrize("spec", ["nocolon", ":0.2", "x:abc", "x:0", "x:-1", "x:11", ","])

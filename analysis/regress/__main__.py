@@ -178,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("reps", nargs="+", type=Path, metavar="REP_DIR")
     again.add_argument("--slowdowns", default="10,15,25", metavar="PCT,PCT,...")
     again.add_argument("--tolerance", type=_fraction, default=DEFAULT_TOLERANCE, metavar="FRACTION")
+    again.add_argument(
+        "--benchmark", default="locked-increment-lock-fine", help="the one slowed down"
+    )
     return parser
 
 
@@ -377,6 +380,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
     )
     print(trial.render_summary(records))
     print(f"\n{trial.render_spread(records)}")
+    print(f"\n{trial.render_coverage(records, args.benchmark)}")
     print(f"trial: wrote {out}")
     return 0
 
@@ -392,6 +396,9 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     spread = trial.render_spread(records)
     if spread:
         print(f"\n{spread}")
+    coverage = trial.render_coverage(records, str(header.get("benchmark", "")))
+    if coverage:
+        print(f"\n{coverage}")
     return 0
 
 
@@ -407,6 +414,7 @@ def cmd_rejudge(args: argparse.Namespace) -> int:
         )
         print(f"[{rep}] {line}")
     print(trial.render_summary(records))
+    print(f"\n{trial.render_coverage(records, args.benchmark)}")
     return 0
 
 

@@ -128,12 +128,12 @@ def estimator(baseline: dict[str, Any]):  # type: ignore[no-untyped-def]
         entry = baseline["metrics"].get(metric.name)
         now = value(metric, cells, head)
         if entry is None:
-            return Estimate(math.nan, math.nan, math.nan, now.processes, now.reproduced)
+            return Estimate(math.nan, math.nan, math.nan, now.processes)
         ref = float(entry["median"])
         scaled = [x / ref for x in (now.value, now.low, now.high)]
         if not metric.higher_is_worse:
             scaled = [1 / scaled[0], 1 / scaled[2], 1 / scaled[1]]
-        return Estimate(scaled[0], scaled[1], scaled[2], now.processes, now.reproduced)
+        return Estimate(scaled[0], scaled[1], scaled[2], now.processes)
 
     return against
 

@@ -21,22 +21,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.regress.metrics import ARMS
+from concepts.injection import ENV_VAR
 
 REPO = Path(__file__).resolve().parents[2]
 TOX_PYTHON = {arm: REPO / ".tox" / f"bench-{arm}" / "bin" / "python" for arm in ARMS}
 """The arm environments ``tox -e bench-gil,bench-ft --notest`` creates (the default pair)."""
-SWEEP_ARGS = ("--rounds", "8", "--max-rounds", "8", "-p", "1", "--values", "30", "--warmups", "1")
-"""One gate measurement: 8 interleaved rounds of one process per side, each process 1
-warmup + 30 values. A process's statistic is its fastest value, and on the 2-core
-machines most single values are slowed (the median value ran 1.5x the fastest one in
-the same process), so the fastest of 30 is far steadier than the fastest of 5: processes
-then agree within a few percent, and a few long processes beat many short ones. Eight
-rounds, not four: the fastest value of a cell is an extreme, and it settles with more
-processes (the calibration trials of both in results/baselines/ say by how much). No
-adaptive rounds: a gate run takes a predictable time (about 3 minutes for 4 sides on 2
-cores, 5 with the re-measurement)."""
-INJECT_VAR = "GILBENCH_INJECT_SLOWDOWN"
-"""runners.inject's variable (test-only slowdowns), named here as the runners define it."""
+SWEEP_ARGS = ("--rounds", "8", "--max-rounds", "8", "-p", "1", "--target-ci", "0")
+"""One gate measurement: 8 interleaved rounds of one process per side, each process of
+the main job's shape for its kind of row (runners.bench: a 1-thread row 1 warmup + 40
+values of >= 4 ms, summarised by its fastest value, which needs many short values to
+find an undisturbed stretch on these 2-core machines). No second stage: a gate run
+takes a predictable time."""
 
 
 class MeasureError(RuntimeError):
@@ -72,9 +67,9 @@ class Sweep:
         """Run the sweep (progress to stderr, or to ``log``); MeasureError if it fails."""
         cmd = self.command(benchmarks, results)
         env = dict(os.environ)
-        env.pop(INJECT_VAR, None)
+        env.pop(ENV_VAR, None)
         if self.inject:
-            env[INJECT_VAR] = self.inject
+            env[ENV_VAR] = self.inject
         print(f"measuring: {shlex.join(cmd[1:])}", file=sys.stderr, flush=True)
         results.mkdir(parents=True, exist_ok=True)
         with open(log, "ab") if log else open(os.devnull, "wb") as sink:

@@ -10,29 +10,20 @@ machine's drift cancels (absolute times are never gated):
   default: on 2 shared cores a 2-thread run either gets both cores or not, so its
   processes are bimodal).
 
-A *cell* is one benchmark on one side of a sweep (``gil.base``, ``ft.head``...): its
-processes' statistics (concepts.stats.process_value). A metric's value on a side is
-``location(num) / location(den)``; an A/B change is the head's value over the base's
-(inverted where lower is worse, so that > 1 always means worse), with the one
-bootstrap (concepts.stats.bootstrap_statistic) resampling all four cells' processes.
-
-The estimator: a cell's number is its fastest process's fastest value, the minimum of
-all its values (Chen and Revels, "Robust benchmarking in noisy environments", 2016:
-interference on a shared machine only ever slows code down, so the minimum is the
-least noisy estimate of the code's own time). It is not the report's estimator (the
-median of the undisturbed processes, concepts.stats.location), on purpose: the report
-describes typical speed, the gate asks whether the code changed, and on the 2-core
-machines most single values are slowed (the median value of a process ran 1.5x its
-fastest) while a process's fastest of 30 values still differs from the next process's
-by 1.0-1.3x, so any statistic of the middle of the processes needs far more processes
-for the same interval. Every gated metric is measured at 1 thread, where "the fastest
-run" has no other meaning (for multi-threaded code the spread can be the effect itself,
-which is why the report does not do this). The interval is the same percentile
-bootstrap over processes as everywhere (concepts.stats.bootstrap_statistic). A
-bootstrap of a minimum is only as good as the minimum is reproducible (a one-off fast
-value is a point the resamples cannot get below), so a metric is judged only where
-every cell's fastest value is matched within ``FLOOR_AGREEMENT`` by another process;
-the calibration trials in results/baselines/ check that the interval is honest here.
+A *cell* is one benchmark on one side of a sweep (``gil.base``, ``ft.head``...): the
+values of each of its worker processes. A metric's value on a side is its ``num`` cell
+over its ``den`` cell, with concepts.stats' estimator: each process's statistic for the
+metric's kind of row (the ft/gil and lock metrics are 1-thread rows, where a process's
+fastest value is its statistic; a speedup divides a 1-thread by a 2-thread cell and
+uses each process's mean on both: like with like), then the trimmed geometric mean
+over processes. An A/B change is the head's value over the base's (inverted where lower
+is worse, so that > 1 always means worse). Its interval is the one every gilbench
+interval is: Welch's t on the log scale with Yuen's variance of the trimmed means, here
+over the four cells involved (concepts.stats.contrast_interval). Unlike the bootstrap
+of a minimum that the gate used before (which reproduces the observed minimum in most
+resamples and can otherwise only go up), its width follows the spread of the processes,
+and it covers a slowdown that moves some processes and not others; the committed trial
+(results/baselines/README.md) checks that it contains the injected factors.
 """
 
 from __future__ import annotations
@@ -45,16 +36,14 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.load import load_bench
+from concepts import stats
+from concepts.families import traits
 from concepts.lock_overhead import reference
-from concepts.stats import bootstrap_statistic
 
 MIN_PROCESSES = 3
 """Fewest processes per cell before a metric is judged at all."""
-FLOOR_AGREEMENT = 0.07
-"""A cell's second-fastest process must be within this of its fastest one."""
 ESTIMATOR = (
-    "each cell's fastest value, after Chen and Revels (judged where a second process "
-    f"reproduces it within {FLOOR_AGREEMENT:.0%})"
+    f"1-thread rows: {stats.describe(stats.ALONE)}; speedups: {stats.describe(stats.SHARED)}"
 )
 """One line naming the gate's estimator, for its report."""
 
@@ -69,9 +58,10 @@ differ by up to 30% even when each is the fastest of 40 values (pure arithmetic 
 the load on the core's hyperthread sibling for seconds), against 1-5% for these."""
 ARMS = ("gil", "ft")
 
-Cells = Mapping[str, Mapping[str, list[float]]]
-"""side -> benchmark -> process statistics, in the order the processes ran."""
-CellsDict = dict[str, dict[str, list[float]]]
+Process = list[float]
+Cells = Mapping[str, Mapping[str, list[Process]]]
+"""side -> benchmark -> each process's values, in the order the processes ran."""
+CellsDict = dict[str, dict[str, list[Process]]]
 
 
 @dataclass(frozen=True)
@@ -87,6 +77,17 @@ class Metric:
     @property
     def benchmarks(self) -> set[str]:
         return {self.num[1], self.den[1]}
+
+    @property
+    def kind(self) -> str:
+        """Whose per-process statistic both cells use (concepts.stats.common_kind)."""
+        return stats.common_kind(*(bench_kind(bench) for bench in self.benchmarks))
+
+
+def bench_kind(bench: str) -> str:
+    """ALONE or SHARED for a ``family-variant-tN`` benchmark name."""
+    workload, _, threads = bench.rpartition("-t")
+    return stats.row_kind(int(threads), traits(workload).helper_threads)
 
 
 def _metrics() -> tuple[Metric, ...]:
@@ -129,17 +130,15 @@ def select(gate: Iterable[str] = (), report_only: Iterable[str] = ()) -> tuple[M
 
 @dataclass(frozen=True)
 class Estimate:
-    """A metric's value (or an A/B change) with its 95% bootstrap interval."""
+    """A metric's value (or an A/B change) with its 95% interval."""
 
     value: float
     low: float
     high: float
     processes: int
     """Fewest processes of the cells involved."""
-    reproduced: bool = True
-    """Whether every cell's fastest value was matched within FLOOR_AGREEMENT by another."""
 
-    def as_dict(self) -> dict[str, float | int | bool | None]:
+    def as_dict(self) -> dict[str, float | int | None]:
         """For JSON: floats rounded, unknown bounds None."""
         return {
             k: (round(v, 6) if math.isfinite(v) else None) if type(v) is float else v
@@ -157,40 +156,46 @@ def side_of(name: str) -> dict[str, str]:
     return {arm: f"{arm}.{name}" if name else arm for arm in ARMS}
 
 
-def _samples(cells: Cells, side: Side, cell: tuple[str, str]) -> list[float]:
+def _statistics(cells: Cells, side: Side, cell: tuple[str, str], kind: str) -> list[float]:
     arm, bench = cell
-    return list(cells.get(side.get(arm, ""), {}).get(bench, []))
+    processes = cells.get(side.get(arm, ""), {}).get(bench, [])
+    return [stats.process_statistic(values, kind) for values in processes if values]
 
 
-def _fewest(samples: Sequence[Sequence[float]]) -> tuple[int, bool]:
-    """Fewest processes of any cell; whether every cell's fastest value is reproduced."""
-    ordered = [sorted(s) for s in samples]
-    reproduced = all(len(s) >= 2 and s[1] <= s[0] * (1 + FLOOR_AGREEMENT) for s in ordered)
-    return min((len(s) for s in samples), default=0), reproduced
-
-
-def _loc(samples: Sequence[float]) -> float:
-    """A cell's number: its fastest process (each process is already its fastest value)."""
-    return min(samples) if samples else math.nan
+def _estimate(terms: list[tuple[float, list[float]]], invert: bool = False) -> Estimate:
+    fewest = min(len(samples) for _, samples in terms)
+    if fewest < 2:
+        return Estimate(math.nan, math.nan, math.nan, fewest)
+    sign = -1.0 if invert else 1.0
+    point, low, high = stats.contrast_interval(
+        [(sign * w, stats.log_location(samples)) for w, samples in terms]
+    )
+    return Estimate(point, low, high, fewest)
 
 
 def value(metric: Metric, cells: Cells, side: Side) -> Estimate:
     """The metric on one side of the sweep, with its interval."""
-    sides = [_samples(cells, side, metric.num), _samples(cells, side, metric.den)]
-    point, low, high = bootstrap_statistic(sides, lambda s: _loc(s[0]) / _loc(s[1]))
-    return Estimate(point, low, high, *_fewest(sides))
+    kind = metric.kind
+    return _estimate(
+        [
+            (1.0, _statistics(cells, side, metric.num, kind)),
+            (-1.0, _statistics(cells, side, metric.den, kind)),
+        ]
+    )
 
 
 def change(metric: Metric, cells: Cells, base: Side, head: Side) -> Estimate:
-    """head / base of the metric (> 1 is worse), all four cells' processes resampled."""
-    sides = [_samples(cells, s, c) for s in (base, head) for c in (metric.num, metric.den)]
-
-    def worse(s: Sequence[Sequence[float]]) -> float:
-        ratio = (_loc(s[2]) / _loc(s[3])) / (_loc(s[0]) / _loc(s[1]))
-        return ratio if metric.higher_is_worse else 1.0 / ratio
-
-    point, low, high = bootstrap_statistic(sides, worse)
-    return Estimate(point, low, high, *_fewest(sides))
+    """head / base of the metric (> 1 is worse), with the interval over all four cells."""
+    kind = metric.kind
+    return _estimate(
+        [
+            (1.0, _statistics(cells, head, metric.num, kind)),
+            (-1.0, _statistics(cells, head, metric.den, kind)),
+            (-1.0, _statistics(cells, base, metric.num, kind)),
+            (1.0, _statistics(cells, base, metric.den, kind)),
+        ],
+        invert=not metric.higher_is_worse,
+    )
 
 
 def load_cells(directory: Path, sides: Iterable[str]) -> tuple[CellsDict, dict[str, list[str]]]:
@@ -210,12 +215,11 @@ def load_cells(directory: Path, sides: Iterable[str]) -> tuple[CellsDict, dict[s
     return cells, injected
 
 
-def cells_from_frame(frame: pd.DataFrame) -> dict[str, list[float]]:
-    """benchmark -> each process's statistic (its fastest value), from analysis.load rows."""
-    by_process = frame.groupby(["source", "benchmark", "run"], sort=False)["value"].min()
-    found: dict[str, list[float]] = {}
-    for key, fastest in by_process.items():
-        found.setdefault(str(key[1]), []).append(float(fastest))  # type: ignore[index]
+def cells_from_frame(frame: pd.DataFrame) -> dict[str, list[Process]]:
+    """benchmark -> each process's values, from analysis.load rows."""
+    found: dict[str, list[Process]] = {}
+    for key, run in frame.groupby(["source", "benchmark", "run"], sort=False):
+        found.setdefault(str(key[1]), []).append([float(v) for v in run["value"]])
     return found
 
 

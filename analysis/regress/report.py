@@ -35,7 +35,7 @@ def render(
     out = [f"## {title}: **{result.upper()}**", ""]
     out += [f"- {line}" for line in lines]
     out += [
-        f"- change = head / base of each ratio, > 1 worse; 95% bootstrap interval over "
+        f"- change = head / base of each ratio, > 1 worse; 95% Welch-Yuen t interval over "
         f"processes; estimator: {ESTIMATOR}",
         f"- regression: change >= {round(1 + tolerance, 4):g} with the interval above 1; "
         f"pass: change < {round(1 + tolerance, 4):g} with the interval below "

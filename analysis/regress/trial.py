@@ -38,6 +38,7 @@ from analysis.regress.judge import INCONCLUSIVE, PASS, REGRESSION, outcome
 from analysis.regress.measure import Sweep
 from analysis.regress.metrics import ARMS, METRICS, Metric, change, load_cells, side_of
 from concepts.files import atomic_write
+from concepts.stats import binomial_interval
 
 
 def conditions(slowdowns: Sequence[float]) -> dict[str, tuple[float, dict[str, str]]]:
@@ -111,15 +112,7 @@ def run_trial(
                     "date": _now(),
                     "seconds": seconds,
                     "load_average": load,
-                    "metrics": {
-                        v.metric.name: {
-                            **(v.estimate.as_dict() if v.estimate else {}),
-                            "verdict": v.verdict,
-                            "gated": v.metric.gated,
-                            "remeasured": v.remeasured,
-                        }
-                        for v in comparison.verdicts
-                    },
+                    "metrics": _metric_records(comparison),
                 }
             )
         lines = [
@@ -130,6 +123,18 @@ def run_trial(
         summary = ", ".join(f"{n}: {c.outcome}" for n, c in comparisons.items())
         print(f"[rep {rep}/{reps}] {summary} ({seconds:.0f} s)", flush=True)
     return records
+
+
+def _metric_records(comparison: gate.Comparison) -> dict[str, dict[str, Any]]:
+    return {
+        v.metric.name: {
+            **(v.estimate.as_dict() if v.estimate else {}),
+            "verdict": v.verdict,
+            "gated": v.metric.gated,
+            "remeasured": v.remeasured,
+        }
+        for v in comparison.verdicts
+    }
 
 
 def _now() -> str:
@@ -196,6 +201,57 @@ def render_spread(records: Sequence[dict[str, Any]], condition: str = "A/A") -> 
     return "\n".join(out)
 
 
+def slowed_metrics(benchmark: str) -> list[str]:
+    """The gated metrics an ft-only slowdown of ``benchmark`` moves by its full factor."""
+    return [f"ft/gil {benchmark} t1", f"lock-overhead ft {benchmark} t1"]
+
+
+def render_coverage(records: Sequence[dict[str, Any]], benchmark: str) -> str:
+    """Per condition and metric: how often the 95% interval contains the truth (1 for
+    A/A, 1 + the slowdown for the slowed metrics) and the metric's own verdicts, with
+    exact (Clopper-Pearson) 95% bounds on the proportions (Markdown)."""
+    out = [
+        "| condition | metric | truth | interval contains it | its verdicts: regression / "
+        "pass / inconclusive |",
+        "|---|---|---|---|---|",
+    ]
+    totals = [0, 0]
+    for condition in dict.fromkeys(r["condition"] for r in records):
+        chosen = [r for r in records if r["condition"] == condition and r.get("metrics")]
+        if not chosen:
+            continue
+        fraction = float(chosen[0]["slowdown"])
+        names = (
+            slowed_metrics(benchmark)
+            if fraction > 0
+            else [n for n, m in chosen[0]["metrics"].items() if m.get("gated")]
+        )
+        for name in names:
+            found = [r["metrics"][name] for r in chosen if name in r["metrics"]]
+            found = [f for f in found if f.get("low") is not None and f.get("high") is not None]
+            if not found:
+                continue
+            truth = 1.0 + fraction
+            hits = sum(f["low"] <= truth <= f["high"] for f in found)
+            if fraction > 0:
+                totals[0] += hits
+                totals[1] += len(found)
+            low, high = binomial_interval(hits, len(found))
+            verdicts = Counter(f.get("verdict") for f in found)
+            out.append(
+                f"| {condition} | {name} | {truth:.2f} | {hits}/{len(found)}"
+                f" (95% CI {100 * low:.0f}-{100 * high:.0f}%) | {verdicts[REGRESSION]} /"
+                f" {verdicts[PASS]} / {verdicts[INCONCLUSIVE]} |"
+            )
+    if totals[1]:
+        low, high = binomial_interval(*totals)
+        out.append(
+            f"\nslowed metrics: the interval contains the injected factor in {totals[0]} of"
+            f" {totals[1]} metric-repetitions (95% CI {100 * low:.0f}-{100 * high:.0f}%)"
+        )
+    return "\n".join(out)
+
+
 def rejudge(
     rep_dirs: Sequence[Path], slowdowns: Sequence[float], tolerance: float
 ) -> list[dict[str, Any]]:
@@ -221,6 +277,7 @@ def rejudge(
                     "outcome": result,
                     "seconds": 0.0,
                     "source": str(rep),
+                    "metrics": _metric_records(comparison),
                 }
             )
     return records

@@ -5,10 +5,10 @@ of benchmarks plus their race files). The tests also call these functions to bui
 variations (a version mismatch, a wrong GIL state, one arm only...) in tmp folders.
 
 Every benchmark cell has 5 worker processes (``processes`` to change it) whose process
-values (each process's fastest value) are m, 0.95 m, 1.05 m, 0.9 m and 1.1 m (each
-process: two values m' and 1.02 m'), so the median of its process values is exactly m
-(none is over 1.3x the fastest: none is dropped as disturbed). With 5 processes an
-interval is a "95% CI"; with 3 it is a "range of 3 processes".
+values are m, m / 1.05, 1.05 m, m / 1.1 and 1.1 m (each process: two equal values, so
+its fastest value and its mean agree), so the location of its process values (their
+geometric mean, 20% trimmed: concepts.stats) is exactly m, with 5 processes or with
+3. With 5 processes an interval is a "95% CI"; with 3 it is a "range of 3 processes".
 Known answers, from the tables below (ns per op):
 
 - ft/gil at 1 thread = 1.5 for every benchmark; ft-gil/gil = 1.4 at every count;
@@ -105,7 +105,7 @@ def bench_suite(
 
     ``run_metadata`` adds per-process metadata (cpu_per_wall, fairness_jain...)."""
     table = TABLES[arm] if table is None else table
-    spreads = [1.0, 0.95, 1.05, 0.9, 1.1][:processes]
+    spreads = [1.0, 1 / 1.05, 1.05, 1 / 1.1, 1.1][:processes]
     benchmarks = []
     for (family, variant), row in table.items():
         for index, n in enumerate(threads):
@@ -137,7 +137,7 @@ def bench_suite(
                     run_md.update(run_metadata(family, variant, n, index))
                 runs.append(
                     pyperf.Run(
-                        [fastest * 1.02, fastest],
+                        [fastest, fastest],
                         warmups=[(1, fastest)],
                         metadata=run_md,
                         collect_metadata=False,
