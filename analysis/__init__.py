@@ -7,7 +7,7 @@ results from other machines, versions or plain ``pyperf timeit -o`` files work t
 - :mod:`analysis.load`: ``load_bench``, ``load_races``, ``load_results`` (tidy frames);
 - :mod:`analysis.metrics`: time per op, speedup against each workload's ideal,
   ``ratio_ci``, lock cost, loss rates, crossover, single-thread overhead, parallelism,
-  fairness, latency, memory and ownership cost (the estimator, the bootstrap and the
+  fairness, latency, memory and ownership cost (the estimator, its intervals and the
   workload traits are :mod:`concepts`');
 - :mod:`analysis.plots`: the five plots (PNG and SVG);
 - :mod:`analysis.report`: ``results/report/README.md`` and the CSV tables.

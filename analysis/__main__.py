@@ -134,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"analysis: missing: {missing}", file=sys.stderr)
     for note in outcome.notes:
         print(f"analysis: note: {note}", file=sys.stderr)
+    for artefact in outcome.artefacts:
+        print(f"analysis: measurement artefact: {artefact.line()}", file=sys.stderr)
     print(
         f"analysis: wrote {output / 'README.md'} ({len(outcome.plots) // 2} plots, "
         f"{len(results.files)} input files)"

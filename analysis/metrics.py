@@ -58,6 +58,7 @@ from concepts.arms import ARMS, RATIO_PAIRS, arm_sort_key
 from concepts.fairness import jain_index
 from concepts.families import FAMILY_ORDER, Traits, family_sort_key, ideal_speedup
 from concepts.families import traits as table_traits
+from concepts.races import counts as race_counts
 
 __all__ = ["FAMILY_ORDER", "arm_sort_key", "family_sort_key", "jain_index"]
 
@@ -1058,8 +1059,11 @@ def session_notes(ratio_table: pd.DataFrame) -> list[str]:
 def race_loss(races: pd.DataFrame) -> pd.DataFrame:
     """Loss-rate distribution per (group, arm, variant, threads, switch_interval).
 
-    Columns: group, arm, variant, threads, switch_interval, trials, trials_with_loss,
-    median, q1, q3, iqr, max, mean, gil_valid. Rates are fractions (lost / expected).
+    Only trials whose threads overlapped count (concepts.races: a trial whose threads
+    ran one after another is neither loss nor safety); ``set_aside`` says how many were
+    left out. Columns: group, arm, variant, threads, switch_interval, trials, set_aside,
+    trials_with_loss, median, q1, q3, iqr, max, mean, gil_valid. Rates are fractions
+    (lost / expected); NaN where no trial counted.
     """
     columns = [
         "group",
@@ -1068,6 +1072,7 @@ def race_loss(races: pd.DataFrame) -> pd.DataFrame:
         "threads",
         "switch_interval",
         "trials",
+        "set_aside",
         "trials_with_loss",
         "median",
         "q1",
@@ -1083,7 +1088,11 @@ def race_loss(races: pd.DataFrame) -> pd.DataFrame:
     records = []
     frame = races.copy()
     frame["switch_interval"] = frame["switch_interval"].fillna(-1.0)
-    for key, cell in frame.groupby(keys, sort=True):
+    for key, whole in frame.groupby(keys, sort=True):
+        if "overlap" in whole:
+            cell = whole[[race_counts(v) for v in whole["overlap"]]]
+        else:
+            cell = whole
         rates = np.asarray(cell["loss_rate"], dtype=float)
         ordered = sorted(float(r) for r in rates)
         q1, median, q3 = (stats.quantile(ordered, q) for q in (0.25, 0.5, 0.75))
@@ -1091,14 +1100,15 @@ def race_loss(races: pd.DataFrame) -> pd.DataFrame:
             {
                 **dict(zip(keys, key, strict=True)),
                 "trials": len(rates),
+                "set_aside": len(whole) - len(cell),
                 "trials_with_loss": int((cell["lost"] > 0).sum()),
                 "median": float(median),
                 "q1": float(q1),
                 "q3": float(q3),
                 "iqr": float(q3 - q1),
-                "max": float(rates.max()),
-                "mean": float(rates.mean()),
-                "gil_valid": bool(cell["gil_valid"].fillna(True).all()),
+                "max": float(rates.max()) if len(rates) else math.nan,
+                "mean": float(rates.mean()) if len(rates) else math.nan,
+                "gil_valid": bool(whole["gil_valid"].fillna(True).all()),
             }
         )
     out = pd.DataFrame(records, columns=columns)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis import artefacts as artefacts_mod
 from analysis import metrics, plots
 from analysis import sets as sets_mod
 from analysis._files import atomic_write
@@ -34,6 +35,7 @@ from analysis.load import EXPECTED_GIL, KNOWN_ARMS, Results, arms_present
 from analysis.regress import history
 from concepts import lock_overhead as lock_def
 from concepts import matching, stats
+from concepts.races import MIN_OVERLAP
 from concepts.families import CORE_FAMILIES
 
 
@@ -48,6 +50,8 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     """What the files do not record (older files): said, but not "missing"."""
+    artefacts: list[artefacts_mod.Artefact] = field(default_factory=list)
+    """Physically impossible results (analysis.artefacts), every group's."""
 
 
 # --------------------------------------------------------------------------- writing
@@ -233,6 +237,8 @@ class GroupData:
     memory_arms: pd.DataFrame
     ownership: pd.DataFrame
     sessions: list[str]
+    artefacts: list[artefacts_mod.Artefact] = field(default_factory=list)
+    """Results physics forbids (analysis.artefacts): listed first, never read as findings."""
 
 
 def _group_data(name: str, results: Results,) -> GroupData:
@@ -252,17 +258,24 @@ def _group_data(name: str, results: Results,) -> GroupData:
     cores = cores_map.get(name, 1)
     ratio_table = metrics.ratios(bench)
     memory = metrics.memory(bench)
+    summary = metrics.summarize(bench)
+    loss = metrics.race_loss(valid_races)
+    found = [
+        *artefacts_mod.speedups(summary),
+        *artefacts_mod.build_floor(ratio_table),
+        *artefacts_mod.zero_losses(loss, metrics.safe_variants(valid_races)),
+    ]
     return GroupData(
         name=name,
         bench=bench,
         races=races,
         cores=cores,
-        summary=metrics.summarize(bench),
+        summary=summary,
         ratios=ratio_table,
         crossover=metrics.crossover(ratio_table),
         locks=metrics.lock_overhead(bench),
         single=metrics.single_thread_overhead(bench),
-        loss=metrics.race_loss(valid_races),
+        loss=loss,
         families=metrics.family_summary(bench, valid_races),
         pair=interpreter_table([bench, races]),
         latency=latency,
@@ -273,6 +286,7 @@ def _group_data(name: str, results: Results,) -> GroupData:
         memory_arms=metrics.memory_by_arm(memory),
         ownership=metrics.ownership(bench),
         sessions=metrics.session_notes(ratio_table),
+        artefacts=found,
     )
 
 
@@ -481,14 +495,17 @@ def _variants_text(total: object, at_n: object, n_c: object) -> str:
 
 
 def _race_table(loss: pd.DataFrame) -> str:
-    header = ["variant", "threads", "switch interval", "arm", "trials", "median", "IQR", "max"]
+    header = [
+        "variant", "threads", "switch interval", "arm", "trials (set aside)", "median", "IQR",
+        "max",
+    ]  # fmt: skip
     rows = [
         [
             str(r.variant),
             str(r.threads),
             "?" if not _finite(r.switch_interval) else f"{num(r.switch_interval):g} s",
             str(r.arm),
-            str(r.trials),
+            f"{r.trials} ({r.set_aside})" if r.set_aside else str(r.trials),
             fmt_pct(r.median, 2),
             f"{fmt_pct(r.q1, 2)}–{fmt_pct(r.q3, 2)}",
             fmt_pct(r.max, 2),
@@ -665,7 +682,10 @@ DEFINITIONS = """\
 - `cpu-control/empty` times the harness itself (one "operation" per timed run): it is
   listed per benchmark but left out of family values, speedups and overheads.
 - **race-loss rate**: lost / expected increments per trial; median, IQR and max over
-  trials. The safe variants must lose nothing.
+  the trials whose threads ran together (at least {min_overlap:.0%} of the trial's span
+  with 2+ threads incrementing); a trial whose threads ran one after another (a busy
+  machine) is set aside, counted in the table, and is neither loss nor safety. The safe
+  variants must lose nothing.
 - **single-thread overhead**: ft (and ft-gil) vs gil at 1 thread, over workloads that
   are truly single-threaded there, as a geometric mean per family and over families
   (one weight per family), minus 1, with each arm's build profile.
@@ -983,6 +1003,13 @@ def render_group(
     """The README section of one group."""
     h = "#" * heading_level
     parts: list[str] = []
+    if data.artefacts:
+        parts.append(f"{h} Measurement artefacts\n")
+        parts.append(
+            "These results cannot be physically true (analysis.artefacts says why each rule"
+            " holds); read them as disturbed measurements, not as findings:\n"
+        )
+        parts.append("\n".join(f"- **{a.line()}**" for a in data.artefacts) + "\n")
     if not data.pair.empty:
         parts.append(f"{h} Interpreters and machine\n")
         rows = [
@@ -1042,6 +1069,7 @@ def render_group(
             "there cover only those. Loss rates: the race variant doing the family's "
             "operation (`inline` for increment, `locked` for locked-increment).\n"
         )
+        parts.append(ESTIMATOR_LINE)
     extra = {stem: png for stem, _, png in drawn if stem in RUN_PLOTS}
     for stem, heading, png in drawn:
         if stem in RUN_PLOTS:
@@ -1055,20 +1083,30 @@ def render_group(
                 + _race_table(data.loss)
                 + "\n\n</details>\n"
             )
+        if stem == "ft-vs-gil":
+            parts.append(ESTIMATOR_LINE)
         if stem == "ft-vs-gil" and data.sessions:
             parts.append("\n".join(f"- **{note}**" for note in data.sessions) + "\n")
         if stem == "lock-cost" and not data.locks.empty:
             parts.append(
-                f"{lock_def.NAME.capitalize()}: {lock_def.DEFINITION}.\n\n"
+                f"{lock_def.NAME.capitalize()}: {lock_def.DEFINITION}. {ESTIMATOR_LINE}\n"
                 "<details><summary>Lock-cost table</summary>\n\n"
                 + _lock_table(data.locks)
                 + "\n\n</details>\n"
             )
         if stem == "single-thread-overhead" and not data.single.empty:
+            parts.append(f"Estimator (1-thread rows): {stats.describe(stats.ALONE)}.\n")
             parts.append(_single_table(data.single) + "\n")
     parts += _run_sections(data, h, extra)
     return "\n".join(parts)
 
+
+ESTIMATOR_LINE = (
+    f"Estimator: where one thread runs alone, {stats.describe(stats.ALONE)}; where threads "
+    f"share the cores, {stats.describe(stats.SHARED)}; a speedup uses the second on both "
+    "of its cells (concepts.stats).\n"
+)
+"""The line that names the estimator under every table of times, ratios and speedups."""
 
 RUN_PLOTS = ("fairness", "ownership")
 """Plots drawn inside the run-metadata sections."""
@@ -1108,6 +1146,7 @@ def build_report(
     for name in groups:
         data = _group_data(name, results)
         datas.append(data)
+        outcome.artefacts += data.artefacts
         missing = _missing(data)
         warnings = mismatch_warnings(data.pair, data.bench, data.races)
         suffix = "" if len(groups) == 1 else f"-{slug(name)}"
@@ -1272,6 +1311,14 @@ def _readme(results: Results, sections: list[str], outcome: Outcome,) -> str:
         "[latency.csv](latency.csv), [memory.csv](memory.csv), [ownership.csv](ownership.csv).",
         "",
     ]
+    if outcome.artefacts:
+        header[2:2] = [
+            f"**{len(outcome.artefacts)} result(s) are measurement artefacts** (physically"
+            " impossible values, listed under \"Measurement artefacts\" below): "
+            + "; ".join(a.line() for a in outcome.artefacts[:3])
+            + ("; ..." if len(outcome.artefacts) > 3 else ""),
+            "",
+        ]
     if results.problems:
         header += ["## Input problems", ""]
         header += [f"- {p}" for p in results.problems]
@@ -1281,6 +1328,7 @@ def _readme(results: Results, sections: list[str], outcome: Outcome,) -> str:
     body = "\n".join(header) + "\n" + "\n".join(sections)
     definitions = DEFINITIONS.format(
         trim=stats.TRIM,
+        min_overlap=MIN_OVERLAP,
         min_proc=metrics.MIN_CI_PROCESSES,
         below=metrics.MIN_CI_PROCESSES - 1,
         lock_definition=lock_def.DEFINITION,

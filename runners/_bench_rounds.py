@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from benchmarks import Workload
 from concepts import stats
 from concepts.families import traits
 from runners._bench_one import ArmRunner, Outcome, Planned
@@ -41,18 +42,27 @@ class Shape:
     warmups: int
     min_time: float
     """Seconds a value lasts at least (pyperf calibrates the loops to it)."""
+    seconds: float
+    """What a process's values of a fixed-duration workload may take together (their
+    length is known in advance: a value is one run of the workload's duration)."""
 
-    def args(self) -> list[str]:
+    def values_for(self, workload: Workload) -> int:
+        """Values per process: ``values``, fewer for a fixed-duration workload."""
+        if workload.duration is None:
+            return self.values
+        return max(3, min(self.values, round(self.seconds / workload.duration)))
+
+    def args(self, workload: Workload) -> list[str]:
         return [
-            "--values", str(self.values),
+            "--values", str(self.values_for(workload)),
             "--warmups", str(self.warmups),
             "--min-time", f"{self.min_time:g}",
         ]  # fmt: skip
 
 
 SHAPES = {
-    stats.ALONE: Shape(values=40, warmups=1, min_time=0.004),
-    stats.SHARED: Shape(values=10, warmups=1, min_time=0.02),
+    stats.ALONE: Shape(values=40, warmups=1, min_time=0.004, seconds=0.4),
+    stats.SHARED: Shape(values=10, warmups=1, min_time=0.02, seconds=0.4),
 }
 """The process shape per kind of row, chosen on this machine's noise
 (docs/precision-2core.md): the fastest value needs many short values to find an
@@ -139,7 +149,7 @@ def measure_round(cell: Cell, runners: Sequence[ArmRunner], plan: RoundPlan) -> 
     """
     start = time.monotonic()
     order = runners if cell.rounds % 2 == 0 else list(reversed(runners))
-    shape = plan.shapes[cell.kind].args()
+    shape = plan.shapes[cell.kind].args(cell.item.workload)
     try:
         for runner in order:
             side = runner.side

@@ -35,15 +35,10 @@ from runners.pyperf_hook import CONTEXT, HOOK_NAME
 
 PROGRAM_ARGS = ("-m", "runners._pyperf_bench")
 
-# pyperf defaults of one master (one arm's share of one round: runners._bench_rounds),
-# as the master Runner's defaults (so that pyperf's own --fast / --rigorous scale from
-# them). Why these values:
-# - processes are the independent samples: a benchmark gets 3+ rounds of 2 per arm, so
-#   at least 6 per arm (5 are needed before an interval is called a 95% CI), spread
-#   over the sweep's rounds so that every arm sees the same stretches of time;
-# - each process contributes its fastest value (concepts.stats): 5 values make that
-#   robust to a short burst inside the process, and they cost little next to the
-#   start-up of a process;
+# pyperf defaults of one master run by hand. runners.bench passes each kind of row its
+# own process shape (runners._bench_rounds.SHAPES: values, warmups, value length) and
+# the processes per round; these defaults are only what a bare master gets:
+# - processes are the independent samples; 2 per master;
 # - 1 warmup: the first value of a fresh worker ran 5-15% slow on these 2-core machines;
 # - a value lasts >= 20 ms (pyperf calibrates the loops in the first round): well above
 #   the harness's own cost per run (Barrier release, 0.05-0.3 ms at 2+ threads).

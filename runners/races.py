@@ -6,9 +6,12 @@ build and shown by the free-threaded one. This runner measures it: for every (sw
 interval, variant, thread count) cell it runs ``--trials`` trials; in each, ``threads``
 threads (created first, released together by a Barrier) each add 1 ``--increments``
 times, and the trial records expected, observed and lost (= expected - observed) counts,
-plus the trial's duration and the parallelism it really got (workers' CPU time / wall
-span: on a busy 2-core machine two free-threaded threads often run one after another,
-and then cannot race). Zeros are recorded like any other count: this is a correctness
+plus the trial's duration, the parallelism it really got (workers' CPU time / wall
+span) and its overlap: the share of its span during which two or more threads were
+incrementing (concepts.races). On a busy 2-core machine two free-threaded threads often
+run one after another, and then cannot race: a trial whose overlap is too small counts
+as neither loss nor safety, so a cell with 2+ threads keeps running trials (up to
+``MAX_ATTEMPTS`` times ``--trials``) until it has ``--trials`` that overlapped. Zeros are recorded like any other count: this is a correctness
 experiment, not a timing, so it lives in its own JSON file rather than in pyperf (which
 rejects zero values).
 
@@ -60,6 +63,7 @@ from runners._experiment import (
 from runners._experiment import (
     EXIT_INTERRUPTED as EXIT_INTERRUPTED,
 )
+from concepts.races import counts, overlap
 from runners._race_variants import VARIANTS, Variant
 from runners.arms import Arm, get_arm
 from runners.identity import interpreter_metadata, usable_cpus
@@ -75,6 +79,10 @@ TINY_SWITCH_INTERVAL = 1e-6
 QUICK_TRIALS = 3
 QUICK_INCREMENTS = 50_000
 QUICK_THREADS = (1, 2)
+
+MAX_ATTEMPTS = 3
+"""A cell with 2+ threads runs at most this many times ``--trials`` trials while
+looking for ``--trials`` whose threads overlapped (concepts.races)."""
 
 EXIT_USAGE = 2
 EXIT_ARM_MISMATCH = 3
@@ -201,6 +209,8 @@ class Outcome:
     the parallelism the trial really got. Near 1 on a free-threaded arm means the OS ran
     the threads one after another (a busy machine), so they had little chance to race."""
     detail: dict[str, int] | None
+    overlap: float | None = None
+    """Share of the span with 2+ threads incrementing (concepts.races); None at 1 thread."""
 
 
 def run_trial(variant: Variant, threads: int, increments: int, interval: float) -> Outcome:
@@ -261,7 +271,9 @@ def run_trial(variant: Variant, threads: int, increments: int, interval: float) 
     observed = race.observe()
     detail = race.detail() if race.detail is not None else None
     span = max(ends) - min(starts)
-    return Outcome(threads * increments, observed, span, sum(cpu), detail)
+    return Outcome(
+        threads * increments, observed, span, sum(cpu), detail, overlap(starts, ends)
+    )
 
 
 # -- the run ---------------------------------------------------------------------------
@@ -314,7 +326,11 @@ def run_experiment(config: Config, progress: Progress, state: RunState) -> None:
     cpus = usable_cpus()
     for cell_index, (interval, variant, threads) in enumerate(config.cells(), start=1):
         rates: list[float] = []
-        for trial_index in range(config.trials):
+        counted = 0
+        attempts = config.trials * (MAX_ATTEMPTS if threads >= 2 else 1)
+        for trial_index in range(attempts):
+            if counted >= config.trials:
+                break
             outcome = run_trial(variant, threads, config.increments, interval)
             lost = outcome.expected - outcome.observed
             record: dict[str, Any] = {
@@ -332,9 +348,12 @@ def run_experiment(config: Config, progress: Progress, state: RunState) -> None:
                 else 0.0,
                 "oversubscribed": threads > cpus,
             }
+            if outcome.overlap is not None:
+                record["overlap"] = round(outcome.overlap, 3)
             if outcome.detail:
                 record.update(outcome.detail)
             state.trials.append(record)
+            counted += counts(outcome.overlap)
             rates.append(lost / outcome.expected)
             if lost < 0:
                 state.failures.append(
@@ -346,14 +365,16 @@ def run_experiment(config: Config, progress: Progress, state: RunState) -> None:
                     f"safe variant {variant.name} lost {lost} of {outcome.expected} updates "
                     f"at {threads} threads, switch interval {interval:g}s, trial {trial_index}"
                 )
+            done = counted >= config.trials or trial_index == attempts - 1
             progress.trial(
-                cell_index,
-                variant.name,
-                threads,
-                interval,
-                rates,
-                config.trials,
-                done=trial_index == config.trials - 1,
+                cell_index, variant.name, threads, interval, rates, config.trials, done=done
+            )
+        if counted < config.trials:
+            print(
+                f"races: {variant.name} at {threads} threads: only {counted} of"
+                f" {len(rates)} trials overlapped (their threads ran one after another):"
+                " the machine is busy",
+                file=sys.stderr,
             )
 
 
