@@ -13,7 +13,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from analysis import metrics
 from analysis.load import LoadError, load_results
 from analysis.regress.history import history_path
 from analysis.report import build_report

@@ -20,7 +20,10 @@ the cell and the reason:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
 
 import pandas as pd
 
@@ -43,6 +46,12 @@ class Artefact:
         return f"{self.cell}: {self.reason}"
 
 
+def _rows(frame: pd.DataFrame) -> Iterator[Any]:
+    """The frame's rows with their columns as attributes (untyped, as pandas' are)."""
+    for record in frame.to_dict("records"):
+        yield SimpleNamespace(**{str(k): v for k, v in record.items()})
+
+
 def _finite(*values: object) -> bool:
     return all(isinstance(v, int | float) and math.isfinite(v) for v in values)
 
@@ -50,7 +59,7 @@ def _finite(*values: object) -> bool:
 def speedups(summary: pd.DataFrame) -> list[Artefact]:
     """Speedups above 1 on a GIL arm for no-sharing pure-Python work, or above the ideal."""
     found = []
-    for row in summary.itertuples():
+    for row in _rows(summary):
         if not _finite(row.speedup, row.speedup_lo) or row.threads == row.speedup_base:
             continue
         cell = f"{row.arm} {row.family}-{row.variant} at {row.threads} threads"
@@ -59,19 +68,21 @@ def speedups(summary: pd.DataFrame) -> list[Artefact]:
         if gil and workload.independent and row.speedup_lo > 1.0:
             found.append(
                 Artefact(
-                    str(row.group), cell,
+                    str(row.group),
+                    cell,
                     f"speedup {row.speedup:.2f} (interval from {row.speedup_lo:.2f}) on a GIL"
                     " arm, for pure-Python threads that share nothing: a GIL runs them one at"
                     " a time",
-                )  # fmt: skip
+                )
             )
         elif _finite(row.ideal) and row.speedup_lo > row.ideal:
             found.append(
                 Artefact(
-                    str(row.group), cell,
+                    str(row.group),
+                    cell,
                     f"speedup {row.speedup:.2f} (interval from {row.speedup_lo:.2f}) above"
                     f" the workload's ideal {row.ideal:g}",
-                )  # fmt: skip
+                )
             )
     return found
 
@@ -82,22 +93,24 @@ def build_floor(ratios: pd.DataFrame) -> list[Artefact]:
         return []
     found = []
     one = ratios[ratios["threads"] == 1]
-    keys = ["group", "family", "variant"]
-    ft = one[(one["num"] == "ft") & (one["den"] == "gil")].set_index(keys)
-    ft_gil = one[(one["num"] == "ft-gil") & (one["den"] == "gil")].set_index(keys)
-    for key, row in ft.iterrows():
-        if key not in ft_gil.index:
+    ft = one[(one["num"] == "ft") & (one["den"] == "gil")]
+    ft_gil = one[(one["num"] == "ft-gil") & (one["den"] == "gil")]
+    floors = {(r.group, r.family, r.variant): r for r in _rows(ft_gil)}
+    for row in _rows(ft):
+        key = (row.group, row.family, row.variant)
+        if key not in floors:
             continue
-        floor = ft_gil.loc[key]
-        if _finite(row["hi"], floor["lo"]) and row["hi"] < floor["lo"]:
-            group, family, variant = key  # type: ignore[misc]
+        floor = floors[key]
+        if _finite(row.hi, floor.lo) and row.hi < floor.lo:
+            group, family, variant = key
             found.append(
                 Artefact(
-                    str(group), f"ft/gil {family}-{variant} at 1 thread",
-                    f"{row['ratio']:.2f} (up to {row['hi']:.2f}) below the same binary with"
-                    f" the GIL on, ft-gil/gil {floor['ratio']:.2f} (from {floor['lo']:.2f}):"
+                    str(group),
+                    f"ft/gil {family}-{variant} at 1 thread",
+                    f"{row.ratio:.2f} (up to {row.hi:.2f}) below the same binary with"
+                    f" the GIL on, ft-gil/gil {floor.ratio:.2f} (from {floor.lo:.2f}):"
                     " one thread has no parallelism to gain",
-                )  # fmt: skip
+                )
             )
     return found
 
@@ -105,17 +118,18 @@ def build_floor(ratios: pd.DataFrame) -> list[Artefact]:
 def zero_losses(loss: pd.DataFrame, safe: tuple[str, ...]) -> list[Artefact]:
     """Unsafe race variants at 2+ threads that lost nothing from too few counted trials."""
     found = []
-    for row in loss.itertuples():
+    for row in _rows(loss):
         if row.variant in safe or row.threads < 2 or row.trials_with_loss > 0:
             continue
         if row.trials < MIN_SAFE_TRIALS:
             aside = f", {row.set_aside} set aside (threads ran one after another)"
             found.append(
                 Artefact(
-                    str(row.group), f"race {row.arm} {row.variant} at {row.threads} threads",
+                    str(row.group),
+                    f"race {row.arm} {row.variant} at {row.threads} threads",
                     f"no update lost, but from {row.trials} trials whose threads ran together"
                     f"{aside if row.set_aside else ''}: too few to call it safe"
                     f" (needs {MIN_SAFE_TRIALS})",
-                )  # fmt: skip
+                )
             )
     return found

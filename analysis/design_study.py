@@ -144,7 +144,9 @@ def _old_location(samples: Sequence[float]) -> float:
 Interval = Callable[[Sequence[float], Sequence[float], float], tuple[float, float, float]]
 
 
-def _old_bootstrap(num: Sequence[float], den: Sequence[float], level: float) -> tuple[float, float, float]:
+def _old_bootstrap(
+    num: Sequence[float], den: Sequence[float], level: float
+) -> tuple[float, float, float]:
     rng = random.Random(0)
     point = _old_location(num) / _old_location(den)
     replicates = sorted(
@@ -156,7 +158,9 @@ def _old_bootstrap(num: Sequence[float], den: Sequence[float], level: float) -> 
 
 
 def _welch(trim: float) -> Interval:
-    def interval(num: Sequence[float], den: Sequence[float], level: float) -> tuple[float, float, float]:
+    def interval(
+        num: Sequence[float], den: Sequence[float], level: float
+    ) -> tuple[float, float, float]:
         terms = [(1.0, stats.log_location(num, trim)), (-1.0, stats.log_location(den, trim))]
         return stats.contrast_interval(terms, level)
 
@@ -167,7 +171,11 @@ def _paired(num: Sequence[float], den: Sequence[float], level: float) -> tuple[f
     """Processes paired by position (the same round), a t interval on the log differences."""
     diffs = [math.log(a) - math.log(b) for a, b in zip(num, den, strict=False)]
     mean = statistics.fmean(diffs)
-    half = t_quantile(0.5 + level / 2, len(diffs) - 1) * statistics.stdev(diffs) / math.sqrt(len(diffs))
+    half = (
+        t_quantile(0.5 + level / 2, len(diffs) - 1)
+        * statistics.stdev(diffs)
+        / math.sqrt(len(diffs))
+    )
     return math.exp(mean), math.exp(mean - half), math.exp(mean + half)
 
 
@@ -194,7 +202,9 @@ class Design:
         return PER_PROCESS[self.alone if kind == stats.ALONE else self.shared]
 
 
-def _take(processes: Processes, rounds: int, values: int, stat: Callable[[Sequence[float]], float]) -> list[float]:
+def _take(
+    processes: Processes, rounds: int, values: int, stat: Callable[[Sequence[float]], float]
+) -> list[float]:
     return [stat(p[:values]) for p in processes[: rounds * PER_ROUND]]
 
 
@@ -350,19 +360,24 @@ def adaptive_row(wanted: Sequence[allocation.Comparison]) -> dict[str, float]:
         ("speedup", [c for c in wanted if c.speedup]),
     ):
         widths = [c.halfwidth() for c in chosen]
-        row[f"{key}_within_target"] = _share([w <= c.target for w, c in zip(widths, chosen, strict=True)])
+        row[f"{key}_within_target"] = _share(
+            [w <= c.target for w, c in zip(widths, chosen, strict=True)]
+        )
         row[f"{key}_median_halfwidth"] = stats.median(widths)
     return row
 
 
-def adaptive_aa(data: Data, costs: Costs, budget_minutes: float, first_rounds: int, values: int) -> dict[str, float]:
+def adaptive_aa(
+    data: Data, costs: Costs, budget_minutes: float, first_rounds: int, values: int
+) -> dict[str, float]:
     """A/A coverage of the two-stage design (gilA vs gilB, ftA vs ftB), the rounds it
     stops at chosen by the same rule from the same data (optional stopping included)."""
     flags: list[tuple[bool, bool]] = []
     for arm in ("gil", "ft"):
         wanted = emulate(
             data, costs, budget_minutes / 2, first_rounds, values, allocation.cheapest_first,
-            sides=("A", "B"), pools=lambda name, side, arm=arm: data.processes[name][f"{arm}{side}"],  # type: ignore[misc]
+            sides=("A", "B"),
+            pools=lambda name, side, arm=arm: data.processes[name][f"{arm}{side}"],  # type: ignore[misc]
         )  # fmt: skip
         for comparison in wanted:
             if comparison.speedup:

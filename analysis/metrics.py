@@ -1089,10 +1089,8 @@ def race_loss(races: pd.DataFrame) -> pd.DataFrame:
     frame = races.copy()
     frame["switch_interval"] = frame["switch_interval"].fillna(-1.0)
     for key, whole in frame.groupby(keys, sort=True):
-        if "overlap" in whole:
-            cell = whole[[race_counts(v) for v in whole["overlap"]]]
-        else:
-            cell = whole
+        overlapped = [race_counts(v) for v in whole["overlap"]] if "overlap" in whole else None
+        cell = whole if overlapped is None else whole[overlapped]
         rates = np.asarray(cell["loss_rate"], dtype=float)
         ordered = sorted(float(r) for r in rates)
         q1, median, q3 = (stats.quantile(ordered, q) for q in (0.25, 0.5, 0.75))
@@ -1164,8 +1162,7 @@ def family_summary(
     cores = group_cores(bench)
     summary = summarize(bench)
     by_role = {
-        role: family_ratios(bench, "ft", "gil", role=role)
-        for role in ("primitive", "control")
+        role: family_ratios(bench, "ft", "gil", role=role) for role in ("primitive", "control")
     }
     cross = crossover(pd.DataFrame(), by_role["primitive"])
     families: dict[tuple[str, str, str], set[str]] = {}

@@ -327,9 +327,7 @@ def plot_lock_overhead(
         title="each locked benchmark vs the same work unshared and unlocked, same arm and N",
         title_fontsize=8,
     )
-    _title(
-        fig, f"{lock_def.NAME.capitalize()}: added time per operation (95% t interval)", context
-    )
+    _title(fig, f"{lock_def.NAME.capitalize()}: added time per operation (95% t interval)", context)
     return save(fig, out_dir, stem)
 
 
@@ -736,9 +734,7 @@ def plot_ownership(table: pd.DataFrame, context: Context, out_dir: Path, stem: s
         if col == 0:
             ax.set_ylabel("t(X-other) / t(X-own)")
     axes[0][-1].legend(fontsize=7.5)
-    _title(
-        fig, "Ownership cost: using an object another thread created (95% t interval)", context
-    )
+    _title(fig, "Ownership cost: using an object another thread created (95% t interval)", context)
     return save(fig, out_dir, stem)
 
 

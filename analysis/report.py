@@ -35,8 +35,8 @@ from analysis.load import EXPECTED_GIL, KNOWN_ARMS, Results, arms_present
 from analysis.regress import history
 from concepts import lock_overhead as lock_def
 from concepts import matching, stats
-from concepts.races import MIN_OVERLAP
 from concepts.families import CORE_FAMILIES
+from concepts.races import MIN_OVERLAP
 
 
 @dataclass
@@ -241,7 +241,10 @@ class GroupData:
     """Results physics forbids (analysis.artefacts): listed first, never read as findings."""
 
 
-def _group_data(name: str, results: Results,) -> GroupData:
+def _group_data(
+    name: str,
+    results: Results,
+) -> GroupData:
     bench = (
         results.bench[results.bench["group"] == name] if not results.bench.empty else results.bench
     )
@@ -505,7 +508,7 @@ def _race_table(loss: pd.DataFrame) -> str:
             str(r.threads),
             "?" if not _finite(r.switch_interval) else f"{num(r.switch_interval):g} s",
             str(r.arm),
-            f"{r.trials} ({r.set_aside})" if r.set_aside else str(r.trials),
+            f"{r.trials!s} ({r.set_aside!s})" if r.set_aside else str(r.trials),
             fmt_pct(r.median, 2),
             f"{fmt_pct(r.q1, 2)}–{fmt_pct(r.q3, 2)}",
             fmt_pct(r.max, 2),
@@ -597,7 +600,9 @@ SINGLE_THREAD_CAVEAT = (
 )
 
 
-def _foreign_section(bench: pd.DataFrame,) -> str:
+def _foreign_section(
+    bench: pd.DataFrame,
+) -> str:
     foreign = metrics.foreign_summary(bench)
     if foreign.empty:
         return ""
@@ -1293,7 +1298,11 @@ def _sets_section(datas: list[GroupData], output: Path, make_plots: bool, outcom
     return "\n".join(parts)
 
 
-def _readme(results: Results, sections: list[str], outcome: Outcome,) -> str:
+def _readme(
+    results: Results,
+    sections: list[str],
+    outcome: Outcome,
+) -> str:
     files = [Path(p).name for p in results.files]
     header = [
         "# gilbench report",
@@ -1314,7 +1323,7 @@ def _readme(results: Results, sections: list[str], outcome: Outcome,) -> str:
     if outcome.artefacts:
         header[2:2] = [
             f"**{len(outcome.artefacts)} result(s) are measurement artefacts** (physically"
-            " impossible values, listed under \"Measurement artefacts\" below): "
+            ' impossible values, listed under "Measurement artefacts" below): '
             + "; ".join(a.line() for a in outcome.artefacts[:3])
             + ("; ..." if len(outcome.artefacts) > 3 else ""),
             "",

@@ -60,6 +60,10 @@ class Comparison:
     target: float
     speedup: bool = False
     given_up: str = ""
+    """Why no more rounds go to it (a side failed, no interval)."""
+    out_of_reach: str = ""
+    """Why it cannot meet its target within ``max_rounds`` (it still gets rounds once
+    every comparison within reach is served: a narrower interval is worth having)."""
 
     def interval(self, confidence: float = stats.CONFIDENCE) -> tuple[float, float, float]:
         num = self.num[0].statistics(self.num[1], self.kind)
@@ -155,11 +159,13 @@ def next_cell(
 ) -> Measured | None:
     """The cell whose next round the rule prefers, or None when none is worth a round.
 
-    Comparisons within target or given up are skipped; one whose predicted rounds exceed
-    what its cells may still get (``max_rounds``) is given up, ``given_up`` saying why.
-    A round that does not fit in ``seconds_left`` is not taken.
+    Comparisons within target, given up (a side failed, no interval) or at
+    ``max_rounds`` are skipped. One whose predicted rounds exceed what its cells may
+    still get is out of reach: it is served after every comparison within reach (by the
+    same rule), since a narrower interval is still worth the time that is left. A round
+    that does not fit in ``seconds_left`` is not taken.
     """
-    best: tuple[float, Measured] | None = None
+    best: tuple[tuple[bool, float], Measured] | None = None
     for comparison in wanted:
         if comparison.given_up:
             continue
@@ -170,19 +176,23 @@ def next_cell(
         needed = comparison.rounds_needed(processes_per_round)
         if needed == 0:
             continue
-        room = min(max_rounds - c.rounds for c in cells)
-        if needed > room:
-            comparison.given_up = (
-                f"needs about {needed:.0f} more rounds, beyond the {max_rounds} a benchmark may get"
-                if math.isfinite(needed)
-                else "no interval"
-            )
+        if not math.isfinite(needed):
+            comparison.given_up = "no interval"
             continue
+        open_cells = [c for c in cells if c.rounds < max_rounds]
+        if not open_cells:
+            continue
+        room = max(max_rounds - c.rounds for c in open_cells)
+        beyond = needed > room
+        if beyond:
+            comparison.out_of_reach = (
+                f"needs about {needed:.0f} more rounds, beyond the {max_rounds} a benchmark may get"
+            )
         # Of its cells, the one with the fewest rounds gains most from one more.
-        cell = min(cells, key=lambda c: (c.rounds, c.seconds_per_round))
+        cell = min(open_cells, key=lambda c: (c.rounds, c.seconds_per_round))
         if cell.seconds_per_round > seconds_left:
             continue
-        priority = rule(comparison, needed, max(c.seconds_per_round for c in cells))
+        priority = (beyond, rule(comparison, needed, max(c.seconds_per_round for c in cells)))
         if best is None or priority < best[0]:
             best = (priority, cell)
     return None if best is None else best[1]
@@ -192,7 +202,7 @@ def why_wide(comparison: Comparison) -> str:
     """Why a comparison ended wider than its target: given up, bimodal, disturbed, budget."""
     if comparison.given_up:
         return comparison.given_up
-    notes = []
+    notes = [comparison.out_of_reach] if comparison.out_of_reach else []
     for cell, side in (comparison.num, comparison.den):
         values = sorted(cell.statistics(side, comparison.kind))
         if len(values) < 4:

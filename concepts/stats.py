@@ -266,7 +266,9 @@ def interval_basis(processes_per_side: Sequence[int], confidence: float = CONFID
     return "none (1 process)" if fewest == 1 else "none"
 
 
-def binomial_interval(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+def binomial_interval(
+    successes: int, trials: int, confidence: float = CONFIDENCE
+) -> tuple[float, float]:
     """Clopper-Pearson (exact) interval of a proportion: ``successes`` of ``trials``."""
     if trials <= 0 or not 0 <= successes <= trials:
         raise ValueError(f"{successes} of {trials} is not a proportion")
@@ -283,5 +285,9 @@ def binomial_interval(successes: int, trials: int, confidence: float = CONFIDENC
         return 0.5 * (low + high)
 
     lower = 0.0 if successes == 0 else beta_quantile(alpha / 2, successes, trials - successes + 1)
-    upper = 1.0 if successes == trials else beta_quantile(1 - alpha / 2, successes + 1, trials - successes)
+    upper = (
+        1.0
+        if successes == trials
+        else beta_quantile(1 - alpha / 2, successes + 1, trials - successes)
+    )
     return lower, upper

@@ -77,5 +77,9 @@ def harness_overhead(benches: Sequence[Any]) -> list[dict[str, Any]]:
 def _estimate(bench: Any) -> float:
     """The location of a benchmark's per-process means (a span per run is a mean quantity)."""
     return stats.location(
-        [stats.process_statistic(run.values, stats.SHARED) for run in bench.get_runs() if run.values]
+        [
+            stats.process_statistic(run.values, stats.SHARED)
+            for run in bench.get_runs()
+            if run.values
+        ]
     )

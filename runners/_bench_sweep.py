@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from concepts import stats
-from runners._bench_one import REPO, ArmRunner, Outcome, Planned
 from concepts.allocation import Comparison, comparisons, next_cell, why_wide
+from runners._bench_one import REPO, ArmRunner, Outcome, Planned
 from runners._bench_rounds import Cell, RoundPlan, cell_kind, measure_round, outcome
 from runners._bench_stats import format_seconds, harness_overhead
 from runners.arms import Arm
@@ -259,7 +259,8 @@ class Sweep:
             left = self._seconds_left()
             print(
                 f"second stage: {max(left, 0):.0f} s of the {self.budget_seconds:.0f} s budget"
-                " left for the comparisons still wider than their target", flush=True
+                " left for the comparisons still wider than their target",
+                flush=True,
             )
             while True:
                 chosen = next_cell(
@@ -293,7 +294,9 @@ class Sweep:
             if chosen:
                 met = sum(c.halfwidth() <= c.target for c in chosen)
                 target = chosen[0].target
-                lines.append(f"{met} of {len(chosen)} {what} have a 95% CI within +-{100 * target:g}%")
+                lines.append(
+                    f"{met} of {len(chosen)} {what} have a 95% CI within +-{100 * target:g}%"
+                )
         speedups = [c for c in self.wanted if c.speedup]
         if speedups:
             met = sum(c.halfwidth() <= c.target for c in speedups)

@@ -19,11 +19,11 @@ Default matrix: every workload at 1 thread, at the usable CPU count and at the p
 of two between; ``--oversubscribe`` adds the powers of two above the CPU count (up to
 twice it), ``--threads`` asks for any counts.
 
-Default mode, in two stages (runners._bench_rounds). First, every benchmark gets 3
-rounds of 2 worker processes per arm. A row where one thread runs alone gets 1 warmup
-and 40 values of >= 4 ms per process and is summarised by each process's fastest value;
-a row where threads share the cores gets 1 warmup and 10 values of >= 20 ms and each
-process's mean (concepts.stats, chosen on this machine's noise: docs/precision-2core.md).
+Default mode, in two stages (runners._bench_rounds). First, every benchmark gets 2
+rounds of 2 worker processes per arm, each process 1 warmup and 40 values of >= 4 ms.
+A row where one thread runs alone is summarised by each process's fastest value, a row
+where threads share the cores by each process's mean (concepts.stats, chosen on this
+machine's noise: docs/precision-2core.md).
 Then the rest of the ``--budget`` (default: 25 minutes for both arms of the 2-core
 default matrix, scaled to the matrix and the arms) goes, a round at a time, to the
 comparisons whose 95% CI is still wider than its target (ratios to the first arm:
@@ -88,7 +88,7 @@ QUICK_PYPERF_ARGS = ("--processes", "1", "--values", "3", "--warmups", "1", "--l
 """Quick mode: one worker process, one warmup and three values of one run each, no
 loop calibration: a smoke test of every benchmark, not a measurement."""
 DEFAULT_TIMEOUT = 300.0
-DEFAULT_ROUNDS = 3
+DEFAULT_ROUNDS = 2
 DEFAULT_MAX_ROUNDS = 12
 REFERENCE_BUDGET_MINUTES = 25.0
 REFERENCE_CELLS = 2 * 94
@@ -272,8 +272,7 @@ def build_parser() -> OneLineParser:
         type=int,
         default=DEFAULT_ROUNDS,
         metavar="N",
-        help=f"rounds every benchmark gets in the first stage (default {DEFAULT_ROUNDS};"
-        " quick: 1)",
+        help=f"rounds every benchmark gets in the first stage (default {DEFAULT_ROUNDS}; quick: 1)",
     )
     parser.add_argument(
         "--max-rounds",

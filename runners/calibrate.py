@@ -148,8 +148,18 @@ def judge(directory: Path, sides: Sequence[str]) -> list[Judged]:
             ratio, low95, high95 = stats.ratio_interval(b, a, 0.95)
             _, low50, high50 = stats.ratio_interval(b, a, 0.50)
             rows.append(
-                Judged(name, side, kind, (len(a), len(b)), ratio, low95, high95, low50, high50,
-                       truth(side))  # fmt: skip
+                Judged(
+                    name,
+                    side,
+                    kind,
+                    (len(a), len(b)),
+                    ratio,
+                    low95,
+                    high95,
+                    low50,
+                    high50,
+                    truth(side),
+                )
             )
     return rows
 
@@ -186,11 +196,23 @@ def checks(rows: Sequence[Judged]) -> list[Check]:
     aa = [row for row in rows if row.side == "B"]
     if aa:
         covered = sum(row.covered95 for row in aa)
-        found.append(Check("A/A 95% intervals covering 1.0", covered / len(aa), *COVER95,
-                           f"{covered} of {len(aa)}"))  # fmt: skip
+        found.append(
+            Check(
+                "A/A 95% intervals covering 1.0",
+                covered / len(aa),
+                *COVER95,
+                f"{covered} of {len(aa)}",
+            )
+        )
         covered = sum(row.covered50 for row in aa)
-        found.append(Check("A/A 50% intervals covering 1.0", covered / len(aa), *COVER50,
-                           f"{covered} of {len(aa)}"))  # fmt: skip
+        found.append(
+            Check(
+                "A/A 50% intervals covering 1.0",
+                covered / len(aa),
+                *COVER50,
+                f"{covered} of {len(aa)}",
+            )
+        )
     for side in INJECTED:
         slowed = [row for row in rows if row.side == side]
         if slowed:
@@ -198,8 +220,11 @@ def checks(rows: Sequence[Judged]) -> list[Check]:
             found.append(
                 Check(
                     f"{side}: 95% intervals containing the true factor {truth(side):.3f}",
-                    covered / len(slowed), 0.90, 1.0, f"{covered} of {len(slowed)}",
-                )  # fmt: skip
+                    covered / len(slowed),
+                    0.90,
+                    1.0,
+                    f"{covered} of {len(slowed)}",
+                )
             )
     return found
 

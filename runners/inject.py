@@ -10,9 +10,10 @@ separated by commas; ``name@arm:fraction`` limits an entry to one arm, and
 ``name@SIDE:fraction`` to one side of an interleaved sweep, e.g. ``ft.head`` of an A/B
 gate run: the sweep tells each worker its side in ``GILBENCH_SIDE``) do 25% extra
 work: after the real timed region the worker busy-spins for 0.25 x the region's
-measured time, and that spin is part of the returned time. The work is real (the
-process burns the CPU time), so the values carry the same kind of noise as an honest
-slowdown.
+measured time, and the value it returns is exactly 1.25 x that time. The work is real
+(the process burns the CPU time, so what follows it runs as after an honest slowdown),
+and the factor is exact even where a spin cannot be timed that finely (a
+fixed-duration workload's value is seconds per operation).
 
 Two scopes. ``name:fraction`` (or ``name:fraction:every``) slows every value of every
 process alike: the easiest case for any estimator. ``name:fraction:half`` slows only
@@ -126,15 +127,13 @@ def slowdown_for(name: str, arm: str | None = None, pid: int | None = None) -> f
     )
 
 
-def _spin(seconds: float) -> float:
-    """Busy-wait for ``seconds`` (real CPU work, not a sleep); return the measured span."""
+def _spin(seconds: float) -> None:
+    """Busy-wait for ``seconds`` (real CPU work, not a sleep)."""
     clock = time.perf_counter
-    start = clock()
-    deadline = start + seconds
+    deadline = clock() + seconds
     spins = 0
     while clock() < deadline:
         spins += 1
-    return clock() - start
 
 
 def wrap_time_func(
@@ -142,8 +141,8 @@ def wrap_time_func(
 ) -> Callable[..., float]:
     """Return ``func`` itself, or (when an injection names ``name``) a slowed-down wrapper.
 
-    ``func`` is a pyperf time function returning seconds; the wrapper adds a busy-spin
-    of ``fraction`` x that time and returns the sum.
+    ``func`` is a pyperf time function returning seconds; the wrapper busy-spins for
+    ``fraction`` x that time and returns (1 + ``fraction``) x that time.
     """
     fraction = slowdown_for(name, arm)
     if fraction <= 0:
@@ -151,7 +150,8 @@ def wrap_time_func(
 
     def slowed(*args: object) -> float:
         elapsed = func(*args)
-        return elapsed + _spin(fraction * elapsed)
+        _spin(fraction * elapsed)
+        return elapsed * (1.0 + fraction)
 
     return slowed
 

@@ -11,7 +11,8 @@ span) and its overlap: the share of its span during which two or more threads we
 incrementing (concepts.races). On a busy 2-core machine two free-threaded threads often
 run one after another, and then cannot race: a trial whose overlap is too small counts
 as neither loss nor safety, so a cell with 2+ threads keeps running trials (up to
-``MAX_ATTEMPTS`` times ``--trials``) until it has ``--trials`` that overlapped. Zeros are recorded like any other count: this is a correctness
+``MAX_ATTEMPTS`` times ``--trials``) until it has ``--trials`` that overlapped. Zeros
+are recorded like any other count: this is a correctness
 experiment, not a timing, so it lives in its own JSON file rather than in pyperf (which
 rejects zero values).
 
@@ -41,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from concepts.races import counts, overlap
 from runners._cli import (
     UsageError,
     default_thread_counts,
@@ -63,7 +65,6 @@ from runners._experiment import (
 from runners._experiment import (
     EXIT_INTERRUPTED as EXIT_INTERRUPTED,
 )
-from concepts.races import counts, overlap
 from runners._race_variants import VARIANTS, Variant
 from runners.arms import Arm, get_arm
 from runners.identity import interpreter_metadata, usable_cpus
@@ -158,7 +159,10 @@ def parse_args(argv: Sequence[str] | None, *, default_interval: float) -> Config
     parser = experiment_parser(
         "python -m runners.races",
         "Count the updates lost by unprotected shared counters on one arm.",
-        threads_help="comma-separated thread counts (default: 1, the usable CPU count and the powers of two between; --oversubscribe adds more)",
+        threads_help=(
+            "comma-separated thread counts (default: 1, the usable CPU count and the powers"
+            " of two between; --oversubscribe adds more)"
+        ),
         trials=(DEFAULT_TRIALS, QUICK_TRIALS),
         quick_help="few trials, small counts, threads 1 and 2 (explicit options still win)",
     )
@@ -271,9 +275,7 @@ def run_trial(variant: Variant, threads: int, increments: int, interval: float) 
     observed = race.observe()
     detail = race.detail() if race.detail is not None else None
     span = max(ends) - min(starts)
-    return Outcome(
-        threads * increments, observed, span, sum(cpu), detail, overlap(starts, ends)
-    )
+    return Outcome(threads * increments, observed, span, sum(cpu), detail, overlap(starts, ends))
 
 
 # -- the run ---------------------------------------------------------------------------

@@ -147,9 +147,7 @@ def test_only_one_arm_reports_what_is_missing(
 ) -> None:
     fx.write_complete(tmp_path / "results", arms=("gil",))
     out = tmp_path / "report"
-    assert (
-        main(["--results", str(tmp_path / "results"), "--output", str(out)]) == 0
-    )
+    assert main(["--results", str(tmp_path / "results"), "--output", str(out)]) == 0
     readme = (out / "README.md").read_text()
     assert "## Missing" in readme
     assert "arm ft (bench-ft.json)" in readme
@@ -310,9 +308,7 @@ def test_output_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 def test_report_of_real_runner_files(tmp_path: Path) -> None:
     out = tmp_path / "report"
-    assert (
-        main([str(DATA / "real-quick"), "--output", str(out), "--no-plots"]) == 0
-    )
+    assert main([str(DATA / "real-quick"), "--output", str(out), "--no-plots"]) == 0
     readme = (out / "README.md").read_text()
     assert "Warnings" not in readme  # the matched 3.13.5 pair, GIL states as expected
     assert "## Headlines" in readme and "## Summary per family" in readme
@@ -395,17 +391,13 @@ def test_one_hostname_two_machines_in_the_summary(tmp_path: Path) -> None:
     assert main([*args, "--output", str(out), "--no-plots"]) == 0
     assert set(pd.read_csv(out / "summary.csv")["group"]) == {"vm · 2 cpus", "vm · 16 cpus"}
     one = tmp_path / "one"
-    assert (
-        main([str(tmp_path / "2core"), "--output", str(one), "--no-plots"]) == 0
-    )
+    assert main([str(tmp_path / "2core"), "--output", str(one), "--no-plots"]) == 0
     assert set(pd.read_csv(one / "summary.csv")["group"]) == {"vm"}
 
 
 def test_older_files_say_what_they_lack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "report"
-    assert (
-        main([str(DATA / "real-quick"), "--output", str(out), "--no-plots"]) == 0
-    )
+    assert main([str(DATA / "real-quick"), "--output", str(out), "--no-plots"]) == 0
     readme = (out / "README.md").read_text()
     assert "## Not recorded in these files" in readme
     assert "no result file records achieved parallelism" in readme

@@ -304,7 +304,13 @@ def test_list_prints_the_matrix_without_running(
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].split()[:5] == ["name", "family", "variant", "threads", "description"]
-    assert any(line.startswith("cpu-control-empty-t4 ") and "(over)" in line for line in lines)
+    # the default matrix on this machine's CPUs: no oversubscribed count unless asked for
+    assert not any("(over)" in line for line in lines if line.startswith("cpu-control-"))
+    assert any(line.startswith("cpu-control-empty-t1 ") for line in lines)
+    over = bench(arm_python("gil"), tmp_path, "--list", "--filter", "^cpu-control-", "--threads",
+                 "1,64")  # fmt: skip
+    assert any(line.startswith("cpu-control-empty-t64 ") and "(over)" in line
+               for line in over.stdout.splitlines())  # fmt: skip
     assert not list(tmp_path.iterdir())
 
 
@@ -350,28 +356,34 @@ def test_arm_job_runs_the_benchmarks_then_the_races(
 
 @pytest.mark.parametrize(
     ("target", "budget", "processes"),
-    [("0.001", "10", 3), ("0", "10", 2), ("0.001", "0.01", 2)],
+    [("0.001", "10", 3), ("0", "10", 2), ("0.001", "0.0001", 2)],
     ids=["imprecise", "target-off", "out-of-time"],
 )
-def test_default_mode_adds_rounds_until_the_estimate_is_precise(
+def test_the_second_stage_adds_rounds_where_the_comparison_is_imprecise(
     arm_python: ArmPythonFactory, tmp_path: Path, target: str, budget: str, processes: int
 ) -> None:
+    """The speedup t1/t2 is the one comparison of a one-arm sweep: its two cells get
+    rounds beyond the first stage while it is wider than the target and time is left."""
     done = bench(
-        arm_python("gil"), tmp_path, "--threads", "1", "--workload-file", TEST_WORKLOADS,
+        arm_python("gil"), tmp_path, "--threads", "1,2", "--workload-file", TEST_WORKLOADS,
         "--filter", "^gilbench-test-noop-", "-p", "1", "-n", "2", "--min-time", "0.001",
-        "--rounds", "2", "--max-rounds", "3", "--target-ci", target,
-        "--seconds-per-benchmark", budget,
+        "--rounds", "2", "--max-rounds", "3", "--target-ci", f"{target},{target}",
+        "--budget", budget,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    (bench_,) = pyperf.BenchmarkSuite.load(str(tmp_path / "bench-gil.json")).get_benchmarks()
-    with_values = [run for run in bench_.get_runs() if run.values]
-    assert len(with_values) == processes
-    # Later rounds reuse the calibrated loops: one calibration run in all.
-    assert len(bench_.get_runs()) - len(with_values) == 1
-    assert len({run.get_loops() for run in with_values}) == 1
+    benches = pyperf.BenchmarkSuite.load(str(tmp_path / "bench-gil.json")).get_benchmarks()
+    assert len(benches) == 2
     status = json.loads((tmp_path / "run-bench-gil.json").read_text())
-    assert status["benchmarks"][0]["processes"] == processes
-    assert status["benchmarks"][0]["rounds"] == processes
+    for bench_, record in zip(benches, status["benchmarks"], strict=True):
+        with_values = [run for run in bench_.get_runs() if run.values]
+        assert len(with_values) == processes
+        # Later rounds reuse the calibrated loops: one calibration run in all.
+        assert len(bench_.get_runs()) - len(with_values) == 1
+        assert len({run.get_loops() for run in with_values}) == 1
+        assert record["processes"] == processes
+        assert record["rounds"] == processes
+    if target != "0":
+        assert "speedups have a 95% CI within" in done.stdout
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,8 @@ error cases, and the refusal of an arm whose observed GIL state is wrong.
 
 from __future__ import annotations
 
+import collections
+import itertools
 import json
 import signal
 import subprocess
@@ -97,12 +99,19 @@ def check_document(doc: dict[str, Any], arm: str, *, complete: bool = True) -> N
 
 
 @pytest.mark.parametrize(
-    ("cpus", "expected"), [(1, (1, 2)), (2, (1, 2, 4)), (3, (1, 2, 4)), (4, (1, 2, 4, 8))]
+    ("cpus", "expected", "oversubscribed"),
+    [
+        (1, (1,), (1, 2)),
+        (2, (1, 2), (1, 2, 4)),
+        (3, (1, 2, 3), (1, 2, 3, 4)),
+        (4, (1, 2, 4), (1, 2, 4, 8)),
+    ],
 )
-def test_default_threads_are_powers_of_two_up_to_twice_the_cpus(
-    cpus: int, expected: tuple[int, ...]
+def test_default_threads_stop_at_the_cpus_unless_oversubscribed(
+    cpus: int, expected: tuple[int, ...], oversubscribed: tuple[int, ...]
 ) -> None:
     assert races.default_threads(cpus) == expected
+    assert races.default_threads(cpus, oversubscribe=True) == oversubscribed
 
 
 def test_parse_threads() -> None:
@@ -260,7 +269,18 @@ def test_main_writes_a_valid_file(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert _main(tmp_path) == 0
     doc = json.loads((tmp_path / "races-gil.json").read_text())
     check_document(doc, "gil")
-    assert len(doc["trials"]) == 2 * len(ALL_VARIANTS) * 2 * 2
+    # per switch interval and variant: 2 trials at 1 thread; at 2 threads, 2 that
+    # overlapped, retried up to MAX_ATTEMPTS x 2 when the threads ran one after another
+    for (interval, variant), group in itertools.groupby(
+        sorted(doc["trials"], key=lambda t: (t["switch_interval"], t["variant"])),
+        key=lambda t: (t["switch_interval"], t["variant"]),
+    ):
+        by_threads = collections.Counter(t["threads"] for t in group)
+        assert by_threads[1] == 2, (interval, variant)
+        assert 2 <= by_threads[2] <= races.MAX_ATTEMPTS * 2, (interval, variant)
+    assert len({(t["switch_interval"], t["variant"]) for t in doc["trials"]}) == 2 * len(
+        ALL_VARIANTS
+    )
     err = capsys.readouterr().err
     assert "[cell 28/28] itertools-count threads=2" in err
     assert "median loss" in err
@@ -302,8 +322,9 @@ def test_main_reports_a_safe_variant_that_loses(
     assert "EXPERIMENT FAILURE" in capsys.readouterr().err
     doc = json.loads((tmp_path / "races-gil.json").read_text())
     assert doc["metadata"]["complete"] is True
-    # 2 switch intervals x 2 thread counts x 2 trials
-    assert len(doc["metadata"]["experiment_failures"]) == 8
+    # 2 switch intervals x (2 trials at 1 thread + at 2 threads, 2 trials that never
+    # overlap -- the test double does no work -- so MAX_ATTEMPTS x 2 tries)
+    assert len(doc["metadata"]["experiment_failures"]) == 2 * (2 + races.MAX_ATTEMPTS * 2)
     leaky = [t for t in doc["trials"] if t["variant"] == "leaky-lock"]
     assert {t["lost"] for t in leaky} == {1}
 

@@ -7,6 +7,7 @@ busy-wait guarantees (it spins until the clock has advanced by the requested tim
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -88,9 +89,22 @@ def test_wrapper_adds_proportional_work(monkeypatch: pytest.MonkeyPatch) -> None
 
     slowed = inject.wrap_time_func("x-y-t1", func)
     assert slowed is not func
-    assert slowed(3) >= 0.004 * 1.25
+    started = time.perf_counter()
+    assert slowed(3) == pytest.approx(0.004 * 1.25)  # exactly the injected factor
+    assert time.perf_counter() - started >= 0.001  # ... and the extra work was done
     assert seen == [3]
     assert inject.wrap_time_func("other-t1", func) is func
+
+
+def test_half_slows_the_processes_with_an_odd_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(inject.ENV_VAR, "*@H:0.21:half")
+    monkeypatch.setenv(inject.SIDE_VAR, "H")
+    assert inject.slowdown_for("any-thing-t2", "gil", pid=7) == pytest.approx(0.21)
+    assert inject.slowdown_for("any-thing-t2", "gil", pid=8) == 0.0
+    # Every process of the side is marked, slowed or not: the side is an injected one.
+    assert inject.metadata("any-thing-t2", "gil") == {"injected_slowdown": "*@H:0.21:half"}
+    monkeypatch.setenv(inject.SIDE_VAR, "A")
+    assert inject.metadata("any-thing-t2", "gil") == {}
 
 
 def test_only_slowed_benchmarks_are_marked(monkeypatch: pytest.MonkeyPatch) -> None:

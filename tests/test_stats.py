@@ -96,8 +96,9 @@ def _aa_rows(count: int = 200, seed: int = 3) -> list[calibrate.Judged]:
         ratio, low95, high95 = stats.ratio_interval(b, a, 0.95)
         _, low50, high50 = stats.ratio_interval(b, a, 0.50)
         rows.append(
-            calibrate.Judged(f"b{index}-t1", "B", stats.ALONE, (8, 8), ratio, low95, high95,
-                             low50, high50, 1.0)  # fmt: skip
+            calibrate.Judged(
+                f"b{index}-t1", "B", stats.ALONE, (8, 8), ratio, low95, high95, low50, high50, 1.0
+            )
         )
     return rows
 
@@ -109,9 +110,12 @@ def _scaled(row: calibrate.Judged, factor: float) -> calibrate.Judged:
         return math.exp(math.log(row.ratio) + factor * (math.log(bound) - math.log(row.ratio)))
 
     return dataclasses.replace(
-        row, low95=widen(row.low95), high95=widen(row.high95),
-        low50=widen(row.low50), high50=widen(row.high50),
-    )  # fmt: skip
+        row,
+        low95=widen(row.low95),
+        high95=widen(row.high95),
+        low50=widen(row.low50),
+        high50=widen(row.high50),
+    )
 
 
 def test_honest_intervals_pass_the_calibration() -> None:

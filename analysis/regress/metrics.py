@@ -29,7 +29,7 @@ and it covers a slowdown that moves some processes and not others; the committed
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -164,7 +164,7 @@ def _statistics(cells: Cells, side: Side, cell: tuple[str, str], kind: str) -> l
 
 def _estimate(terms: list[tuple[float, list[float]]], invert: bool = False) -> Estimate:
     fewest = min(len(samples) for _, samples in terms)
-    if fewest < 2:
+    if fewest < 1:
         return Estimate(math.nan, math.nan, math.nan, fewest)
     sign = -1.0 if invert else 1.0
     point, low, high = stats.contrast_interval(
