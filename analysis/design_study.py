@@ -87,12 +87,18 @@ class Data:
         return [p for pair in zip(a, b, strict=False) for p in pair]
 
 
+def _suite_file(directory: Path, side: str) -> Path:
+    """``bench-<side>.json``, or its gzipped copy (as committed)."""
+    plain = directory / f"bench-{side}.json"
+    return plain if plain.is_file() else plain.with_name(plain.name + ".gz")
+
+
 def load(directory: Path) -> Data:
     """The benchmarks every side measured (pyperf suites ``bench-<side>.json``)."""
     import pyperf
 
     data = Data()
-    suites = {s: pyperf.BenchmarkSuite.load(str(directory / f"bench-{s}.json")) for s in SIDES}
+    suites = {s: pyperf.BenchmarkSuite.load(str(_suite_file(directory, s))) for s in SIDES}
     names = set.intersection(*(set(s.get_benchmark_names()) for s in suites.values()))
     for name in sorted(names):
         data.processes[name] = {}
@@ -388,6 +394,69 @@ def adaptive_aa(
             "aa_cover50": _share([f[1] for f in flags])}  # fmt: skip
 
 
+# --------------------------------------------------------------------------- projection
+
+SHARE = 0.90
+"""The share of comparisons a target asks to be within it."""
+
+
+def projection(data: Data, costs: Costs, values: int) -> list[dict[str, Any]]:
+    """What would meet each target with the chosen estimator: from every comparison's
+    half-width on all the data (both sides pooled), the processes per arm it needs
+    (the half-width falls as 1 / sqrt(processes)); then the minutes for all benchmarks
+    to get the 90th percentile of them (static), and for each benchmark to get just what
+    its own comparisons need, the costliest 10% of each target left out (an oracle
+    allocation: the best any two-stage rule could do with this noise)."""
+    rounds = 2 * data.rounds
+    wanted = emulate(data, costs, 0.0, rounds, values, allocation.cheapest_first)
+    groups = {
+        "ft/gil at 1 thread, +-5%": [c for c in wanted if not c.speedup and c.kind == stats.ALONE],
+        "ft/gil at 2 threads, +-10%": [
+            c for c in wanted if not c.speedup and c.kind == stats.SHARED
+        ],
+        "speedups t1/t2, +-10%": [c for c in wanted if c.speedup],
+    }
+    processes = rounds * PER_ROUND
+    rows: list[dict[str, Any]] = []
+    rounds_by_cell: dict[str, int] = {}
+    for label, chosen in groups.items():
+        needed = sorted(
+            (processes * (c.halfwidth() / c.target) ** 2, c)
+            for c in chosen
+            if math.isfinite(c.halfwidth())
+        )
+        if not needed:
+            continue
+        share_index = max(0, math.ceil(SHARE * len(needed)) - 1)
+        p90 = needed[share_index][0]
+        for count, comparison in needed[: share_index + 1]:
+            for cell in comparison.cells:
+                want = max(1, math.ceil(count / PER_ROUND))
+                rounds_by_cell[cell.name] = max(rounds_by_cell.get(cell.name, 1), want)
+        static_rounds = max(1, math.ceil(p90 / PER_ROUND))
+        rows.append(
+            {
+                "target": label,
+                "comparisons": len(needed),
+                "processes_per_arm_now": processes,
+                "median_halfwidth_now": round(stats.median([c.halfwidth() for _, c in needed]), 4),
+                "within_target_now": round(
+                    _share([c.halfwidth() <= c.target for _, c in needed]), 3
+                ),
+                "processes_per_arm_for_90pct": math.ceil(p90),
+                "static_minutes_for_90pct": round(costs.minutes(data, static_rounds, values), 1),
+            }
+        )
+    oracle = sum(
+        costs.round_seconds(data, name, values, first=True)
+        + (rounds_by_cell.get(name, 1) - 1) * costs.round_seconds(data, name, values)
+        for name in data.processes
+    )
+    for row in rows:
+        row["oracle_minutes_all_targets"] = round(oracle / 60.0, 1)
+    return rows
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -449,12 +518,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("directory", type=Path)
     parser.add_argument("--output", type=Path, help="CSV of one row per design")
     parser.add_argument("--plot", type=Path, help="PNG of precision against minutes")
+    parser.add_argument(
+        "--projection", type=Path, help="CSV of what would meet each target (and no designs)"
+    )
     parser.add_argument("--master-seconds", type=float, default=0.22)
     parser.add_argument("--process-seconds", type=float, default=0.22)
     parser.add_argument("--values", type=int, default=40, help="values per process, two-stage")
     options = parser.parse_args(argv)
     data = load(options.directory)
     costs = Costs(options.master_seconds, options.process_seconds)
+    if options.projection:
+        found = projection(data, costs, options.values)
+        with open(options.projection, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(found[0]))
+            writer.writeheader()
+            writer.writerows(found)
+        for line in found:
+            print(json.dumps(line), flush=True)
+        return 0
     rows: list[dict[str, Any]] = []
     for design in static_designs(data):
         row: dict[str, Any] = {
@@ -486,7 +567,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "rounds": first_rounds,
                     "values": options.values,
                     "budget": budget,
-                    "minutes": budget,
+                    # the first stage always runs: beyond a budget it cannot fit in
+                    "minutes": max(
+                        budget, round(costs.minutes(data, first_rounds, options.values), 1)
+                    ),
                 }
                 row.update(adaptive_row(wanted))
                 if rule is allocation.cheapest_first:

@@ -14,8 +14,8 @@ result file's own, else :mod:`concepts.families`'s; the lock-cost reference is
   location of its process values (their geometric mean, trimmed at both ends).
   **throughput** = 1 / time per op.
 - **interval basis**: Welch's t interval over processes (concepts.stats). It is
-  labelled a "95% CI" only when every side has at least ``MIN_CI_PROCESSES`` (5)
-  processes; with 2-4 it is "range of N processes"; with 1 there is none. Every table
+  labelled a "95% CI" only when every side has at least ``MIN_CI_PROCESSES`` (4)
+  processes; with 2-3 it is a "t interval of N processes"; with 1 there is none. Every table
   has a ``basis`` column.
 - **speedup(N)** = t(base) / t(N) within one arm, both cells with the shared statistic
   (like with like), base = 1 thread, or 2 for hand-off

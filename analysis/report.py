@@ -657,7 +657,7 @@ DEFINITIONS = """\
 - **intervals**: Welch's t interval on the log scale with Yuen's variance of a trimmed
   mean, over processes (the independent samples), the sides of a ratio independent. An
   interval is called a **95% CI** only when every side has at least {min_proc}
-  processes; with 2 to {below} it is a **range of N processes** (too few processes to be
+  processes; with 2 to {below} it is a **t interval of N processes** (too few processes to be
   a 95% CI); with 1 process there is none (values inside one process are not
   independent). Every table's interval column says which. `python -m runners.calibrate`
   checks on this machine that the intervals are neither too narrow nor too wide.
@@ -1067,7 +1067,7 @@ def render_group(
         parts.append(
             "Ratios are time per op (above 1: ft slower than gil), geometric means over the "
             "family's primitives, and on a row of their own over its controls; the "
-            "interval column says what the intervals rest on (a 95% CI needs 5 processes "
+            "interval column says what the intervals rest on (a 95% CI needs 4 processes "
             "per side). Speedups are against each workload's own ideal (in brackets). "
             "Where some variants were not measured at the higher thread count (a benchmark "
             "that timed out, say), the variants column says how many were, and the figures "

@@ -83,7 +83,10 @@ def build_parser() -> OneLineParser:
         dest="existing",
         type=Path,
         metavar="DIR",
-        help="judge the bench-<side>.json files of an earlier calibration, measure nothing",
+        help=(
+            "judge the bench-<side>.json files of an earlier calibration (or a design"
+            " study's bench-<arm>A/B.json, gzipped or not), measure nothing"
+        ),
     )
     return parser
 
@@ -126,14 +129,30 @@ def _processes(bench: Any, kind: str) -> list[float]:
     return [stats.process_statistic(run.values, kind) for run in bench.get_runs() if run.values]
 
 
-def judge(directory: Path, sides: Sequence[str]) -> list[Judged]:
-    """Every benchmark of ``bench-A.json`` against each of ``sides`` (files in ``directory``)."""
+def side_file(directory: Path, side: str, arm: str) -> Path | None:
+    """The suite of ``side`` in ``directory``: ``bench-<side>.json``, or as the design
+    study names its sides ``bench-<arm><side>.json``; either may be gzipped."""
+    for name in (f"bench-{side}.json", f"bench-{arm}{side}.json"):
+        for path in (directory / name, directory / f"{name}.gz"):
+            if path.is_file():
+                return path
+    return None
+
+
+def judge(directory: Path, sides: Sequence[str], arm: str = "") -> list[Judged]:
+    """Every benchmark of side A against each of ``sides`` (files in ``directory``)."""
     import pyperf
 
-    reference = pyperf.BenchmarkSuite.load(str(directory / "bench-A.json"))
+    def load(side: str) -> Any:
+        path = side_file(directory, side, arm)
+        if path is None:
+            raise FileNotFoundError(f"no bench-{side}.json in {directory}")
+        return pyperf.BenchmarkSuite.load(str(path))
+
+    reference = load("A")
     rows = []
     for side in sides:
-        other = pyperf.BenchmarkSuite.load(str(directory / f"bench-{side}.json"))
+        other = load(side)
         names = set(other.get_benchmark_names())
         for bench_a in reference.get_benchmarks():
             name = bench_a.get_name()
@@ -282,7 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = options.results_dir.resolve() / "calibration"
     if options.existing is not None:
         run_dir = options.existing.resolve()
-        sides = [s for s in ("A", "B", *INJECTED) if (run_dir / f"bench-{s}.json").exists()]
+        sides = [s for s in ("A", "B", *INJECTED) if side_file(run_dir, s, arm)]
     else:
         stamp = _dt.datetime.now().strftime("%Y%m%dT%H%M%S")
         run_dir = base / f"{stamp}-{arm}"
@@ -294,11 +313,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return code
         if code != 0:
             print(f"{PROG}: runners.bench exited {code}; judging what finished", file=sys.stderr)
-    missing = [s for s in sides if not (run_dir / f"bench-{s}.json").exists()]
+    missing = [s for s in sides if not side_file(run_dir, s, arm)]
     if "A" not in sides or missing or len(sides) < 2:
         print(f"{PROG}: error: no bench-A.json and bench-B.json in {run_dir}", file=sys.stderr)
         return 1
-    rows = judge(run_dir, [s for s in sides if s != "A"])
+    rows = judge(run_dir, [s for s in sides if s != "A"], arm)
     found = checks(rows)
     calibrated = bool(found) and all(check.passed for check in found)
     document = {

@@ -118,12 +118,12 @@ def test_per_process_means_and_time_per_op(bench: pd.DataFrame) -> None:
     assert row["time_lo_s"] <= row["time_s"] <= row["time_hi_s"]
 
 
-def test_interval_basis_needs_five_processes(tmp_path: Path) -> None:
-    """Below 5 processes an interval is a range, with 1 there is none: never a 95% CI."""
-    assert metrics.basis_label([5, 8]) == "95% CI"
-    assert metrics.basis_label([4, 8]) == "range of 4 processes"
+def test_interval_basis_needs_four_processes(tmp_path: Path) -> None:
+    """Below 4 processes an interval is no CI, with 1 there is none."""
+    assert metrics.basis_label([4, 8]) == "95% CI"
+    assert metrics.basis_label([3, 8]) == "t interval of 3 processes"
     assert metrics.basis_label([1]) == "none (1 process)"
-    for processes, basis in ((3, "range of 3 processes"), (1, "none (1 process)")):
+    for processes, basis in ((3, "t interval of 3 processes"), (1, "none (1 process)")):
         fx.write_bench(tmp_path / str(processes) / "bench-gil.json", "gil", processes=processes)
         fx.write_bench(tmp_path / str(processes) / "bench-ft.json", "ft", processes=processes)
         bench = load_bench(tmp_path / str(processes))

@@ -380,7 +380,7 @@ def test_no_95_ci_below_five_processes(tmp_path: Path) -> None:
     assert (bench["n_processes"] < 5).all()
     for column in ("basis", "speedup_basis", "ratio_vs_gil_basis"):
         assert not bench[column].astype(str).str.contains("95% CI").any(), column
-    assert set(bench["basis"]) == {"range of 3 processes"}
+    assert set(bench["basis"]) == {"t interval of 3 processes"}
     assert "95% CI" not in (out / "summary.csv").read_text()
 
 

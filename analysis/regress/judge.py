@@ -32,8 +32,8 @@ which workflows already branch on."""
 EXIT_MEASURE_FAILED = 3
 DEFAULT_TOLERANCE = 0.075
 """The change a metric may show before it counts as a regression. Chosen on the pilot
-data in results/baselines/pilot/ (at 10%, a 15% slowdown was called a regression in 5 of
-6 repetitions; at 5%, one A/A repetition was); the committed trial ran afterwards."""
+data in results/baselines/pilot/ with the gate's earlier interval (a bootstrap); what
+the current interval gives on the same data is in results/baselines/README.md."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ Every benchmark cell has 5 worker processes (``processes`` to change it) whose p
 values are m, m / 1.05, 1.05 m, m / 1.1 and 1.1 m (each process: two equal values, so
 its fastest value and its mean agree), so the location of its process values (their
 geometric mean, 20% trimmed: concepts.stats) is exactly m, with 5 processes or with
-3. With 5 processes an interval is a "95% CI"; with 3 it is a "range of 3 processes".
+3. With 5 processes an interval is a "95% CI"; with 3 a "t interval of 3 processes".
 Known answers, from the tables below (ns per op):
 
 - ft/gil at 1 thread = 1.5 for every benchmark; ft-gil/gil = 1.4 at every count;
