@@ -16,19 +16,10 @@ from pathlib import Path
 from analysis.load import LoadError, load_results
 from analysis.regress.history import history_path
 from analysis.report import build_report
+from concepts.files import exits_on_write_error
 
 DEFAULT_RESULTS = Path("results")
 DEFAULT_OUTPUT = Path("results/report")
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -89,6 +80,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+@exits_on_write_error("analysis")
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     sources: list[Path] = [*args.results, *args.paths] or [DEFAULT_RESULTS]

@@ -45,8 +45,8 @@ from pathlib import Path
 from typing import Any
 
 from concepts import allocation, stats
-from concepts._tdist import t_quantile
 from concepts.families import traits
+from concepts.tdist import t_quantile
 
 SIDES = ("gilA", "ftA", "gilB", "ftB")
 PER_ROUND = 2
@@ -478,52 +478,10 @@ def static_designs(data: Data) -> list[Design]:
     return designs
 
 
-def plot(rows: Sequence[dict[str, Any]], path: Path) -> None:
-    """Precision against minutes: one panel per target, one line per design family."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    panels = (
-        ("ratio_t1_within_target", "ft/gil at 1 thread within +-5%"),
-        ("ratio_t2_within_target", "ft/gil at 2 threads within +-10%"),
-        ("speedup_within_target", "speedups t(1)/t(2) within +-10%"),
-    )
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6), sharey=True)
-    # Static designs at the most values per process (fewer values were always worse
-    # for the same minutes), two-stage designs from the cheaper first stage.
-    most = max(int(r["values"]) for r in rows if r["design"] == "static")
-    shown = [
-        r
-        for r in rows
-        if (r["design"] == "static" and int(r["values"]) == most and r["alone"] == "min")
-        or (r["design"] != "static" and int(r["rounds"]) == 2)
-    ]
-    families: dict[str, list[dict[str, Any]]] = {}
-    for row in shown:
-        families.setdefault(str(row["family"]), []).append(row)
-    for ax, (column, title) in zip(axes, panels, strict=True):
-        for family, chosen in families.items():
-            chosen = sorted(chosen, key=lambda r: float(r["minutes"]))
-            ax.plot([float(r["minutes"]) for r in chosen], [100 * float(r[column]) for r in chosen],
-                    marker="o", markersize=3, label=family)  # fmt: skip
-        ax.axhline(90, color="grey", linestyle=":", linewidth=1)
-        ax.axvline(25, color="grey", linestyle="--", linewidth=1)
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("minutes for both arms, whole default matrix (modelled)")
-        ax.grid(alpha=0.3)
-    axes[0].set_ylabel("% of intervals within target")
-    axes[0].legend(fontsize=7, loc="upper left")
-    fig.suptitle(f"Precision against time, designs emulated on one committed raw sweep; static"
-                 f" designs at {most} values per process (dotted: the 90% target; dashed: the"
-                 " 25-minute budget)", fontsize=10)  # fmt: skip
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m analysis.design_study``."""
+    from analysis.plots.precision import plot_precision
+
     parser = argparse.ArgumentParser(prog="python -m analysis.design_study", description=__doc__)
     parser.add_argument("directory", type=Path)
     parser.add_argument("--output", type=Path, help="CSV of one row per design")
@@ -540,7 +498,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(argv)
     if options.replot and options.plot:
         with open(options.replot, newline="") as handle:
-            plot(list(csv.DictReader(handle)), options.plot)
+            plot_precision(list(csv.DictReader(handle)), options.plot)
         return 0
     data = load(options.directory)
     costs = Costs(options.master_seconds, options.process_seconds)
@@ -601,7 +559,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             writer.writeheader()
             writer.writerows(rows)
     if options.plot:
-        plot(rows, options.plot)
+        plot_precision(rows, options.plot)
     return 0
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import metrics
+from concepts.families import family_sort_key
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def machine_of(bench: pd.DataFrame) -> tuple[str, ...]:
     if bench.empty:
         return ("?",)
     return tuple(
-        str(metrics._first(bench, column))
+        str(metrics.first_recorded(bench, column))
         for column in ("hostname", "cpu_model", "cpu_count", "cores")
     )
 
@@ -143,7 +144,7 @@ def primitive_table(groups: Sequence[SetGroup]) -> pd.DataFrame:
     frame = pd.DataFrame(records)
     if frame.empty:
         return frame
-    frame["family_key"] = frame["family"].map(lambda f: metrics.family_sort_key(str(f)))
+    frame["family_key"] = frame["family"].map(lambda f: family_sort_key(str(f)))
     frame["set_key"] = frame["interpreter_set"].map(set_sort_key)
     return frame.sort_values(["family_key", "variant", "set_key"]).drop(
         columns=["family_key", "set_key"]
@@ -245,12 +246,12 @@ def render(groups: Sequence[SetGroup], plot: Path | None, heading: str = "##") -
                     for s in sets
                 ]
             lines.append(row)
-        from analysis.report import md_table
+        from analysis.markdown import md_table
 
         parts.append(md_table(header, lines))
     overhead = overhead_table(groups)
     if not overhead.empty:
-        from analysis.report import md_table
+        from analysis.markdown import md_table
 
         parts.append(
             "\nSingle-thread overhead of ft vs gil per set (truly single-threaded workloads, "

@@ -14,9 +14,10 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from benchmarks._registry import Prepared, Stop, WorkloadError
+from concepts.fairness import FIXED_DURATION
 
-DURATION = 0.05
-"""Seconds of one fixed-duration run (one run per pyperf value)."""
+DURATION = FIXED_DURATION
+"""Seconds of one fixed-duration run (one run per pyperf value; concepts.fairness)."""
 POLL = 100
 """Operations between two looks at the stop flag (the workloads' ``ops_per_thread``)."""
 

@@ -10,10 +10,11 @@ outside the timed region.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from concepts.families import FAMILY_ORDER  # the one family order (report order)
+from concepts.families import family_sort_key  # the one family order
 
 
 class WorkloadError(AssertionError):
@@ -128,8 +129,6 @@ def workload(
     it a fixed-duration workload (see ``Workload.duration``); its ``total_ops`` is unknown
     in advance and not checked.
     """
-    if family not in FAMILY_ORDER:
-        raise ValueError(f"unknown family {family!r}: add it to FAMILY_ORDER")
 
     def register(prepare: Prepare) -> Prepare:
         doc = (prepare.__doc__ or "").strip().splitlines()
@@ -155,6 +154,18 @@ def workload(
     return register
 
 
+@contextlib.contextmanager
+def registry_snapshot() -> Iterator[None]:
+    """Within the block, workloads may be registered (a test's, a file's); afterwards the
+    registry is what it was before."""
+    saved = dict(_REGISTRY)
+    try:
+        yield
+    finally:
+        _REGISTRY.clear()
+        _REGISTRY.update(saved)
+
+
 def _import_family_modules() -> None:
     """Import every public module of this package; each registers its workloads."""
     import importlib
@@ -169,5 +180,4 @@ def _import_family_modules() -> None:
 def all_workloads() -> list[Workload]:
     """Every registered workload, in family order then registration order."""
     _import_family_modules()
-    order = {family: i for i, family in enumerate(FAMILY_ORDER)}
-    return sorted(_REGISTRY.values(), key=lambda w: order[w.family])
+    return sorted(_REGISTRY.values(), key=lambda w: family_sort_key(w.family))

@@ -1,6 +1,6 @@
 """barrier: phases per second for N threads meeting at one ``threading.Barrier(N)``.
 
-The barrier of the "Parallel concepts" tutorial chapter pauses every thread until all
+The barrier of the seed chapter (concepts/__init__.py) pauses every thread until all
 have reached it, then lets them all go: one *phase*. Its cost is a wake-up of every
 other thread per phase, so it is dominated by how quickly the slowest thread gets
 scheduled, and a GIL adds a hand-off per waiting thread. ``shared`` is that: all

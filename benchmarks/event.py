@@ -1,6 +1,6 @@
 """event: ``threading.Event`` hand-offs — ping-pong latency and one-to-many wake-up.
 
-The "Parallel concepts" tutorial chapter presents ``Event`` as Python's stand-in for an
+The seed chapter (concepts/__init__.py) presents ``Event`` as Python's stand-in for an
 atomic flag you can wait on.
 Waking a thread that waits on one is a round trip through the OS (and, on the default
 build, a GIL hand-off), so its latency is what these workloads time.

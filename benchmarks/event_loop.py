@@ -1,6 +1,6 @@
 """event-loop: cooperative task switching, in a generator-based loop and in asyncio.
 
-The "Parallel concepts" tutorial chapter builds an event loop from generators (tasks
+The seed chapter (concepts/__init__.py) builds an event loop from generators (tasks
 yield, a loop resumes them in turn), then does the same with asyncio. An event loop runs
 its tasks in one thread, so the way to use more cores is one loop per thread. In the
 ``generator-loop``, ``asyncio-tasks`` and ``asyncio-queue`` variants ``threads`` is that

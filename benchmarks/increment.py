@@ -1,6 +1,6 @@
 """increment: the unprotected ``x[0] += 1`` on a shared list, and its control.
 
-The first lesson of the "Parallel concepts" tutorial chapter: ``x[0] += 1`` from several
+The first lesson of the seed chapter (concepts/__init__.py): ``x[0] += 1`` from several
 threads is a read-modify-write, so updates can be lost. Here it is timed (the race-loss
 counts live in runners.races); the ``per-thread`` variant runs the very same loop on a
 list that only its own thread ever sees, the no-sharing control: the difference between

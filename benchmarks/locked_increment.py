@@ -1,6 +1,6 @@
 """locked-increment: the mutex fix for ``x[0] += 1``, fine- and coarse-grained.
 
-The second lesson of the "Parallel concepts" tutorial chapter: wrap the increment in
+The second lesson of the seed chapter (concepts/__init__.py): wrap the increment in
 ``with lock:`` and every build gets the exact count, but only one thread at a time gets
 through, so a free-threaded build is no faster. The chapter's advice is to lock around a
 larger piece of work instead; the ``coarse`` variants take the lock once per batch of

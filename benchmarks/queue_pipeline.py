@@ -1,6 +1,6 @@
 """queue-pipeline: producer -> worker stage -> consumer through the ``queue`` module.
 
-The queue use case of the "Parallel concepts" tutorial chapter: one thread hands work to
+The queue use case of the seed chapter (concepts/__init__.py): one thread hands work to
 a pool of workers through a thread-safe queue, and results come back through a second
 queue. Every item goes
 through two ``put`` and two ``get`` calls, so this measures the queues' own locking and

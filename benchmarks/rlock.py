@@ -1,6 +1,6 @@
 """rlock: what re-entrancy costs — an RLock entered three deep vs a plain Lock entered once.
 
-The "Parallel concepts" tutorial chapter's answer to a thread deadlocking on its own
+The seed chapter's (concepts/__init__.py) answer to a thread deadlocking on its own
 lock (a recursive call) is ``RLock``: it remembers its owner and a recursion count, so
 the owning thread may enter it again. That bookkeeping is not free. Every operation here
 is one protected increment; the ``rlock-nested`` variants reach it through three nested

@@ -1,6 +1,6 @@
 """semaphore: threads sharing a pool of k resources through ``threading.Semaphore(k)``.
 
-The semaphore of the "Parallel concepts" tutorial chapter: "something that never runs
+The semaphore of the seed chapter (concepts/__init__.py): "something that never runs
 more than k at a time", for a resource you do not want every thread to hit at once. Each
 thread repeatedly acquires the semaphore, takes one of k tokens from a shared pool (the
 resource), uses it (counts one use on that token), puts it back and releases. With k = 1

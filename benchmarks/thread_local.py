@@ -1,6 +1,6 @@
 """thread-local: per-thread storage (``threading.local``, ``ContextVar``) vs one shared object.
 
-The "local / shared memory" section of the "Parallel concepts" tutorial chapter: data
+The "local / shared memory" section of the seed chapter (concepts/__init__.py): data
 only one thread touches needs no lock, and on a free-threaded build it also avoids the
 hidden cost of sharing — every read of a shared object updates its reference count, and
 on a free-threaded build those updates from threads other than the object's owner are

@@ -13,7 +13,7 @@ comparisons as it can; a comparison that would need more rounds than a benchmark
 get is given up, with that reason. ``python -m analysis.design_study`` compares this
 rule with giving the round to the widest comparison, on committed raw data.
 
-Standard library only: the runner (runners._bench_rounds) and the design study both
+Standard library only: the runner (runners.bench.rounds) and the design study both
 use these definitions, on cells that say how to read their processes.
 """
 

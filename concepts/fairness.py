@@ -9,6 +9,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+FIXED_DURATION = 0.05
+"""Seconds of one fixed-duration run (the ``-duration`` workloads; one run per value)."""
+
+DEFAULT_SWITCH_INTERVAL = 0.005
+"""CPython's default ``sys.getswitchinterval()`` (seconds): a fixed-duration run lasts
+``FIXED_DURATION / DEFAULT_SWITCH_INTERVAL`` of them on a GIL arm."""
+
 
 def jain_index(throughputs: Sequence[float]) -> float:
     """Jain's fairness index of per-thread throughputs: (sum x)^2 / (n * sum x^2).

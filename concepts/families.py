@@ -21,7 +21,7 @@ these traits in every result file) and the analysis all read this one table.
   with more effective threads than usable CPUs is oversubscribed.
 - **independent**: the N threads share nothing (each its own data, lock or loop), so
   without a GIL the process should keep min(N, cores) CPUs busy; the report flags runs
-  whose achieved parallelism falls short as disturbed.
+  whose achieved parallelism falls short (short of CPUs).
 - **mode**: ``work`` (each thread does a fixed amount of work: time per op) or
   ``duration`` (threads run until a stop flag and count their own operations; names
   end in ``-duration``: fairness is the question). A workload measured both ways counts
@@ -33,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-FAMILY_ORDER: list[str] = [
+FAMILY_ORDER: tuple[str, ...] = (
     "increment",
     "locked-increment",
     "semaphore",
@@ -47,15 +47,15 @@ FAMILY_ORDER: list[str] = [
     "thread-local",
     "executor",
     "ownership",
-]
-"""Families in report order. A list (not a tuple) because tests register an extra family
-by appending to it; ``benchmarks._registry`` re-exports this same object."""
+    "shared-object",
+)
+"""gilbench's families in report order; a family not listed here (a test's, a user's own
+workloads) is ordered after them, by name (:func:`family_sort_key`)."""
 
-CORE_FAMILIES: tuple[str, ...] = tuple(FAMILY_ORDER[:6])
-"""The families every full run contains (the first six the suite was built with)."""
+FULL_RUN_FAMILIES: tuple[str, ...] = tuple(FAMILY_ORDER[:6])
+"""The families a full run must contain (the six the suite was first built with); the
+report names any of them that a run lacks."""
 
-ROLES: tuple[str, ...] = ("primitive", "control", "harness")
-IDEALS: tuple[str, ...] = ("per-thread", "fixed", "pair")
 DURATION_SUFFIX = "-duration"
 
 
@@ -84,69 +84,78 @@ class Traits:
         return ideal_speedup(self.ideal, threads, cores)
 
 
-P, C, H = "primitive", "control", "harness"
+PRIMITIVE, CONTROL, HARNESS = "primitive", "control", "harness"
+"""The roles a workload can have (see the module docstring)."""
 
 WORKLOADS: dict[str, Traits] = {
     # increment: the unprotected shared increment, and its no-sharing control.
-    "increment-shared-list": Traits(P),
-    "increment-per-thread": Traits(C, independent=True),
+    "increment-shared-list": Traits(PRIMITIVE),
+    "increment-per-thread": Traits(CONTROL, independent=True),
     # locked-increment: one shared Lock / RLock around the shared increment.
-    "locked-increment-lock-fine": Traits(P),
-    "locked-increment-lock-coarse": Traits(P),
-    "locked-increment-rlock-fine": Traits(P),
-    "locked-increment-rlock-coarse": Traits(P),
+    "locked-increment-lock-fine": Traits(PRIMITIVE),
+    "locked-increment-lock-coarse": Traits(PRIMITIVE),
+    "locked-increment-rlock-fine": Traits(PRIMITIVE),
+    "locked-increment-rlock-coarse": Traits(PRIMITIVE),
     # semaphore: k holders of a shared pool; ``unlocked`` is the same work, per-thread.
-    "semaphore-k1": Traits(P),
-    "semaphore-k-cores": Traits(P),
-    "semaphore-bounded-k-cores": Traits(P),
-    "semaphore-unlocked": Traits(C, independent=True),
+    "semaphore-k1": Traits(PRIMITIVE),
+    "semaphore-k-cores": Traits(PRIMITIVE),
+    "semaphore-bounded-k-cores": Traits(PRIMITIVE),
+    "semaphore-unlocked": Traits(CONTROL, independent=True),
     # queue-pipeline: N workers between a producer thread and a consumer thread.
-    "queue-pipeline-queue": Traits(P, helper_threads=2),
+    "queue-pipeline-queue": Traits(PRIMITIVE, helper_threads=2),
     # Fixed duration, no helpers: every thread puts and gets on one shared queue.Queue.
-    "queue-pipeline-shared-duration": Traits(P, mode="duration"),
-    "queue-pipeline-simple-queue": Traits(P, helper_threads=2),
-    "queue-pipeline-lifo-queue": Traits(P, helper_threads=2),
-    "queue-pipeline-priority-queue": Traits(P, helper_threads=2),
+    "queue-pipeline-shared-duration": Traits(PRIMITIVE, mode="duration"),
+    "queue-pipeline-simple-queue": Traits(PRIMITIVE, helper_threads=2),
+    "queue-pipeline-lifo-queue": Traits(PRIMITIVE, helper_threads=2),
+    "queue-pipeline-priority-queue": Traits(PRIMITIVE, helper_threads=2),
     # event-loop: one loop per thread (nothing shared), or one loop thread for all.
-    "event-loop-generator-loop": Traits(P, independent=True),
-    "event-loop-asyncio-tasks": Traits(P, independent=True),
-    "event-loop-asyncio-queue": Traits(P, independent=True),
-    "event-loop-asyncio-shared-loop": Traits(P, ideal="fixed", helper_threads=1),
+    "event-loop-generator-loop": Traits(PRIMITIVE, independent=True),
+    "event-loop-asyncio-tasks": Traits(PRIMITIVE, independent=True),
+    "event-loop-asyncio-queue": Traits(PRIMITIVE, independent=True),
+    "event-loop-asyncio-shared-loop": Traits(PRIMITIVE, ideal="fixed", helper_threads=1),
     # cpu-control: the ideal-scaling reference, and the harness's own cost.
-    "cpu-control-sum-squares": Traits(C, independent=True),
-    "cpu-control-empty": Traits(H),
+    "cpu-control-sum-squares": Traits(CONTROL, independent=True),
+    "cpu-control-empty": Traits(HARNESS),
     # rlock: one shared lock (contended) vs each thread its own (uncontended control).
-    "rlock-rlock-nested-shared": Traits(P),
-    "rlock-lock-shared": Traits(P),
-    "rlock-rlock-nested-per-thread": Traits(C, independent=True),
-    "rlock-lock-per-thread": Traits(C, independent=True),
+    "rlock-rlock-nested-shared": Traits(PRIMITIVE),
+    "rlock-lock-shared": Traits(PRIMITIVE),
+    "rlock-rlock-nested-per-thread": Traits(CONTROL, independent=True),
+    "rlock-lock-per-thread": Traits(CONTROL, independent=True),
     # barrier: N threads share ``ops`` phases of one Barrier(N); per-thread Barrier(1)s.
-    "barrier-shared": Traits(P, ideal="fixed"),
-    "barrier-per-thread": Traits(C, independent=True),
+    "barrier-shared": Traits(PRIMITIVE, ideal="fixed"),
+    "barrier-per-thread": Traits(CONTROL, independent=True),
     # event: N // 2 ping-pong pairs; one setter broadcasting ``ops`` rounds to N - 1.
-    "event-ping-pong": Traits(P, ideal="pair"),
-    "event-broadcast": Traits(P, ideal="fixed"),
+    "event-ping-pong": Traits(PRIMITIVE, ideal="pair"),
+    "event-broadcast": Traits(PRIMITIVE, ideal="fixed"),
     # condition: N // 2 producer/consumer pairs, or one shared bounded buffer.
-    "condition-pairs": Traits(P, ideal="pair"),
-    "condition-shared": Traits(P, ideal="pair"),
+    "condition-pairs": Traits(PRIMITIVE, ideal="pair"),
+    "condition-shared": Traits(PRIMITIVE, ideal="pair"),
     # Fixed duration: every thread notifies one shared Condition (no waiter to wake).
-    "condition-notify-duration": Traits(P, mode="duration"),
+    "condition-notify-duration": Traits(PRIMITIVE, mode="duration"),
     # thread-local: per-thread storage (the primitive) vs one shared object (control).
-    "thread-local-local-attr": Traits(P),
-    "thread-local-contextvar": Traits(P),
-    "thread-local-shared-attr": Traits(C),
-    "thread-local-shared-read": Traits(C),
+    "thread-local-local-attr": Traits(PRIMITIVE),
+    "thread-local-contextvar": Traits(PRIMITIVE),
+    "thread-local-shared-attr": Traits(CONTROL),
+    "thread-local-shared-read": Traits(CONTROL),
     # executor: N pool workers fed by one submitting thread.
-    "executor-thread-pool": Traits(P, helper_threads=1),
-    "executor-process-pool": Traits(P, helper_threads=1),
-    "executor-interpreter-pool": Traits(P, helper_threads=1),
+    "executor-thread-pool": Traits(PRIMITIVE, helper_threads=1),
+    "executor-process-pool": Traits(PRIMITIVE, helper_threads=1),
+    "executor-interpreter-pool": Traits(PRIMITIVE, helper_threads=1),
 }
 """Traits of every workload gilbench defines, by ``family-variant`` name. Ownership
 variants and ``-duration`` variants are derived by :func:`traits`."""
 
+SHARED_OBJECT_FAMILY = "shared-object"
+"""Its variants come in twins: ``<pattern>-shared`` (one object every thread uses) and
+``<pattern>-own`` (each thread's own object of the same kind)."""
+SHARED_SUFFIX, OWN_SUFFIX = "-shared", "-own"
+
+OPT_IN_FAMILIES: tuple[str, ...] = (SHARED_OBJECT_FAMILY,)
+"""Families outside the default matrix (the main job's 25-minute budget is spent on the
+primitives): ``--filter`` with their name runs them, e.g. ``--filter shared-object``."""
+
 OWNERSHIP_FAMILY = "ownership"
-OWNERSHIP_OBJECTS: tuple[str, ...] = ("list", "lock", "attr")
-"""Ownership variants are ``<object>-own`` (each thread uses an object it created) and
+"""Its variants are ``<object>-own`` (each thread uses an object it created) and
 ``<object>-other`` (the same, but another thread created it)."""
 
 
@@ -164,7 +173,13 @@ def traits(name: str) -> Traits:
     if name.endswith(DURATION_SUFFIX):
         return replace(traits(name[: -len(DURATION_SUFFIX)]), mode="duration")
     if name.startswith(OWNERSHIP_FAMILY + "-"):
-        return Traits(C, independent=True)
+        return Traits(CONTROL, independent=True)
+    if name.startswith(SHARED_OBJECT_FAMILY + "-"):
+        # Nobody waits in these patterns: the -own twins share nothing (the control),
+        # the -shared variants share one object (the pattern under test).
+        if name.endswith(OWN_SUFFIX):
+            return Traits(CONTROL, independent=True)
+        return Traits(PRIMITIVE)
     return Traits(known=False)
 
 

@@ -6,16 +6,60 @@ the target. Files get the permissions a plain ``open(path, "w")`` would give (no
 mkstemp's 0600). ``publish`` also never overwrites an earlier result without keeping it:
 the old file moves to ``history/<stem>.<timestamp><suffix>`` beside it first. Standard
 library only, so the measurement side and the analysis share it.
+
+A write that fails (a full disk, a folder without write permission) raises
+``WriteError``: an ``OSError`` whose message is one line naming the path, with no
+temporary file left behind and the previous file untouched. Every command's ``main``
+is wrapped in ``exits_on_write_error``, which prints that line and exits
+``EXIT_WRITE_FAILED`` (74, ``EX_IOERR`` of sysexits.h): what a command finished before
+stays where it was written.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import os
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ParamSpec
+
+EXIT_WRITE_FAILED = 74
+"""Exit status of a command that could not write a file (sysexits.h EX_IOERR)."""
+
+_P = ParamSpec("_P")
+
+
+class WriteError(OSError):
+    """A file could not be written; ``str()`` is one line naming the path and the cause."""
+
+    def __init__(self, path: Path, cause: OSError) -> None:
+        super().__init__(cause.errno, f"cannot write {path}: {cause.strerror or cause}")
+        self.path = path
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def exits_on_write_error(prog: str) -> Callable[[Callable[_P, int]], Callable[_P, int]]:
+    """Decorate a command's ``main``: a ``WriteError`` becomes one line on stderr and
+    ``EXIT_WRITE_FAILED`` instead of a traceback."""
+
+    def decorate(main: Callable[_P, int]) -> Callable[_P, int]:
+        @functools.wraps(main)
+        def wrapped(*args: _P.args, **kwargs: _P.kwargs) -> int:
+            try:
+                return main(*args, **kwargs)
+            except WriteError as exc:
+                print(f"{prog}: error: {exc} (what finished before it is kept)", file=sys.stderr)
+                return EXIT_WRITE_FAILED
+
+        return wrapped
+
+    return decorate
 
 
 def file_mode() -> int:
@@ -33,8 +77,11 @@ def atomic_path(path: Path, *, fsync: bool = False) -> Iterator[Path]:
     temporary file is removed and ``path`` is left as it was. ``fsync``: flush the new
     file to disk before the rename (result files that must survive a crash).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise WriteError(path, exc) from exc
     os.close(fd)
     tmp = Path(name)
     try:
@@ -44,6 +91,12 @@ def atomic_path(path: Path, *, fsync: bool = False) -> Iterator[Path]:
                 os.fsync(handle.fileno())
         os.chmod(tmp, file_mode())
         os.replace(tmp, path)
+    except WriteError:
+        tmp.unlink(missing_ok=True)
+        raise
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise WriteError(path, exc) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -65,13 +118,16 @@ def keep_previous(path: Path) -> Path | None:
         return None
     stamp = _dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y%m%dT%H%M%S")
     history = path.parent / HISTORY_DIR
-    history.mkdir(parents=True, exist_ok=True)
     target = history / f"{path.stem}.{stamp}{path.suffix}"
     counter = 1
     while target.exists():
         target = history / f"{path.stem}.{stamp}-{counter}{path.suffix}"
         counter += 1
-    os.replace(path, target)
+    try:
+        history.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+    except OSError as exc:
+        raise WriteError(target, exc) from exc
     return target
 
 

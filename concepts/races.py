@@ -6,12 +6,21 @@ threads sometimes run one after another: such a trial loses nothing, and says no
 about safety. So each trial records its **overlap**, the share of its span (first start
 to last finish) during which at least two threads were incrementing, and a trial whose
 overlap is below :data:`MIN_OVERLAP` counts as neither loss nor safety: the analysis
-sets it aside and says how many it set aside. Standard library only.
+sets it aside and says how many it set aside. The schemas of the race and latency
+files are defined here too, once for their writer and their reader. Standard library only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+RACES_SCHEMA = "gilbench.races/1"
+"""The ``schema`` of a race-loss file (``races-<arm>.json``), written by runners.races and
+read by analysis.load."""
+
+LATENCY_SCHEMA = 1
+"""The ``schema`` of a hand-off latency file (``latency-<arm>.json``), written by
+runners.latency and read by analysis.load."""
 
 MIN_OVERLAP = 0.5
 """Least overlap for a trial to count (its threads ran together for half its span)."""

@@ -34,7 +34,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from concepts._tdist import regularized_beta, t_quantile
+from concepts.tdist import regularized_beta, t_quantile
 
 CONFIDENCE = 0.95
 MIN_CI_PROCESSES = 4

@@ -47,8 +47,9 @@ from pathlib import Path
 from typing import Any
 
 from concepts import stats
+from concepts.cli import OneLineParser, UsageError
+from concepts.files import exits_on_write_error
 from runners import inject
-from runners._cli import OneLineParser, UsageError
 from runners.arms import ARMS
 from runners.results import default_results_dir, publish
 
@@ -286,6 +287,7 @@ def _measure(arm: str, run_dir: Path, sides: Sequence[str], bench_options: list[
     return subprocess.call(command, env=env)
 
 
+@exits_on_write_error(PROG)
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m runners.calibrate``."""
     parser = build_parser()

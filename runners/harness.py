@@ -11,7 +11,7 @@ of the work itself.
 A fixed-duration workload (``Workload.duration``) runs its threads until a Stop flag is
 set ``duration`` seconds after the release; each thread returns its own operation
 count, and the value is the span over the operations done (``inner_loops`` = 1, one
-run per value: see ``runners._bench_one.FIXED_LOOPS``).
+run per value: see ``runners.bench.master.fixed_loops``).
 
 Every timed run also leaves a ``RunRecord`` in ``RECORDS`` (what the run really got:
 process CPU time over the span, the threads alive, each thread's start, finish and
@@ -27,8 +27,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from benchmarks import Stop, ThreadSetup, Workload
-from benchmarks._registry import Worker
+from benchmarks import Stop, ThreadSetup, Worker, Workload
 from concepts.fairness import finish_spread, jain_index
 
 

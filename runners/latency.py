@@ -5,7 +5,7 @@ says how long each one takes, as a distribution. For every (probe, thread count)
 runs ``--trials`` trials; in each, N // 2 sender/receiver pairs (threads created first,
 released together by a Barrier) hand ``--samples`` stamped items over, and every
 hand-off's latency (receiver's clock when it woke minus the sender's stamp just before
-it signalled, both ``time.perf_counter()``) is a sample. The probes (runners._latency_probes)
+it signalled, both ``time.perf_counter()``) is a sample. The probes (runners.latency_probes)
 are Event ping-pong, Condition notify, and queue.Queue / queue.SimpleQueue hand-off.
 
     python -m runners.latency --arm ft [--threads 2,4] [--trials 5] [--samples 2000] [--quick]
@@ -39,16 +39,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks._registry import ThreadSetup
+from benchmarks import ThreadSetup
+from concepts.cli import UsageError, parse_names, positive_int
+from concepts.files import exits_on_write_error
+from concepts.races import LATENCY_SCHEMA
 from concepts.stats import quantile
-from runners._cli import (
-    UsageError,
-    experiment_parser,
-    parse_experiment_args,
-    parse_names,
-    positive_int,
-)
-from runners._experiment import (
+from runners._cli import experiment_parser, parse_experiment_args
+from runners.arms import Arm, get_arm
+from runners.experiment import (
     EXIT_ERROR,
     Ending,
     arm_refused,
@@ -57,14 +55,13 @@ from runners._experiment import (
     run_keeping_trials,
     run_metadata,
 )
-from runners._experiment import (
+from runners.experiment import (
     EXIT_INTERRUPTED as EXIT_INTERRUPTED,
 )
-from runners._latency_probes import PROBES, Probe
-from runners.arms import Arm, get_arm
 from runners.identity import interpreter_metadata
+from runners.latency_probes import PROBES, Probe
 
-SCHEMA = 1
+SCHEMA = LATENCY_SCHEMA
 DEFAULT_TRIALS = 5
 DEFAULT_SAMPLES = 2_000
 """Sampled hand-offs per pair per trial: some 0.1-0.5 s per trial on 2 cores."""
@@ -82,7 +79,7 @@ EXIT_ARM_MISMATCH = 3
 
 
 @dataclass(frozen=True)
-class Config:
+class LatencyConfig:
     """What one run measures."""
 
     arm: Arm
@@ -119,8 +116,8 @@ def parse_probes(text: str) -> tuple[str, ...]:
     return parse_names(text, "--probes", PROBES, "probe")
 
 
-def parse_args(argv: Sequence[str] | None) -> Config:
-    """Parse the command line into a Config; raise UsageError on bad input."""
+def parse_args(argv: Sequence[str] | None) -> LatencyConfig:
+    """Parse the command line into a LatencyConfig; raise UsageError on bad input."""
     parser = experiment_parser(
         "python -m runners.latency",
         "Measure thread hand-off latency (Event, Condition, queues) on one arm.",
@@ -143,7 +140,7 @@ def parse_args(argv: Sequence[str] | None) -> Config:
     )
     args, requested = parse_experiment_args(parser, argv, QUICK_THREADS)
     quick: bool = args.quick
-    return Config(
+    return LatencyConfig(
         arm=get_arm(args.arm),
         threads=tuple(n for n in requested if n % 2 == 0),
         skipped_threads=tuple(n for n in requested if n % 2) if args.threads else (),
@@ -198,7 +195,7 @@ def run_threads(workers: Sequence[ThreadSetup], timeout: float = TRIAL_TIMEOUT) 
         raise TrialHung(f"a trial's threads were still running after {timeout:g} s")
 
 
-def summarize(samples: Sequence[float]) -> dict[str, float | int]:
+def latency_quantiles(samples: Sequence[float]) -> dict[str, float | int]:
     """count, the percentiles and the maximum of ``samples`` (seconds)."""
     ordered = sorted(samples)
     result: dict[str, float | int] = {"count": len(ordered)}
@@ -216,7 +213,7 @@ def run_trial(probe: Probe, threads: int, samples: int) -> dict[str, float | int
     want = threads // 2 * samples
     if len(got) != want:
         raise RuntimeError(f"{probe.name}: {len(got)} samples, want {want}")
-    return summarize(got)
+    return latency_quantiles(got)
 
 
 # -- the run ---------------------------------------------------------------------------
@@ -226,7 +223,7 @@ def _us(seconds: float) -> str:
     return f"{seconds * 1e6:.1f} us"
 
 
-def run_experiment(config: Config, results: list[dict[str, Any]]) -> None:
+def run_experiment(config: LatencyConfig, results: list[dict[str, Any]]) -> None:
     """Run every cell's trials, appending each finished trial's result to ``results``."""
     cells = config.cells()
     for index, (probe, threads) in enumerate(cells, start=1):
@@ -246,7 +243,7 @@ def run_experiment(config: Config, results: list[dict[str, Any]]) -> None:
 
 
 def build_document(
-    config: Config,
+    config: LatencyConfig,
     metadata: dict[str, Any],
     results: list[dict[str, Any]],
     *,
@@ -262,6 +259,7 @@ def build_document(
     return {"schema": SCHEMA, "metadata": meta, "results": results}
 
 
+@exits_on_write_error("latency")
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m runners.latency``."""
     try:

@@ -36,7 +36,7 @@ HOOK_NAME = "gilbench"
 
 @dataclass
 class _Context:
-    """Set by the benchmark worker before pyperf runs it (runners._pyperf_bench)."""
+    """Set by the benchmark worker before pyperf runs it (runners.bench.worker)."""
 
     arm: Arm | None = None
 

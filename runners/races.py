@@ -1,6 +1,6 @@
 """Race-loss experiment: how many updates an unprotected shared counter loses, per arm.
 
-The first lesson of the "Parallel concepts" tutorial chapter is that ``x[0] += 1`` from
+The first lesson of the seed chapter (concepts/__init__.py) is that ``x[0] += 1`` from
 several threads is a read-modify-write that can lose updates, hidden by the default
 build and shown by the free-threaded one. This runner measures it: for every (switch
 interval, variant, thread count) cell it runs ``--trials`` trials; in each, ``threads``
@@ -42,18 +42,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from concepts.races import counts, overlap
+from concepts.cli import UsageError, parse_names, positive_int, split_list
+from concepts.files import exits_on_write_error
+from concepts.race_variants import VARIANTS, Variant
+from concepts.races import RACES_SCHEMA, counts, overlap
 from runners._cli import (
-    UsageError,
     default_thread_counts,
     experiment_parser,
     parse_experiment_args,
-    parse_names,
     parse_thread_counts,
-    positive_int,
-    split_list,
 )
-from runners._experiment import (
+from runners.arms import Arm, get_arm
+from runners.experiment import (
     EXIT_ERROR,
     Ending,
     arm_refused,
@@ -62,14 +62,12 @@ from runners._experiment import (
     run_keeping_trials,
     run_metadata,
 )
-from runners._experiment import (
+from runners.experiment import (
     EXIT_INTERRUPTED as EXIT_INTERRUPTED,
 )
-from runners._race_variants import VARIANTS, Variant
-from runners.arms import Arm, get_arm
 from runners.identity import interpreter_metadata, usable_cpus
 
-SCHEMA = "gilbench.races/1"
+SCHEMA = RACES_SCHEMA
 DEFAULT_TRIALS = 20
 # Sized for trials of a few tens of ms on this project's 2-core machines (about 20 ms
 # for 2 threads of `inline` on 3.13, up to ~100 ms for 4 threads of `call` on 3.13t).
@@ -91,7 +89,7 @@ EXIT_SAFE_VARIANT_LOST = 4
 
 
 @dataclass(frozen=True)
-class Config:
+class RacesConfig:
     """What one run measures."""
 
     arm: Arm
@@ -154,8 +152,8 @@ def parse_variants(text: str) -> tuple[str, ...]:
     return parse_names(text, "--variants", VARIANTS, "variant")
 
 
-def parse_args(argv: Sequence[str] | None, *, default_interval: float) -> Config:
-    """Parse the command line into a Config; raise UsageError on bad input."""
+def parse_args(argv: Sequence[str] | None, *, default_interval: float) -> RacesConfig:
+    """Parse the command line into a RacesConfig; raise UsageError on bad input."""
     parser = experiment_parser(
         "python -m runners.races",
         "Count the updates lost by unprotected shared counters on one arm.",
@@ -185,7 +183,7 @@ def parse_args(argv: Sequence[str] | None, *, default_interval: float) -> Config
     )
     args, threads = parse_experiment_args(parser, argv, QUICK_THREADS)
     quick: bool = args.quick
-    return Config(
+    return RacesConfig(
         arm=get_arm(args.arm),
         threads=threads,
         trials=args.trials or (QUICK_TRIALS if quick else DEFAULT_TRIALS),
@@ -202,7 +200,7 @@ def parse_args(argv: Sequence[str] | None, *, default_interval: float) -> Config
 
 
 @dataclass(frozen=True)
-class Outcome:
+class TrialOutcome:
     """What one trial observed."""
 
     expected: int
@@ -217,7 +215,7 @@ class Outcome:
     """Share of the span with 2+ threads incrementing (concepts.races); None at 1 thread."""
 
 
-def run_trial(variant: Variant, threads: int, increments: int, interval: float) -> Outcome:
+def run_trial(variant: Variant, threads: int, increments: int, interval: float) -> TrialOutcome:
     """One trial: fresh state, ``threads`` threads released together, count what arrived.
 
     The switch interval is set for the trial only and restored afterwards. ``seconds``
@@ -275,7 +273,9 @@ def run_trial(variant: Variant, threads: int, increments: int, interval: float) 
     observed = race.observe()
     detail = race.detail() if race.detail is not None else None
     span = max(ends) - min(starts)
-    return Outcome(threads * increments, observed, span, sum(cpu), detail, overlap(starts, ends))
+    return TrialOutcome(
+        threads * increments, observed, span, sum(cpu), detail, overlap(starts, ends)
+    )
 
 
 # -- the run ---------------------------------------------------------------------------
@@ -323,7 +323,7 @@ class RunState:
     ending: Ending = field(default_factory=Ending)
 
 
-def run_experiment(config: Config, progress: Progress, state: RunState) -> None:
+def run_experiment(config: RacesConfig, progress: Progress, state: RunState) -> None:
     """Run every cell's trials, appending each finished trial to ``state.trials``."""
     cpus = usable_cpus()
     for cell_index, (interval, variant, threads) in enumerate(config.cells(), start=1):
@@ -381,7 +381,7 @@ def run_experiment(config: Config, progress: Progress, state: RunState) -> None:
 
 
 def build_document(
-    config: Config,
+    config: RacesConfig,
     metadata: dict[str, Any],
     state: RunState,
     *,
@@ -411,6 +411,7 @@ def summary_lines(trials: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+@exits_on_write_error("races")
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m runners.races``."""
     default_interval = sys.getswitchinterval()

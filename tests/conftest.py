@@ -4,6 +4,12 @@ Tests that exercise benchmarks run them on the real python3.13 / python3.13t, as
 subprocesses of this (GIL) test interpreter, exactly as tox would: each arm gets a
 virtual environment with pyperf and gilbench (for its pyperf hook), and PYTHON_GIL is
 set only in the ``t`` arms.
+
+Tiers: every test that needs the pair (through ``interpreter_pair`` or ``arm_python``,
+directly or through another fixture) is marked ``interpreters`` here, so
+``pytest -m "not interpreters"`` runs the rest without provisioning anything. When the
+selected tests include interpreter tests, the pair is found (or built) once before the
+first test, with its progress on the terminal.
 """
 
 from __future__ import annotations
@@ -102,6 +108,30 @@ def arm_python(
         return ArmPython(arm, venvs[kind])
 
     yield make
+
+
+INTERPRETER_FIXTURES = frozenset({"interpreter_pair", "arm_python"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that uses the real pair ``interpreters`` (see the module docstring)."""
+    for item in items:
+        if INTERPRETER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.interpreters)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Provision the pair before the first test when a selected test needs it, with the
+    provisioning's progress shown (a first build takes minutes)."""
+    if session.config.option.collectonly or not any(
+        item.get_closest_marker("interpreters") for item in session.items
+    ):
+        return
+    from runners.provision import ensure_pair
+
+    capture = session.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        ensure_pair()
 
 
 def _no_gil_env() -> dict[str, str]:

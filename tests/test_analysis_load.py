@@ -18,7 +18,7 @@ from analysis.load import (
     load_bench,
     load_races,
     load_results,
-    parse_cpu_list,
+    recorded_cpus,
     short_version,
     truthy,
 )
@@ -211,9 +211,9 @@ def test_helpers() -> None:
     assert truthy(False) is False and truthy("0") is False and truthy(None) is None
     assert short_version("3.13.5 (64-bit) revision 6cb20a2") == "3.13.5"
     assert short_version("3.14.0rc1") == "3.14.0rc1"
-    assert parse_cpu_list("0,1") == [0, 1]
-    assert parse_cpu_list("0-3,6") == [0, 1, 2, 3, 6]
-    assert parse_cpu_list("junk") is None
+    assert recorded_cpus("0,1") == [0, 1]
+    assert recorded_cpus("0-3,6") == [0, 1, 2, 3, 6]
+    assert recorded_cpus("junk") is None
 
 
 # --------------------------------------------------------------------------- bad input

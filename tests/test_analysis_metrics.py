@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import metrics, report
+from analysis import metrics
 from analysis.load import load_bench, load_races, load_results
+from analysis.report.tables import _variants_text
+from concepts.fairness import jain_index
 
 DATA = Path(__file__).resolve().parent / "data" / "analysis"
 COMPLETE = DATA / "complete"
@@ -110,7 +112,7 @@ def test_per_process_means_and_time_per_op(bench: pd.DataFrame) -> None:
     )
     assert set(cell["n_values"]) == {2}
     assert set(cell["kind"]) == {"alone"}
-    summary = metrics.summarize(bench)
+    summary = metrics.cell_summary(bench)
     row = _one(summary, arm="gil", family="cpu-control", variant="arith", threads=1)
     assert row["time_s"] == pytest.approx(100e-9)
     assert row["throughput"] == pytest.approx(1e7)
@@ -127,7 +129,7 @@ def test_interval_basis_needs_four_processes(tmp_path: Path) -> None:
         fx.write_bench(tmp_path / str(processes) / "bench-gil.json", "gil", processes=processes)
         fx.write_bench(tmp_path / str(processes) / "bench-ft.json", "ft", processes=processes)
         bench = load_bench(tmp_path / str(processes))
-        summary = metrics.summarize(bench)
+        summary = metrics.cell_summary(bench)
         assert set(summary["basis"]) == {basis}
         assert not summary["basis"].str.contains("95% CI").any()
         assert set(metrics.ratios(bench)["basis"]) == {basis}
@@ -141,7 +143,7 @@ def test_interval_basis_needs_four_processes(tmp_path: Path) -> None:
 
 
 def test_speedup_efficiency_and_ideal(bench: pd.DataFrame) -> None:
-    summary = metrics.summarize(bench)
+    summary = metrics.cell_summary(bench)
     ft2 = _one(summary, arm="ft", family="cpu-control", variant="arith", threads=2)
     assert ft2["speedup"] == pytest.approx(2.0)  # 150 ns / 75 ns
     assert ft2["efficiency"] == pytest.approx(1.0)
@@ -193,8 +195,23 @@ def test_crossover_needs_the_whole_interval_below_one(tmp_path: Path) -> None:
     cross = metrics.crossover(table, metrics.family_ratios(bench))
     assert _one(cross, variant="arith")["crossover"] == 2
     assert _one(cross, variant=None)["crossover"] == 2
-    # Point estimates alone would call 1 thread a win.
-    assert _one(metrics.crossover(table, require_ci=False), variant="arith")["crossover"] == 1
+    # Point estimates alone would call 1 thread a win, but one thread is not parallelism.
+    assert _one(metrics.crossover(table, require_ci=False), variant="arith")["crossover"] == 2
+
+
+def test_a_crossover_holds_at_every_count_above_it(tmp_path: Path) -> None:
+    # ft 25% faster at 2 threads but 20% slower at 4: no crossover at all.
+    fx.write_bench(
+        tmp_path / "bench-gil.json", "gil", table={("cpu-control", "arith"): (100, 100, 100)}
+    )
+    fx.write_bench(
+        tmp_path / "bench-ft.json", "ft", table={("cpu-control", "arith"): (100, 75, 120)}
+    )
+    bench = load_bench(tmp_path)
+    cross = metrics.crossover(metrics.ratios(bench), require_ci=False)
+    assert pd.isna(_one(cross, variant="arith")["crossover"])
+    assert metrics.can_run_parallel("per-thread", 2) and not metrics.can_run_parallel("fixed", 8)
+    assert not metrics.can_run_parallel("pair", 2) and metrics.can_run_parallel("pair", 4)
 
 
 def test_family_ratios_are_geometric_means(bench: pd.DataFrame) -> None:
@@ -327,8 +344,8 @@ def test_family_summary_counts_the_variants_measured_at_n(bench: pd.DataFrame) -
     fam = metrics.family_summary(bench[~gone], pd.DataFrame())
     increment = _one(fam, family="increment", role="primitive")
     assert (increment["variants"], increment["variants_cores"]) == (2, 1)
-    assert report._variants_text(2, 1, 2) == "2 (1 at 2 threads)"
-    assert report._variants_text(2, 2, 2) == "2"
+    assert _variants_text(2, 1, 2) == "2 (1 at 2 threads)"
+    assert _variants_text(2, 2, 2) == "2"
 
 
 def test_harness_only_benchmark_is_not_averaged_in(tmp_path: Path) -> None:
@@ -352,19 +369,19 @@ def test_invalid_gil_runs_are_left_out(tmp_path: Path) -> None:
     fx.write_bench(tmp_path / "bench-ft.json", "ft", gil_enabled_at_end=True)
     bench = load_bench(tmp_path)
     assert not bench[bench["arm"] == "ft"]["gil_valid"].any()
-    assert set(metrics.summarize(bench)["arm"]) == {"gil"}
+    assert set(metrics.cell_summary(bench)["arm"]) == {"gil"}
     assert metrics.ratios(bench).empty
 
 
 def test_metrics_are_deterministic(bench: pd.DataFrame) -> None:
-    first = metrics.summarize(bench)
-    second = metrics.summarize(bench)
+    first = metrics.cell_summary(bench)
+    second = metrics.cell_summary(bench)
     pd.testing.assert_frame_equal(first, second)
 
 
 def test_empty_inputs_give_empty_tables() -> None:
     results = load_results([])
-    assert metrics.summarize(results.bench).empty
+    assert metrics.cell_summary(results.bench).empty
     assert metrics.ratios(results.bench).empty
     assert metrics.lock_overhead(results.bench).empty
     assert metrics.race_loss(results.races).empty
@@ -381,7 +398,7 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_each_workload_has_its_own_ideal(sweep: Path) -> None:
-    summary = metrics.summarize(load_bench(sweep))
+    summary = metrics.cell_summary(load_bench(sweep))
     at4 = summary[(summary["threads"] == 4) & (summary["arm"] == "ft")].set_index("variant")
     assert at4.loc["per-thread", "ideal"] == 2.0  # min(4, 2 cores)
     assert at4.loc["shared", "ideal"] == 1.0  # barrier/shared: fixed work
@@ -426,9 +443,9 @@ def test_single_thread_overhead_leaves_helper_threads_out(sweep: Path) -> None:
 
 
 def test_jain_index_known_answers() -> None:
-    assert metrics.jain_index([5, 5, 5, 5]) == pytest.approx(1.0)
-    assert metrics.jain_index([1, 0, 0, 0]) == pytest.approx(0.25)
-    assert metrics.jain_index([3, 1]) == pytest.approx(0.8)  # 16 / (2 * 10)
+    assert jain_index([5, 5, 5, 5]) == pytest.approx(1.0)
+    assert jain_index([1, 0, 0, 0]) == pytest.approx(0.25)
+    assert jain_index([3, 1]) == pytest.approx(0.8)  # 16 / (2 * 10)
 
 
 def test_fairness_table(sweep: Path) -> None:
@@ -440,12 +457,12 @@ def test_fairness_table(sweep: Path) -> None:
     assert table[table["family"].isin(["increment", "ownership"])].empty  # nothing shared
 
 
-def test_parallelism_flags_disturbed_runs(sweep: Path) -> None:
+def test_parallelism_flags_runs_short_of_cpus(sweep: Path) -> None:
     table = metrics.parallelism(load_bench(sweep))
     ft2 = _one(table, arm="ft", family="increment", variant="per-thread", threads=2)
-    assert ft2["expected"] == 2 and ft2["disturbed_runs"] == 1 and ft2["runs"] == 5
+    assert ft2["expected"] == 2 and ft2["runs_short_of_cpus"] == 1 and ft2["runs"] == 5
     gil2 = _one(table, arm="gil", family="increment", variant="per-thread", threads=2)
-    assert gil2["expected"] == 1 and gil2["disturbed_runs"] == 0
+    assert gil2["expected"] == 1 and gil2["runs_short_of_cpus"] == 0
     assert table[table["family"] == "locked-increment"].empty  # shares a lock: not judged
 
 
@@ -482,3 +499,25 @@ def test_safe_race_variants_come_from_the_file(tmp_path: Path) -> None:
     assert metrics.safe_variants(load_races(COMPLETE)) == ("locked", "itertools-count")
     path = fx.write_races(tmp_path / "races-ft.json", "ft", safe_variants=["locked", "atomic"])
     assert metrics.safe_variants(load_races(path)) == ("atomic", "locked")
+
+
+def test_a_shared_object_pattern_that_does_not_scale_is_named(tmp_path: Path) -> None:
+    # ft: the shared object's time per op doubles at 2 threads, the own twin's halves.
+    gil = {
+        ("shared-object", "attr-read-shared"): (100.0, 100.0, 100.0),
+        ("shared-object", "attr-read-own"): (100.0, 100.0, 100.0),
+    }
+    ft = {
+        ("shared-object", "attr-read-shared"): (150.0, 300.0, 300.0),
+        ("shared-object", "attr-read-own"): (150.0, 75.0, 75.0),
+    }
+    fx.write_bench(tmp_path / "bench-gil.json", "gil", table=gil)
+    fx.write_bench(tmp_path / "bench-ft.json", "ft", table=ft)
+    bench = load_bench(tmp_path)
+    table = metrics.shared_patterns(metrics.cell_summary(bench), metrics.ratios(bench), cores=2)
+    row = _one(table, pattern="attr-read")
+    assert row["threads"] == 2 and bool(row["does_not_scale"])
+    assert row["ft_speedup_shared"] == pytest.approx(0.5, rel=0.05)
+    assert row["ft_speedup_own"] == pytest.approx(2.0, rel=0.05)
+    assert row["ft_gil_shared"] == pytest.approx(3.0, rel=0.05)
+    assert row["build_cost"] == pytest.approx(1.5, rel=0.05)

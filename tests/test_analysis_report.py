@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from analysis.__main__ import main
-from analysis._files import file_mode
+from concepts.files import file_mode
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "analysis"

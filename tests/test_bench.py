@@ -169,7 +169,7 @@ def test_a_worker_with_the_wrong_gil_state_produces_no_value(
 ) -> None:
     python = arm_python("ft")
     done = python.run(
-        "-m", "runners._pyperf_bench", "--worker", "--loops", "1", "--warmups", "0",
+        "-m", "runners.bench.worker", "--worker", "--loops", "1", "--warmups", "0",
         "--values", "1", "--gilbench-arm", "ft", "--gilbench-workload", "cpu-control-empty",
         "--gilbench-threads", "1", "--output", str(tmp_path / "out.json"),
         env=python.env(PYTHON_GIL="1"),

@@ -7,8 +7,9 @@ import re
 import pytest
 
 from benchmarks import Prepared, Workload
+from concepts.cli import UsageError
 from runners import bench
-from runners.bench import UsageError, default_threads, parse_cpu_list, parse_threads, plan
+from runners.bench import affinity_cpus, default_threads, parse_threads, plan
 
 
 def workload(variant: str, **kw: object) -> Workload:
@@ -51,11 +52,11 @@ def test_parse_threads() -> None:
             parse_threads(bad)
 
 
-def test_parse_cpu_list() -> None:
-    assert parse_cpu_list("0-2,5") == {0, 1, 2, 5}
+def test_affinity_cpus() -> None:
+    assert affinity_cpus("0-2,5") == {0, 1, 2, 5}
     for bad in ("x", "", "1-a"):
         with pytest.raises(UsageError):
-            parse_cpu_list(bad)
+            affinity_cpus(bad)
 
 
 def test_plan_filters_by_name_and_honours_fixed_thread_counts() -> None:

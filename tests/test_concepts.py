@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import math
 import stat
 from pathlib import Path
@@ -26,7 +27,7 @@ def test_family_order_is_one_list() -> None:
     import benchmarks
 
     assert benchmarks.FAMILY_ORDER is FAMILY_ORDER
-    assert FAMILY_ORDER[:2] == ["increment", "locked-increment"] and "ownership" in FAMILY_ORDER
+    assert FAMILY_ORDER[:2] == ("increment", "locked-increment") and "ownership" in FAMILY_ORDER
 
 
 def test_every_registered_workload_has_traits() -> None:
@@ -35,12 +36,12 @@ def test_every_registered_workload_has_traits() -> None:
     names = {w.name for w in all_workloads()}
     unknown = sorted(n for n in names if not traits(n).known)
     assert unknown == [] or all(n.startswith("test") for n in unknown), unknown
-    # Every real workload is listed, or derived by traits()'s two rules (the ownership
-    # family; a -duration variant of a listed workload).
+    # Every real workload is listed, or derived by traits()'s rules (the ownership and
+    # shared-object families; a -duration variant of a listed workload).
     derived = {
         n
         for n in names
-        if n.startswith("ownership-")
+        if n.startswith(("ownership-", "shared-object-"))
         or (n.endswith("-duration") and n[: -len("-duration")] in WORKLOADS)
     }
     assert set(WORKLOADS) | derived >= {n for n in names if not n.startswith("test")}
@@ -99,3 +100,46 @@ def test_atomic_write(tmp_path: Path) -> None:
     assert target.read_text() == "one\n" and sorted(p.name for p in target.parent.iterdir()) == [
         "a.txt"
     ]
+
+
+def test_a_full_disk_is_one_line_and_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = files.atomic_write(tmp_path / "bench-ft.json", "finished\n")
+    real_write = Path.write_text
+
+    def disk_full(self: Path, text: str, *args: object, **kwargs: object) -> int:
+        real_write(self, text[:3])  # part of it lands, then the disk is full
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    with pytest.raises(files.WriteError) as caught:
+        files.publish(target, "new result\n")
+    monkeypatch.undo()
+    assert str(caught.value) == f"cannot write {target}: No space left on device"
+    assert isinstance(caught.value, OSError) and caught.value.errno == errno.ENOSPC
+    # the earlier result is kept (moved to history by publish), no temporary file is left
+    kept = list((tmp_path / files.HISTORY_DIR).iterdir())
+    assert [p.read_text() for p in kept] == ["finished\n"]
+    assert not [p for p in tmp_path.rglob("*.tmp")]
+
+
+def test_an_unwritable_folder_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "results"
+    blocker.write_text("a file where a folder should be\n")
+    with pytest.raises(files.WriteError, match=r"^cannot write .*results/calibration/x.json: "):
+        files.atomic_write(blocker / "calibration" / "x.json", "{}\n")
+
+
+def test_a_command_exits_74_with_one_line_on_a_write_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    @files.exits_on_write_error("tool")
+    def main() -> int:
+        files.atomic_write(tmp_path / "file" / "sub" / "out.json", "{}\n")
+        return 0
+
+    (tmp_path / "file").write_text("")
+    assert main() == files.EXIT_WRITE_FAILED == 74
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("tool: error: cannot write ")

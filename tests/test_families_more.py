@@ -6,7 +6,7 @@ results on purpose and expect WorkloadError. The ``interpreters`` tests run the 
 workloads through runners.harness.time_workload on the real arms (python3.13, and
 python3.13t without and with the GIL), check the thread-context metadata there, and
 start a process pool from a main module run with ``-m`` (as pyperf runs
-runners._pyperf_bench).
+runners.bench.worker).
 """
 
 from __future__ import annotations
@@ -445,7 +445,7 @@ def test_more_families_on_real_arm(arm: str, arm_python: Callable[[str], Any]) -
 
 MAIN_MODULE = textwrap.dedent(
     """
-    # Stands in for runners._pyperf_bench: a main module run with -m, guarded.
+    # Stands in for runners.bench.worker: a main module run with -m, guarded.
     from benchmarks import all_workloads
     from runners.harness import time_workload
 

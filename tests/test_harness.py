@@ -237,7 +237,7 @@ def test_pyperf_hook_records_what_the_runs_got(
     output = tmp_path / "worker.json"
     done = gil.run(
         "-m",
-        "runners._pyperf_bench",
+        "runners.bench.worker",
         "--worker",
         "--hook",
         "gilbench",
@@ -281,7 +281,7 @@ def test_a_worker_without_the_hook_is_refused(
 ) -> None:
     gil = arm_python("gil")
     done = gil.run(
-        "-m", "runners._pyperf_bench", "--worker", "--loops", "1", "--values", "1",
+        "-m", "runners.bench.worker", "--worker", "--loops", "1", "--values", "1",
         "--gilbench-arm", "gil", "--gilbench-workload", "cpu-control-empty",
         "--gilbench-threads", "1", "--output", str(tmp_path / "x.json"),
     )  # fmt: skip

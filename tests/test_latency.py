@@ -18,7 +18,7 @@ import pytest
 
 from benchmarks import ThreadSetup
 from runners import latency
-from runners._latency_probes import PROBES
+from runners.latency_probes import PROBES
 
 RESULT_KEYS = {"benchmark", "threads", "trial", "count", "p50_s", "p90_s", "p99_s", "max_s"}
 METADATA_KEYS = {
@@ -57,7 +57,7 @@ def check_document(doc: dict[str, Any], arm: str, threads: set[int]) -> None:
 
 
 def test_summary_uses_linear_interpolation() -> None:
-    summary = latency.summarize([float(v) for v in range(100, 0, -1)])  # 1..100, unsorted
+    summary = latency.latency_quantiles([float(v) for v in range(100, 0, -1)])  # 1..100, unsorted
     want = {"count": 100, "p50_s": 50.5, "p90_s": 90.1, "p99_s": 99.01, "max_s": 100.0}
     assert summary == pytest.approx(want)
 

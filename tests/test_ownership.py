@@ -14,16 +14,22 @@ import json
 import queue
 import textwrap
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from benchmarks import ThreadSetup, Workload, WorkloadError, all_workloads
+from benchmarks import (
+    ThreadSetup,
+    Workload,
+    WorkloadError,
+    all_workloads,
+    exact_total,
+    pair_setup,
+    registry_snapshot,
+)
 from benchmarks import queue_pipeline as queue_pipeline_mod
-from benchmarks._duration import exact_total
-from benchmarks._setup import pair_setup
 from runners.harness import RECORDS, run_timed, summarize_records, time_workload
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,14 +40,12 @@ DURATION = [w for w in BY_NAME.values() if w.duration is not None]
 
 
 @pytest.fixture
-def thread_owned(monkeypatch: pytest.MonkeyPatch) -> Workload:
+def thread_owned() -> Iterator[Workload]:
     """The test workload that records its setup's thread, registered for this test only."""
-    from benchmarks import _registry
-    from runners._pyperf_bench import find_workload
+    from runners.bench import find_workload
 
-    monkeypatch.setattr(_registry, "_REGISTRY", dict(_registry._REGISTRY))
-    monkeypatch.setattr(_registry, "FAMILY_ORDER", list(_registry.FAMILY_ORDER))
-    return find_workload("gilbench-test-thread-owned", [TEST_WORKLOADS])
+    with registry_snapshot():
+        yield find_workload("gilbench-test-thread-owned", [TEST_WORKLOADS])
 
 
 @pytest.mark.parametrize("threads", [1, 2, 4])
@@ -200,7 +204,7 @@ ARM_SCRIPT = textwrap.dedent(
     import ctypes, json, platform, sys, threading
     from benchmarks import all_workloads
     from benchmarks import ownership
-    from runners._pyperf_bench import find_workload
+    from runners.bench.worker import find_workload
     from runners.harness import RECORDS, run_timed, summarize_records, time_workload
 
     report = {"gil": getattr(sys, "_is_gil_enabled", lambda: True)()}

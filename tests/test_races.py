@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
+from concepts.race_variants import VARIANTS, Race, Variant, count_distinct
 from runners import races
-from runners._race_variants import VARIANTS, Race, Variant, count_distinct
 from runners.arms import ARMS
 from runners.identity import ArmMismatch
 from tests.conftest import default_sigint
@@ -305,9 +305,9 @@ def test_main_refuses_when_the_gil_state_changes_during_the_run(
         if when != "at start":
             raise ArmMismatch("the GIL was re-enabled at run time (test double)")
 
-    from runners import _experiment
+    from runners import experiment
 
-    monkeypatch.setattr(_experiment, "check_arm", check)
+    monkeypatch.setattr(experiment, "check_arm", check)
     assert _main(tmp_path, "--variants", "inline") == races.EXIT_ARM_MISMATCH
     assert calls == ["at start", "after the trials"]
     assert "re-enabled" in capsys.readouterr().err
@@ -339,10 +339,10 @@ def test_main_reports_a_safe_variant_that_loses(
 def test_main_keeps_finished_trials_when_stopped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exc: BaseException, rc: int, field: str
 ) -> None:
-    real: Callable[..., races.Outcome] = races.run_trial
+    real: Callable[..., races.TrialOutcome] = races.run_trial
     done: list[int] = []
 
-    def run_trial(*args: Any) -> races.Outcome:
+    def run_trial(*args: Any) -> races.TrialOutcome:
         if len(done) == 3:
             raise exc
         done.append(1)

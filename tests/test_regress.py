@@ -27,7 +27,7 @@ from analysis.regress.judge import (
     judge,
     outcome,
 )
-from analysis.regress.measure import Sweep, parse_pair
+from analysis.regress.measure import GateSweep, parse_pair
 from analysis.regress.metrics import (
     METRICS,
     CellsDict,
@@ -143,7 +143,7 @@ def test_outcome_counts_gated_metrics_and_never_passes_an_injection() -> None:
 # --- one gate run: measure, judge, re-measure --------------------------------------------
 
 
-class FixtureSweep(Sweep):
+class FixtureSweep(GateSweep):
     """A sweep whose measurements are fixture copies (the orchestration under test)."""
 
     def __init__(self, sides: dict[str, tuple[str, str]], sources: list[dict[str, str]]) -> None:
@@ -203,7 +203,7 @@ def test_merge_adds_processes_cell_by_cell() -> None:
 
 
 def test_sweep_command_line() -> None:
-    sweep = Sweep(
+    sweep = GateSweep(
         {"gil.base": ("gil", "/p/gil"), "ft.base": ("ft", "/p/ft")},
         trees={"gil.base": Path("/w/base"), "ft.base": Path("/w/base")},
     )
@@ -430,7 +430,7 @@ def test_rejudging_the_committed_pilot_gives_the_figures_the_readme_states(
     # 4 processes per cell: honest intervals are too wide to decide most repetitions
     assert "| A/A | 6 | 2 | 0 | 4 |" in out and "| ft +15% | 6 | 0 | 2 | 4 |" in out
     assert "the interval contains the injected factor in 31 of 36 metric-repetitions" in out
-    counts = trial.summarize(trial.rejudge(reps, [0.10, 0.15, 0.25], 0.05))
+    counts = trial.verdict_counts(trial.rejudge(reps, [0.10, 0.15, 0.25], 0.05))
     assert counts["A/A"] == {PASS: 1, REGRESSION: 0, INCONCLUSIVE: 5}
     assert counts["ft +25%"] == {PASS: 0, REGRESSION: 4, INCONCLUSIVE: 2}
     assert cli.main(["rejudge", str(pilot)]) == EXIT_USAGE

@@ -1,4 +1,4 @@
-"""The test-only slowdown hook (runners.inject): parsing, matching, the wrapper, the marking.
+"""The calibration's known slowdown (runners.inject): parsing, matching, the wrapper, the marking.
 
 No timings are asserted: the wrapper's result is checked against the lower bound its
 busy-wait guarantees (it spins until the clock has advanced by the requested time).
@@ -114,14 +114,8 @@ def test_only_slowed_benchmarks_are_marked(monkeypatch: pytest.MonkeyPatch) -> N
     assert inject.inherit_environ() == [inject.ENV_VAR, inject.SIDE_VAR]
 
 
-def _wired() -> bool:
-    source = (REPO / "runners" / "_pyperf_bench.py").read_text(encoding="utf-8")
-    return "inject.wrap_time_func" in source and "inject.metadata(name" in source
-
-
 @pytest.mark.interpreters
 @pytest.mark.slow
-@pytest.mark.skipif(not _wired(), reason="runners._pyperf_bench does not call the hook yet")
 def test_hook_reaches_pyperf_workers_and_marks_the_result(
     tmp_path: Path, arm_python: Callable[[str], ArmPython]
 ) -> None:
@@ -130,7 +124,7 @@ def test_hook_reaches_pyperf_workers_and_marks_the_result(
     out = tmp_path / "out.json"
     env = gil.env(**{inject.ENV_VAR: "increment-per-thread:0.25", "PYTHONPATH": str(REPO)})
     cmd = [
-        str(gil.python), "-m", "runners._pyperf_bench", "--gilbench-arm", "gil",
+        str(gil.python), "-m", "runners.bench.worker", "--gilbench-arm", "gil",
         "--gilbench-workload", "increment-per-thread", "--gilbench-threads", "1",
         "-p", "1", "-n", "1", "-w", "0", "--loops", "1", "--hook", "gilbench", "-o", str(out),
     ]  # fmt: skip

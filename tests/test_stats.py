@@ -4,13 +4,15 @@ test interpreter: known values, simulated coverage, and checks that fail both wa
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import random
+from pathlib import Path
 
 import pytest
 
 from concepts import stats
-from concepts._tdist import t_cdf, t_quantile
+from concepts.tdist import t_cdf, t_quantile
 from runners import calibrate
 
 
@@ -146,3 +148,38 @@ def test_injected_sides_are_judged_against_their_true_factor() -> None:
     # Intervals around 1.0 do not contain 1.10: the injected check fails.
     found = {check.name: check for check in calibrate.checks(rows)}
     assert not found["P: 95% intervals containing the true factor 1.100"].passed
+
+
+COMMITTED = Path(__file__).resolve().parents[1] / "docs" / "data" / "precision-2core"
+
+
+def test_calibration_from_committed_suites_gives_the_committed_verdict(tmp_path: Path) -> None:
+    assert (
+        calibrate.main(
+            [
+                "--arm",
+                "ft",
+                "--from",
+                str(COMMITTED / "calibration-ft"),
+                "--results-dir",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+    fresh = json.loads((tmp_path / "calibration" / "calibration-ft.json").read_text())
+    committed = json.loads((COMMITTED / "calibration-ft.json").read_text())
+    assert fresh["checks"] == committed["checks"]
+
+
+def test_calibration_that_cannot_write_is_one_line_and_74(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "results"
+    blocker.write_text("")
+    code = calibrate.main(
+        ["--arm", "ft", "--from", str(COMMITTED / "calibration-ft"), "--results-dir", str(blocker)]
+    )
+    assert code == 74
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("python -m runners.calibrate: error: cannot write ")

@@ -11,12 +11,10 @@ from __future__ import annotations
 import sys
 import threading
 
-from benchmarks._registry import FAMILY_ORDER, Prepared, ThreadSetup, WorkloadError, workload
+from benchmarks import Prepared, ThreadSetup, WorkloadError, workload
 
 FAMILY = "gilbench-test"
 _GIL_AT_IMPORT = bool(getattr(sys, "_is_gil_enabled", lambda: True)())
-if FAMILY not in FAMILY_ORDER:
-    FAMILY_ORDER.append(FAMILY)
 
 
 @workload(FAMILY, "noop", ops_per_thread=2000)

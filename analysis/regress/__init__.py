@@ -6,7 +6,7 @@
 - ``check``: measure this revision and judge it against the committed baseline of this
   machine class (results/baselines/). The scheduled job's check.
 - ``baseline``: make that baseline from N measurements.
-- ``trial``: repeat the gate (A/A and test-only ft slowdowns) and log every verdict.
+- ``trial``: repeat the gate (A/A and known ft slowdowns) and log every verdict.
 
 Modules: metrics (what is gated, the interval), judge (verdicts, exit codes), measure
 (the runners' command line as a subprocess, git worktrees), gate (measure, judge,

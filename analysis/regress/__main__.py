@@ -14,7 +14,7 @@ interpreters default to the tox arm environments (``tox -e bench-gil,bench-ft
 stderr, the raw files to --results-dir, the metrics to results/history/metrics.jsonl.
 
 Exit status: 0 pass, 1 regression, 2 inconclusive (the data cannot decide, a metric is
-missing, the environment differs from the baseline's, or a test-only slowdown was
+missing, the environment differs from the baseline's, or a calibration slowdown was
 missed), 3 a measurement failed, 64 bad input or usage (not 2, which is inconclusive).
 """
 
@@ -27,7 +27,6 @@ import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
 from analysis.load import LoadError
 from analysis.regress import baseline as baselines
@@ -41,8 +40,8 @@ from analysis.regress.judge import (
 )
 from analysis.regress.measure import (
     REPO,
+    GateSweep,
     MeasureError,
-    Sweep,
     commit_of,
     default_base,
     default_pair,
@@ -50,20 +49,13 @@ from analysis.regress.measure import (
     parse_pair,
     worktree,
 )
-from analysis.regress.metrics import ARMS, METRICS, Metric, change, select, side_of, value
+from analysis.regress.metrics import GATE_ARMS, METRICS, Metric, change, select, side_of, value
 from analysis.regress.report import append_step_summary, render
+from concepts.cli import OneLineParser, UsageError
+from concepts.files import exits_on_write_error
 
 PROG = "python -m analysis.regress"
 RESULTS = REPO / "results"
-
-
-class UsageError(Exception):
-    """Bad options or input: one line on stderr, exit 64."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
 
 
 def _fraction(text: str) -> float:
@@ -117,10 +109,10 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser."""
-    parser = _Parser(
+    parser = OneLineParser(
         prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", parser_class=OneLineParser)
     ab = sub.add_parser("ab", help="A/B: base and head measured in one interleaved sweep")
     ab.add_argument("--base-ref", metavar="REF", help="the base revision (a git worktree of it)")
     ab.add_argument("--base-python", metavar="gil=PATH,ft=PATH", help="the base's interpreter pair")
@@ -158,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     base.add_argument("--python", metavar="gil=PATH,ft=PATH")
     base.add_argument("--out", type=Path, metavar="FILE")
-    tri = sub.add_parser("trial", help="repeat the gate: A/A and test-only ft slowdowns")
+    tri = sub.add_parser("trial", help="repeat the gate: A/A and known ft slowdowns")
     tri.add_argument("--reps", type=int, default=10, metavar="N")
     tri.add_argument("--slowdowns", default="10,15,25", metavar="PCT,PCT,...")
     tri.add_argument(
@@ -263,8 +255,8 @@ def cmd_ab(args: argparse.Namespace) -> int:
                 f"--inject-slowdown {args.inject_slowdown}: expected BENCHMARK:FRACTION"
             )
         inject = f"{name}@ft.head:{fraction}"
-    sides = {f"{arm}.base": (arm, base_pair[arm]) for arm in ARMS}
-    sides |= {f"{arm}.head": (arm, head_pair[arm]) for arm in ARMS}
+    sides = {f"{arm}.base": (arm, base_pair[arm]) for arm in GATE_ARMS}
+    sides |= {f"{arm}.head": (arm, head_pair[arm]) for arm in GATE_ARMS}
     workdir = _workdir(args, "ab")
     lines = [
         f"base: {describe(base_pair)}" + (f" at {ref} ({base_commit[:12]})" if base_commit else ""),
@@ -275,12 +267,12 @@ def cmd_ab(args: argparse.Namespace) -> int:
     tol = args.tolerance
 
     def measure(trees: dict[str, Path]) -> gate.Cells:
-        sweep = Sweep(sides, trees, inject)
+        sweep = GateSweep(sides, trees, inject)
         return gate.run(sweep, {"ab": comparison}, metrics, change, lambda _m: tol, workdir)
 
     if base_commit:
         with worktree(base_commit) as tree:
-            cells = measure({f"{arm}.base": tree for arm in ARMS})
+            cells = measure({f"{arm}.base": tree for arm in GATE_ARMS})
     else:
         cells = measure({})
     return _finish(args, "ab", comparison, lines, cells, workdir, side_of("head"))
@@ -294,7 +286,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     pair = _pair(args.python, "--python")
     workdir = _workdir(args, "check")
     comparison = gate.Comparison(side_of(""), side_of(""))
-    sweep = Sweep({arm: (arm, pair[arm]) for arm in ARMS}, args=base.get("measure") or Sweep.args)
+    sweep = GateSweep(
+        {arm: (arm, pair[arm]) for arm in GATE_ARMS}, args=base.get("measure") or GateSweep.args
+    )
     cells = gate.run(
         sweep,
         {"check": comparison},
@@ -331,10 +325,12 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         for run in range(1, args.runs + 1):
             print(f"baseline: measurement {run}/{args.runs}", file=sys.stderr, flush=True)
             target = root / f"run-{run}"
-            Sweep({arm: (arm, pair[arm]) for arm in ARMS}).run(gate.GATE_BENCHMARKS, target)
+            GateSweep({arm: (arm, pair[arm]) for arm in GATE_ARMS}).run(
+                gate.GATE_BENCHMARKS, target
+            )
             directories.append(target)
     side = _side_in(directories[0])
-    data = baselines.build(directories, side, list(Sweep.args))
+    data = baselines.build(directories, side, list(GateSweep.args))
     out = args.out or baselines.BASELINE_DIR / f"{data['machine_class']}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     from concepts.files import publish
@@ -428,6 +424,7 @@ COMMANDS = {
 }
 
 
+@exits_on_write_error(PROG)
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):

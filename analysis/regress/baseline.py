@@ -68,7 +68,7 @@ def build(directories: Sequence[Path], side: Side, measure_args: Sequence[str]) 
         cells, injected = load_cells(directory, side.values())
         if any(injected.values()):
             raise LoadError(
-                f"{directory}: a test-only slowdown was injected; it cannot be a baseline"
+                f"{directory}: a calibration slowdown was injected; it cannot be a baseline"
             )
         envs.append(environment(directory, side))
         for metric in METRICS:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.regress.judge import PASS, Verdict, judge, outcome
-from analysis.regress.measure import Sweep
+from analysis.regress.measure import GateSweep
 from analysis.regress.metrics import (
     GATE_BENCHMARKS,
     Cells,
@@ -74,7 +74,7 @@ def _undecided(comparison: Comparison) -> set[str]:
 
 
 def injected_into(comparison: Comparison, injected: Mapping[str, list[str]]) -> list[str]:
-    """The test-only slowdowns recorded on any side the comparison involves."""
+    """The calibration slowdowns recorded on any side the comparison involves."""
     involved = {*comparison.base.values(), *comparison.head.values()}
     return sorted({spec for side in involved for spec in injected.get(side, [])})
 
@@ -103,7 +103,7 @@ def decide(
 
 
 def run(
-    sweep: Sweep,
+    sweep: GateSweep,
     comparisons: Mapping[str, Comparison],
     metrics: tuple[Metric, ...],
     estimate: Estimator,

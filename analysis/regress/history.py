@@ -19,8 +19,9 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.markdown import md_table
 from analysis.regress.judge import DEFAULT_TOLERANCE
-from analysis.regress.metrics import ARMS, METRICS, Estimate, cells_from_frame, side_of, value
+from analysis.regress.metrics import GATE_ARMS, METRICS, Estimate, cells_from_frame, side_of, value
 from concepts.files import HISTORY_DIR, atomic_write
 
 FILE_NAME = "metrics.jsonl"
@@ -148,15 +149,15 @@ def main_job_entries(bench: pd.DataFrame) -> list[dict[str, Any]]:
     found = []
     commit = gilbench_commit()
     for (session, _set), frame in own.groupby(["session", own["interpreter_set"].fillna("")]):
-        if not set(ARMS) <= set(frame["arm"].dropna()):
+        if not set(GATE_ARMS) <= set(frame["arm"].dropna()):
             continue
-        cells = {arm: cells_from_frame(frame[frame["arm"] == arm]) for arm in ARMS}
+        cells = {arm: cells_from_frame(frame[frame["arm"] == arm]) for arm in GATE_ARMS}
         estimates = {m.name: value(m, cells, side_of("")) for m in METRICS}
         if not any(math.isfinite(e.value) for n, e in estimates.items() if n in GATED):
             continue
         versions = {
             arm: next(iter(frame.loc[frame["arm"] == arm, "python_version"].dropna()), None)
-            for arm in ARMS
+            for arm in GATE_ARMS
         }
         start = frame["session_start"].dropna()
         date = str(start.iloc[0]) if not start.empty else str(frame["date"].dropna().min())
@@ -180,10 +181,7 @@ def render_trend(entries: Sequence[Mapping[str, Any]], figure: str | None = None
     ]
     if figure:
         out += [f"![trend]({figure})", ""]
-    out += [
-        "| metric | date | commit | interpreters | from | value [95% CI] | step |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    table = []
     for r in rows:
         interval = (
             f"{r['value']:.3f} [{r['low']:.3f}, {r['high']:.3f}]"
@@ -192,8 +190,9 @@ def render_trend(entries: Sequence[Mapping[str, Any]], figure: str | None = None
         )
         step = "" if r["step"] is None else f"{r['step'] * 100:+.1f}%"
         step = f"**{step} step**" if r["step_exceeds"] else step
-        out.append(
-            f"| {r['metric']} | {r['date']} | {r['commit'] or '?'} | {r['versions']} | "
-            f"{r['source']} | {interval} | {step} |"
+        table.append(
+            [r["metric"], r["date"], r["commit"] or "?", r["versions"], r["source"], interval, step]
         )
+    header = ["metric", "date", "commit", "interpreters", "from", "value [95% CI]", "step"]
+    out.append(md_table(header, table))
     return "\n".join(out) + "\n"

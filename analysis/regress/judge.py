@@ -13,7 +13,7 @@ analysis.regress.metrics) is a
 
 The run's outcome: regression if a gated metric regressed, else inconclusive if one was
 inconclusive, else pass. Ungated metrics are judged and shown, never counted. A run in
-which a test-only slowdown was injected (runners.inject) never passes.
+which a calibration slowdown was injected (runners.inject) never passes.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def outcome(verdicts: list[Verdict], injected: list[str]) -> tuple[str, list[str
     else:
         result = PASS
     if injected:
-        notes.append(f"test-only slowdown injected: {'; '.join(injected)}")
+        notes.append(f"calibration slowdown injected: {'; '.join(injected)}")
         if result == PASS:
             result = INCONCLUSIVE
             notes.append("an injected slowdown must not pass: the gate missed it")

@@ -20,11 +20,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis.regress.metrics import ARMS
+from analysis.regress.metrics import GATE_ARMS
 from concepts.injection import ENV_VAR
 
 REPO = Path(__file__).resolve().parents[2]
-TOX_PYTHON = {arm: REPO / ".tox" / f"bench-{arm}" / "bin" / "python" for arm in ARMS}
+TOX_PYTHON = {arm: REPO / ".tox" / f"bench-{arm}" / "bin" / "python" for arm in GATE_ARMS}
 """The arm environments ``tox -e bench-gil,bench-ft --notest`` creates (the default pair)."""
 SWEEP_ARGS = ("--rounds", "8", "--max-rounds", "8", "-p", "1", "--target-ci", "0")
 """One gate measurement: 8 interleaved rounds of one process per side, each process of
@@ -39,7 +39,7 @@ class MeasureError(RuntimeError):
 
 
 @dataclass
-class Sweep:
+class GateSweep:
     """One interleaved sweep: its sides (cells) on interpreters, optional other trees."""
 
     sides: dict[str, tuple[str, str]]
@@ -47,7 +47,7 @@ class Sweep:
     trees: dict[str, Path] = field(default_factory=dict)
     """cell -> the gilbench tree its workers run (default: this one)."""
     inject: str = ""
-    """A test-only slowdown spec (runners.inject) for the sweep's workers."""
+    """A calibration slowdown spec (runners.inject) for the sweep's workers."""
     args: Sequence[str] = SWEEP_ARGS
 
     def command(self, benchmarks: Iterable[str], results: Path) -> list[str]:
@@ -92,15 +92,15 @@ def parse_pair(text: str, option: str) -> dict[str, str]:
     pair: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         arm, sep, path = item.partition("=")
-        if not sep or arm not in ARMS or not path:
+        if not sep or arm not in GATE_ARMS or not path:
             raise ValueError(
-                f"{option}: {item!r} is not ARM=PATH with ARM one of {', '.join(ARMS)}"
+                f"{option}: {item!r} is not ARM=PATH with ARM one of {', '.join(GATE_ARMS)}"
             )
         if not (Path(path).is_file() and os.access(path, os.X_OK)):
             raise ValueError(f"{option}: no such interpreter {path}")
         pair[arm] = path
-    if set(pair) != set(ARMS):
-        raise ValueError(f"{option}: give both arms ({', '.join(f'{a}=PATH' for a in ARMS)})")
+    if set(pair) != set(GATE_ARMS):
+        raise ValueError(f"{option}: give both arms ({', '.join(f'{a}=PATH' for a in GATE_ARMS)})")
     return pair
 
 

@@ -56,7 +56,7 @@ GATE_BENCHMARKS = (
 and a Lock around it. Not cpu-control-sum-squares: on the 2-core machines its processes
 differ by up to 30% even when each is the fastest of 40 values (pure arithmetic feels
 the load on the core's hyperthread sibling for seconds), against 1-5% for these."""
-ARMS = ("gil", "ft")
+GATE_ARMS = ("gil", "ft")
 
 Process = list[float]
 Cells = Mapping[str, Mapping[str, list[Process]]]
@@ -96,13 +96,13 @@ def _metrics() -> tuple[Metric, ...]:
         if bench.endswith("-t1"):
             base = bench.removesuffix("-t1")
             defined.append(Metric(f"ft/gil {base} t1", ("ft", bench), ("gil", bench)))
-    for arm in ARMS:
+    for arm in GATE_ARMS:
         for bench in GATE_BENCHMARKS:
             ref = reference(bench.removesuffix("-t1")) if bench.endswith("-t1") else None
             if ref is not None:
                 name = f"lock-overhead {arm} {bench.removesuffix('-t1')} t1"
                 defined.append(Metric(name, (arm, bench), (arm, f"{ref}-t1")))
-    for arm in ARMS:
+    for arm in GATE_ARMS:
         for bench in GATE_BENCHMARKS:
             if bench.endswith("-t2") and bench.replace("-t2", "-t1") in GATE_BENCHMARKS:
                 one = bench.replace("-t2", "-t1")
@@ -153,7 +153,7 @@ Side = Mapping[str, str]
 def side_of(name: str) -> dict[str, str]:
     """The cells of side ``name`` of an A/B sweep (``head`` -> gil.head, ft.head); a
     side named "" is a plain sweep's (gil, ft)."""
-    return {arm: f"{arm}.{name}" if name else arm for arm in ARMS}
+    return {arm: f"{arm}.{name}" if name else arm for arm in GATE_ARMS}
 
 
 def _statistics(cells: Cells, side: Side, cell: tuple[str, str], kind: str) -> list[float]:
@@ -200,7 +200,7 @@ def change(metric: Metric, cells: Cells, base: Side, head: Side) -> Estimate:
 
 def load_cells(directory: Path, sides: Iterable[str]) -> tuple[CellsDict, dict[str, list[str]]]:
     """Each side's cells from ``directory/bench-<side>.json`` (analysis.load), and per side
-    the test-only slowdowns its files record; LoadError if a file is unreadable."""
+    the calibration slowdowns its files record; LoadError if a file is unreadable."""
     cells: CellsDict = {}
     injected: dict[str, list[str]] = {}
     for side in sides:

@@ -10,6 +10,7 @@ import math
 import os
 from collections.abc import Sequence
 
+from analysis.markdown import md_table
 from analysis.regress.judge import REGRESSION, Verdict
 from analysis.regress.metrics import ESTIMATOR
 
@@ -42,17 +43,16 @@ def render(
         f"{round(1 + 2 * tolerance, 4):g}; "
         "else inconclusive",
         "",
-        "| metric | gated | change [95% CI] | processes | verdict | why |",
-        "|---|---|---|---|---|---|",
     ]
+    table = []
     for v in verdicts:
         verdict = f"**{v.verdict.upper()}**" if v.verdict == REGRESSION else v.verdict
         verdict += " (re-measured)" if v.remeasured else ""
         processes = v.estimate.processes if v.estimate else 0
-        out.append(
-            f"| {v.metric.name} | {'yes' if v.metric.gated else 'no'} | {_interval(v)} | "
-            f"{processes} | {verdict} | {v.why} |"
-        )
+        gated = "yes" if v.metric.gated else "no"
+        table.append([v.metric.name, gated, _interval(v), str(processes), verdict, v.why])
+    header = ["metric", "gated", "change [95% CI]", "processes", "verdict", "why"]
+    out.append(md_table(header, table))
     if notes:
         out += ["", *[f"- {note}" for note in notes]]
     return "\n".join(out) + "\n"

@@ -5,7 +5,7 @@
 
 Each repetition is one interleaved sweep of seven sides on the same interpreter pair: a
 base (gil, ft), a head (gil, ft), and three more ft sides whose named benchmark a
-test-only slowdown (runners.inject) makes 10%, 15% and 25% slower. It is then judged
+calibration slowdown (runners.inject) makes 10%, 15% and 25% slower. It is then judged
 as four gate runs, exactly as ``ab`` judges one (re-measurement included): A/A (base
 against head: the same code and interpreters) and base against the head with each ft
 slowdown (the head's gil side is the same in all four). The four verdicts of one
@@ -31,12 +31,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from analysis.markdown import md_table
 from analysis.regress import gate
 from analysis.regress.baseline import machine_class
 from analysis.regress.history import gilbench_commit
 from analysis.regress.judge import INCONCLUSIVE, PASS, REGRESSION, outcome
-from analysis.regress.measure import Sweep
-from analysis.regress.metrics import ARMS, METRICS, Metric, change, load_cells, side_of
+from analysis.regress.measure import GateSweep
+from analysis.regress.metrics import GATE_ARMS, METRICS, Metric, change, load_cells, side_of
 from concepts.files import atomic_write
 from concepts.stats import binomial_interval
 
@@ -65,7 +66,7 @@ def run_trial(
     repetition N in ``raw/rep-N``); return them all."""
     plan = conditions(slowdowns)
     sides: dict[str, tuple[str, str]] = {
-        f"{arm}.{s}": (arm, pair[arm]) for s in ("base", "head") for arm in ARMS
+        f"{arm}.{s}": (arm, pair[arm]) for s in ("base", "head") for arm in GATE_ARMS
     }
     for _fraction, head in list(plan.values())[1:]:
         sides[head["ft"]] = ("ft", pair["ft"])
@@ -92,7 +93,7 @@ def run_trial(
         workdir = raw / f"rep-{rep}"
         workdir.mkdir(parents=True, exist_ok=True)
         gate.run(
-            Sweep(sides, inject=inject),
+            GateSweep(sides, inject=inject),
             comparisons,
             metrics,
             change,
@@ -151,7 +152,7 @@ def read(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return lines[0], lines[1:]
 
 
-def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, int]]:
+def verdict_counts(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, int]]:
     """condition -> {outcome: count} (every outcome present, zeros included)."""
     counts: dict[str, Counter[str]] = {}
     for record in records:
@@ -161,14 +162,13 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, int]]:
 
 def render_summary(records: Sequence[dict[str, Any]]) -> str:
     """The verdict counts as a Markdown table, with the mean seconds per repetition."""
-    table = summarize(records)
+    table = verdict_counts(records)
     reps = {r["rep"]: r["seconds"] for r in records}
-    out = ["| condition | reps | pass | regression | inconclusive |", "|---|---|---|---|---|"]
-    for condition, counts in table.items():
-        out.append(
-            f"| {condition} | {sum(counts.values())} | {counts[PASS]} | {counts[REGRESSION]} | "
-            f"{counts[INCONCLUSIVE]} |"
-        )
+    rows = [
+        [condition, *(str(n) for n in (sum(c.values()), c[PASS], c[REGRESSION], c[INCONCLUSIVE]))]
+        for condition, c in table.items()
+    ]
+    out = [md_table(["condition", "reps", "pass", "regression", "inconclusive"], rows)]
     if any(reps.values()):
         out.append(
             f"\n{len(reps)} repetitions, {sum(reps.values()) / len(reps):.0f} s each on average"
@@ -182,11 +182,7 @@ def render_spread(records: Sequence[dict[str, Any]], condition: str = "A/A") -> 
     chosen = [r for r in records if r["condition"] == condition and r.get("metrics")]
     if not chosen:
         return ""
-    out = [
-        f"| {condition}: gated metric | change, lowest - highest | median interval "
-        "half-width | processes per cell |",
-        "|---|---|---|---|",
-    ]
+    rows = []
     for name, first in chosen[0]["metrics"].items():
         found = [r["metrics"].get(name, {}) for r in chosen]
         found = [f for f in found if f.get("value") is not None]
@@ -197,8 +193,14 @@ def render_spread(records: Sequence[dict[str, Any]], condition: str = "A/A") -> 
         width = f"{statistics.median(widths):.3f}" if widths else "-"
         processes = sorted({f["processes"] for f in found})
         counts = " or ".join(str(p) for p in processes)
-        out.append(f"| {name} | {min(values):.3f} - {max(values):.3f} | {width} | {counts} |")
-    return "\n".join(out)
+        rows.append([name, f"{min(values):.3f} - {max(values):.3f}", width, counts])
+    header = [
+        f"{condition}: gated metric",
+        "change, lowest - highest",
+        "median interval half-width",
+        "processes per cell",
+    ]
+    return md_table(header, rows)
 
 
 def slowed_metrics(benchmark: str) -> list[str]:
@@ -210,11 +212,7 @@ def render_coverage(records: Sequence[dict[str, Any]], benchmark: str) -> str:
     """Per condition and metric: how often the 95% interval contains the truth (1 for
     A/A, 1 + the slowdown for the slowed metrics) and the metric's own verdicts, with
     exact (Clopper-Pearson) 95% bounds on the proportions (Markdown)."""
-    out = [
-        "| condition | metric | truth | interval contains it | its verdicts: regression / "
-        "pass / inconclusive |",
-        "|---|---|---|---|---|",
-    ]
+    rows: list[list[str]] = []
     totals = [0, 0]
     for condition in dict.fromkeys(r["condition"] for r in records):
         chosen = [r for r in records if r["condition"] == condition and r.get("metrics")]
@@ -238,11 +236,23 @@ def render_coverage(records: Sequence[dict[str, Any]], benchmark: str) -> str:
                 totals[1] += len(found)
             low, high = binomial_interval(hits, len(found))
             verdicts = Counter(f.get("verdict") for f in found)
-            out.append(
-                f"| {condition} | {name} | {truth:.2f} | {hits}/{len(found)}"
-                f" (95% CI {100 * low:.0f}-{100 * high:.0f}%) | {verdicts[REGRESSION]} /"
-                f" {verdicts[PASS]} / {verdicts[INCONCLUSIVE]} |"
+            rows.append(
+                [
+                    condition,
+                    name,
+                    f"{truth:.2f}",
+                    f"{hits}/{len(found)} (95% CI {100 * low:.0f}-{100 * high:.0f}%)",
+                    f"{verdicts[REGRESSION]} / {verdicts[PASS]} / {verdicts[INCONCLUSIVE]}",
+                ]
             )
+    header = [
+        "condition",
+        "metric",
+        "truth",
+        "interval contains it",
+        "its verdicts: regression / pass / inconclusive",
+    ]
+    out = [md_table(header, rows)]
     if totals[1]:
         low, high = binomial_interval(*totals)
         out.append(
@@ -258,7 +268,7 @@ def rejudge(
     """Judge a trial's raw repetitions again with this code (``rep-N/measure-1`` and, if
     it was taken, ``measure-2``), as run_trial would have: records without metrics."""
     plan = conditions(slowdowns)
-    sides = [f"{arm}.{s}" for s in ("base", "head") for arm in ARMS]
+    sides = [f"{arm}.{s}" for s in ("base", "head") for arm in GATE_ARMS]
     sides += [head["ft"] for _f, head in list(plan.values())[1:]]
     records: list[dict[str, Any]] = []
     for index, rep in enumerate(rep_dirs, 1):

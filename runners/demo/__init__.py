@@ -8,7 +8,7 @@ example: what it does, what each build gave, and one sentence on why, computed f
 the numbers it has just measured.
 
 - ``examples``: the queue and event-loop examples (the increments are the race variants
-  of ``runners._race_variants``), standard library only;
+  of ``concepts.race_variants``), standard library only;
 - ``measure``: ``python -m runners.demo.measure``, run on each arm's interpreter;
   measures one example and prints its result as JSON;
 - ``explain``: figures, tables and sentences from those results;

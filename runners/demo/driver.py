@@ -36,8 +36,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from runners._cli import OneLineParser, UsageError, positive_int, positive_seconds, split_list
-from runners._race_variants import VARIANTS
+from concepts.cli import OneLineParser, UsageError, names_of, positive_int, positive_seconds
+from concepts.race_variants import VARIANTS
 from runners.arms import ARMS, arm_env, get_arm
 from runners.demo import examples
 from runners.demo.explain import EXPLAIN, Docs, Screen, render
@@ -76,7 +76,7 @@ class ArmRefused(Exception):
 
 
 @dataclass(frozen=True)
-class Config:
+class DemoConfig:
     """What one demo run shows."""
 
     examples: tuple[str, ...]
@@ -102,35 +102,20 @@ class Config:
         return args
 
 
-def _names(known: Sequence[str], option: str) -> Callable[[str], tuple[str, ...]]:
-    """An argparse ``type``: a comma-separated subset of ``known``, in the given order."""
-
-    def parse(text: str) -> tuple[str, ...]:
-        names: list[str] = []
-        for item in split_list(text, option):
-            if item not in known:
-                raise UsageError(f"{option}: unknown name {item!r}; known: {', '.join(known)}")
-            if item not in names:
-                names.append(item)
-        return tuple(names)
-
-    return parse
-
-
-def parse_args(argv: Sequence[str] | None) -> Config:
-    """Parse the command line into a Config; raise UsageError on bad input."""
+def parse_args(argv: Sequence[str] | None) -> DemoConfig:
+    """Parse the command line into a DemoConfig; raise UsageError on bad input."""
     parser = OneLineParser(
         prog="python -m runners.demo",
         description="Classic threading examples, live on the gil and ft builds, side by side.",
     )
     parser.add_argument(
         "--example",
-        type=_names(list(MEASURES), "--example"),
+        type=names_of("--example", list(MEASURES)),
         help=f"comma-separated examples to run (default: all of {', '.join(MEASURES)})",
     )
     parser.add_argument(
         "--arms",
-        type=_names(list(ARMS), "--arms"),
+        type=names_of("--arms", list(ARMS)),
         default=DEFAULT_ARMS,
         help=f"comma-separated arms, one column each (default {','.join(DEFAULT_ARMS)};"
         f" known: {', '.join(ARMS)})",
@@ -196,7 +181,7 @@ def parse_args(argv: Sequence[str] | None) -> Config:
     for option, value in (("--python-gil", args.python_gil), ("--python-ft", args.python_ft)):
         if value is not None and not Path(value).expanduser().is_file():
             raise UsageError(f"{option}: {value}: no such file")
-    return Config(
+    return DemoConfig(
         examples=args.example or tuple(MEASURES),
         arms=args.arms,
         threads=args.threads,
@@ -221,13 +206,13 @@ def code_of(example: str, variant: str) -> tuple[str, list[Callable[..., Any]]]:
     """(a line on how the example is run, the functions that make it up)."""
     if example == "increment":
         return (
-            f"race variant {variant!r} of runners/_race_variants.py; runners.races.run_trial"
+            f"race variant {variant!r} of concepts/race_variants.py; runners.races.run_trial"
             " starts one thread per worker, releases them together and reads the count",
             [VARIANTS[variant].build],
         )
     if example == "lock":
         return (
-            "race variant 'locked' of runners/_race_variants.py, run like the increment",
+            "race variant 'locked' of concepts/race_variants.py, run like the increment",
             [VARIANTS["locked"].build],
         )
     if example == "queue":
@@ -245,7 +230,7 @@ def code_of(example: str, variant: str) -> tuple[str, list[Callable[..., Any]]]:
     )
 
 
-def show_code(config: Config) -> str:
+def show_code(config: DemoConfig) -> str:
     """The source of the selected examples (type-checker comments left out)."""
     parts = []
     for example in config.examples:
@@ -260,7 +245,7 @@ def show_code(config: Config) -> str:
 # -- measuring -----------------------------------------------------------------------
 
 
-def measure(example: str, arm_name: str, python: Path, config: Config) -> dict[str, Any]:
+def measure(example: str, arm_name: str, python: Path, config: DemoConfig) -> dict[str, Any]:
     """Run one example on one arm's interpreter; return the measured document."""
     arm = get_arm(arm_name)
     command = [str(python), "-m", "runners.demo.measure", example, "--arm", arm.name]
@@ -313,7 +298,7 @@ def interpreter_for(pair: Pair, arm_name: str) -> Path:
     return pair.get("ft" if get_arm(arm_name).free_threaded_build else "gil").path
 
 
-def header(pair: Pair, config: Config) -> list[str]:
+def header(pair: Pair, config: DemoConfig) -> list[str]:
     """Which interpreters the columns are, before any screen."""
     lines = [
         f"gilbench demo: threading examples, live on {', '.join(config.arms)}"
@@ -346,7 +331,7 @@ class Progress:
         self.show("")
 
 
-def run_demo(config: Config, pair: Pair) -> tuple[list[Screen], dict[str, Docs]]:
+def run_demo(config: DemoConfig, pair: Pair) -> tuple[list[Screen], dict[str, Docs]]:
     """Measure every example on every arm, printing each screen as soon as it is ready."""
     progress = Progress()
     screens: list[Screen] = []
@@ -365,7 +350,7 @@ def run_demo(config: Config, pair: Pair) -> tuple[list[Screen], dict[str, Docs]]
 
 
 def document(
-    config: Config,
+    config: DemoConfig,
     pair: Pair,
     screens: list[Screen],
     measured: dict[str, Docs],

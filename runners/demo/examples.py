@@ -4,7 +4,7 @@ Standard library only: these run inside the arm interpreters (python3.13 and
 python3.13t), started by ``runners.demo.measure``, and ``python -m runners.demo
 --show-code`` prints them as they are. The two increment examples are not here: they
 are the race variants ``inline`` (``x[0] += 1``) and ``locked`` of
-``runners._race_variants``, run by ``runners.races.run_trial`` (threads created first,
+``concepts.race_variants``, run by ``runners.races.run_trial`` (threads created first,
 released together by a Barrier).
 """
 

@@ -13,7 +13,7 @@ verdict tests:
 - run-wide                 a busy machine: 85% of the processes slowed 1.2-2x as a whole
 - run-env                  ft arm on Python 3.14.0 without --disable-gil, 4 CPUs
 - run-missing              locked-increment-lock-fine absent from the ft arm
-- run-injected             run-pass, marked with the test-only injected slowdown
+- run-injected             run-pass, marked with the calibration's injected slowdown
 """
 
 from __future__ import annotations
