@@ -14,10 +14,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from benchmarks._registry import Prepared, Stop, WorkloadError
-from concepts.fairness import FIXED_DURATION
 
-DURATION = FIXED_DURATION
-"""Seconds of one fixed-duration run (one run per pyperf value; concepts.fairness)."""
 POLL = 100
 """Operations between two looks at the stop flag (the workloads' ``ops_per_thread``)."""
 
@@ -64,4 +61,4 @@ def guarded_increments(
     return Prepared([make(i) for i in range(threads)], 0, exact_total(done, lambda: x[0], what))
 
 
-__all__ = ["DURATION", "POLL", "exact_total", "guarded_increments"]
+__all__ = ["POLL", "exact_total", "guarded_increments"]

@@ -40,9 +40,10 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
-from benchmarks._duration import DURATION, POLL, exact_total
+from benchmarks._duration import POLL, exact_total
 from benchmarks._registry import Prepared, Stop, ThreadSetup, WorkloadError, workload
 from benchmarks._setup import Slots, pair_setup
+from concepts.fairness import FIXED_DURATION
 
 OPS = 5_000
 """Items per producer: a hand-off costs ~1.5 µs alone but 3-25 µs between threads."""
@@ -168,7 +169,9 @@ def shared(threads: int, ops: int) -> Prepared:
     return Prepared(producers + consumers, _count(threads, ops), buffer.check)
 
 
-@workload("condition", "notify-duration", ops_per_thread=POLL, unit="notifies", duration=DURATION)
+@workload(
+    "condition", "notify-duration", ops_per_thread=POLL, unit="notifies", duration=FIXED_DURATION
+)
 def notify_duration(threads: int, ops: int) -> Prepared:
     """Threads do `with cond: counter += 1; cond.notify()` on one shared Condition, timed."""
     cond = threading.Condition()

@@ -17,7 +17,7 @@ One operation is one increment, whichever the lock granularity; ``threads`` is t
 number of incrementing threads. The count must be exact: a lost update fails the run.
 
 Fixed-duration mode: ``lock-fine-duration`` runs the ``lock-fine`` loop for a fixed
-``DURATION`` instead of a fixed number of increments per thread; every thread counts its
+``FIXED_DURATION`` instead of a fixed number of increments per thread; every thread counts its
 own increments (checking the stop flag every ``POLL``), so a thread that the lock
 starves shows up as a low Jain's fairness index in the run metadata (with fixed work a
 starved thread only finishes late). This is what CPython's own ``Tools/lockbench``
@@ -33,8 +33,9 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from benchmarks._duration import DURATION, POLL, guarded_increments
+from benchmarks._duration import POLL, guarded_increments
 from benchmarks._registry import Prepared, WorkloadError, workload
+from concepts.fairness import FIXED_DURATION
 
 FINE_OPS = 60_000
 COARSE_OPS = 300_000
@@ -114,7 +115,7 @@ def rlock_coarse(threads: int, ops: int) -> Prepared:
     "lock-fine-duration",
     ops_per_thread=POLL,
     unit="increments",
-    duration=DURATION,
+    duration=FIXED_DURATION,
 )
 def lock_fine_duration(threads: int, ops: int) -> Prepared:
     """x[0] += 1 under one shared threading.Lock per increment, for a fixed time per run."""

@@ -46,8 +46,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks._duration import DURATION, POLL
+from benchmarks._duration import POLL
 from benchmarks._registry import Prepared, Stop, WorkloadError, workload
+from concepts.fairness import FIXED_DURATION
 
 OPS = 5_000
 SIMPLE_OPS = 50_000
@@ -185,7 +186,9 @@ def priority(threads: int, ops: int) -> Prepared:
     return _pipeline(threads, ops, queue.PriorityQueue)
 
 
-@workload("queue-pipeline", "shared-duration", ops_per_thread=POLL, unit="items", duration=DURATION)
+@workload(
+    "queue-pipeline", "shared-duration", ops_per_thread=POLL, unit="items", duration=FIXED_DURATION
+)
 def shared_duration(threads: int, ops: int) -> Prepared:
     """Every thread does q.put(item); q.get() on one shared queue.Queue, for a fixed time."""
     q: queue.Queue[int] = queue.Queue()

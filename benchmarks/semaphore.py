@@ -36,8 +36,9 @@ import os
 import threading
 from collections.abc import Callable
 
-from benchmarks._duration import DURATION, POLL, guarded_increments
+from benchmarks._duration import POLL, guarded_increments
 from benchmarks._registry import Prepared, ThreadSetup, WorkloadError, workload
+from concepts.fairness import FIXED_DURATION
 
 OPS = 12_000
 
@@ -138,7 +139,9 @@ def unlocked(threads: int, ops: int) -> Prepared:
     return Prepared([setup(i) for i in range(threads)], threads * ops, check)
 
 
-@workload("semaphore", "k1-duration", ops_per_thread=POLL, unit="acquisitions", duration=DURATION)
+@workload(
+    "semaphore", "k1-duration", ops_per_thread=POLL, unit="acquisitions", duration=FIXED_DURATION
+)
 def k1_duration(threads: int, ops: int) -> Prepared:
     """Threads take one shared Semaphore(1) around an increment, for a fixed time per run."""
     sem = threading.Semaphore(1)
