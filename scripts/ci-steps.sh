@@ -6,7 +6,8 @@
 #   report         tox -e analysis (results/report/, the trend from results/history/)
 #   gate-ab        tox -e regress -- ab --base-ref $GILBENCH_BASE_REF (default: the merge
 #                  base with the default branch); exit 1 on a regression, a warning when
-#                  inconclusive
+#                  inconclusive; $GILBENCH_GATE_ARGS are added to its options
+#                  (tests/test_workflow.py: a quicker gate with a known slowdown)
 #   gate-baseline  tox -e regress -- check (the committed baseline of this machine class)
 #
 # A gate that is inconclusive (exit 2) does not fail the step: on GitHub it becomes a
@@ -32,11 +33,10 @@ for step in "$@"; do
             "${TOX[@]}" -e bench-gil,bench-ft -- ${GILBENCH_SWEEP_ARGS:-} ;;
         report) "${TOX[@]}" -e analysis ;;
         gate-ab)
-            if [ -n "${GILBENCH_BASE_REF:-}" ]; then
-                gate ab --base-ref "$GILBENCH_BASE_REF"
-            else
-                gate ab
-            fi ;;
+            base=()
+            if [ -n "${GILBENCH_BASE_REF:-}" ]; then base=(--base-ref "$GILBENCH_BASE_REF"); fi
+            # shellcheck disable=SC2086  # the arguments are a list on purpose
+            gate ab "${base[@]}" ${GILBENCH_GATE_ARGS:-} ;;
         gate-baseline) gate check ;;
         *) echo "ci-steps.sh: unknown step '$step' (sweep, report, gate-ab, gate-baseline)" >&2; exit 64 ;;
     esac

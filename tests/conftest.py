@@ -7,14 +7,17 @@ set only in the ``t`` arms.
 
 Tiers: every test that needs the pair (through ``interpreter_pair`` or ``arm_python``,
 directly or through another fixture) is marked ``interpreters`` here, so
-``pytest -m "not interpreters"`` runs the rest without provisioning anything. When the
-selected tests include interpreter tests, the pair is found (or built) once before the
-first test, with its progress on the terminal.
+``pytest -m "not interpreters"`` runs the rest without provisioning anything, on every
+CPU (pytest-xdist, one test file per worker so that module fixtures are built once).
+When the selected tests may include interpreter tests, everything runs in this process,
+one test at a time, because those tests measure: the pair is found (or built) once
+before the first test, with its progress on the terminal.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -118,6 +121,42 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if INTERPRETER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.interpreters)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """Workers for ``-n auto`` (pyproject's default): one per CPU when the marker
+    expression leaves out every interpreter test, else none (all tests in this process,
+    one at a time), because interpreter tests measure and nothing is timed beside another
+    test."""
+    if may_select_interpreter_tests(config.getoption("markexpr")):
+        return 0
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+MARK_TOKEN = re.compile(r"\s*(\(|\)|[A-Za-z_][\w-]*)")
+
+
+def may_select_interpreter_tests(markexpr: str) -> bool:
+    """Whether ``-m markexpr`` can select a test marked ``interpreters`` (alone or with
+    ``slow``); True for an expression this reading does not understand."""
+    tokens, at = [], 0
+    while at < len(markexpr.rstrip()):
+        match = MARK_TOKEN.match(markexpr, at)
+        if match is None:
+            return True
+        tokens.append(match[1])
+        at = match.end()
+    if not tokens:
+        return True
+
+    def selects(marks: set[str]) -> bool:
+        words = [t if t in {"and", "or", "not", "(", ")"} else str(t in marks) for t in tokens]
+        try:
+            return bool(eval(" ".join(words), {"__builtins__": {}}))  # only bools and operators
+        except SyntaxError:
+            return True
+
+    return selects({"interpreters"}) or selects({"interpreters", "slow"})
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -8,9 +8,7 @@ for real, on the matched pair, through the runners' own command line.
 
 from __future__ import annotations
 
-import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from analysis.regress import __main__ as cli
 from analysis.regress import baseline as baselines
 from analysis.regress import gate, history, trial
 from analysis.regress.judge import (
+    DEFAULT_TOLERANCE,
     EXIT_CODES,
     EXIT_USAGE,
     INCONCLUSIVE,
@@ -27,7 +26,7 @@ from analysis.regress.judge import (
     judge,
     outcome,
 )
-from analysis.regress.measure import GateSweep, parse_pair
+from analysis.regress.measure import GATE_ROUNDS, GateSweep, parse_pair, sweep_args
 from analysis.regress.metrics import (
     METRICS,
     CellsDict,
@@ -35,10 +34,10 @@ from analysis.regress.metrics import (
     change,
     load_cells,
     merge,
+    paired_change,
     select,
     side_of,
 )
-from tests.conftest import ArmPython
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data" / "regress"
@@ -202,6 +201,68 @@ def test_merge_adds_processes_cell_by_cell() -> None:
     assert merged == {"ft.head": {"a": [1.0, 2.0], "b": [3.0]}, "gil.head": {"a": [4.0]}}
 
 
+def test_the_paired_estimate_cancels_a_disturbance_that_moves_a_whole_round() -> None:
+    """Rounds 4-8 run 60% slower on every side (a neighbour's burst): the unpaired
+    estimate counts it as spread and cannot decide; pairing by round cancels it."""
+    cells = ab_cells("base-1", "run-pass")
+    rounds = min(len(p) for benches in cells.values() for p in benches.values())
+    disturbed = {
+        side: {
+            b: [[v * (1.6 if i >= 3 else 1.0) for v in p] for i, p in enumerate(processes)]
+            for b, processes in benches.items()
+        }
+        for side, benches in cells.items()
+    }
+    metric = BY_NAME[f"ft/gil {LOCK} t1"]
+    base, head = side_of("base"), side_of("head")
+    unpaired = change(metric, disturbed, base, head)
+    paired = paired_change(metric, disturbed, base, head)
+    assert rounds >= 5 and paired.processes == rounds
+    assert judge(metric, paired, 0.10).verdict == PASS
+    assert (paired.high - paired.low) < (unpaired.high - unpaired.low) / 2
+    assert paired_change(metric, cells, base, head).value == pytest.approx(
+        change(metric, cells, base, head).value, rel=0.05
+    )
+
+
+def test_rejudge_pools_repetitions_and_switches_the_estimator(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Two repetitions of the committed trial pooled: one verdict per condition from 16
+    processes per cell; the paired estimator gives its own intervals."""
+    trial_dir = next(p for p in (REPO / "results" / "baselines" / "trials").iterdir() if p.is_dir())
+    reps = [trial_dir / "rep-1", trial_dir / "rep-2"]
+    pooled = trial.rejudge(reps, [0.15], 0.075, pool=2)
+    assert [r["condition"] for r in pooled] == ["A/A", "ft +15%"]
+    assert {m["processes"] for m in pooled[0]["metrics"].values()} >= {16}
+    assert "+" in pooled[0]["source"]
+    paired = trial.rejudge(reps[:1], [0.15], 0.075, estimate=paired_change)
+    alone = trial.rejudge(reps[:1], [0.15], 0.075)
+    name = f"ft/gil {LOCK} t1"
+    assert paired[0]["metrics"][name]["low"] != alone[0]["metrics"][name]["low"]
+    assert cli.main(["rejudge", "--pool", "2", "--estimator", "paired", *map(str, reps)]) == 0
+    out = capsys.readouterr().out
+    assert ("| A/A | 1 |" in out and "16 or 32" in out) or "| 16 |" in out
+    assert cli.main(["rejudge", "--pool", "3", *map(str, reps)]) == EXIT_USAGE
+
+
+def test_the_design_comparison_is_what_the_committed_trial_gives() -> None:
+    """results/baselines/README.md's table of designs is `rejudge --designs` of the
+    committed trial's raw repetitions, to the digit."""
+    trial_dir = next(p for p in (REPO / "results" / "baselines" / "trials").iterdir() if p.is_dir())
+    reps = sorted(trial_dir.glob("rep-*"), key=lambda p: int(p.name.removeprefix("rep-")))
+    table = trial.render_designs(reps, [0.10, 0.15, 0.25], DEFAULT_TOLERANCE, LOCK)
+    readme = (REPO / "results" / "baselines" / "README.md").read_text(encoding="utf-8")
+    assert table in readme
+    assert "| unpaired, 8 rounds | 8/10 |" in table, "the gate's own row is the trial's counts"
+
+
+def test_rounds_set_the_gate_sweep_and_refuse_fewer_than_it_judges() -> None:
+    assert sweep_args(16)[:4] == ("--rounds", "16", "--max-rounds", "16")
+    assert GateSweep({}).args == sweep_args(GATE_ROUNDS)
+    assert cli.main(["ab", "--rounds", "2", "--base-ref", "HEAD"]) == EXIT_USAGE
+
+
 def test_sweep_command_line() -> None:
     sweep = GateSweep(
         {"gil.base": ("gil", "/p/gil"), "ft.base": ("ft", "/p/ft")},
@@ -357,45 +418,6 @@ def test_history_appends_once_per_session_and_marks_big_steps(tmp_path: Path) ->
     rows = [r for r in history.trend_rows(entries) if r["metric"] == name]
     assert [r["step_exceeds"] for r in rows] == [False, False, True]
     assert rows[2]["step"] == pytest.approx(1.80 / 1.51 - 1)
-
-
-# --- A/B for real, on the matched pair ---------------------------------------------------
-
-
-def _ab(
-    tmp_path: Path, name: str, pair: dict[str, ArmPython], *extra: str
-) -> subprocess.CompletedProcess[str]:
-    pythons = ",".join(f"{arm}={pair[arm].python}" for arm in ("gil", "ft"))
-    cmd = [
-        sys.executable, "-m", "analysis.regress", "ab", "--base-ref", "HEAD",
-        "--head-python", pythons, "--results-dir", str(tmp_path / name),
-        "--history", str(tmp_path / "history.jsonl"), *extra,
-    ]  # fmt: skip
-    return subprocess.run(
-        cmd, cwd=REPO, capture_output=True, text=True, timeout=1200, stdin=subprocess.DEVNULL
-    )
-
-
-@pytest.mark.interpreters
-@pytest.mark.slow
-def test_ab_catches_an_ft_only_slowdown_on_the_real_pair(
-    tmp_path: Path, arm_python: Callable[[str], ArmPython]
-) -> None:
-    """HEAD against a worktree of HEAD with the head's ft Lock benchmark 50% slower: its
-    metrics regress, exit 1, and the injected run is not recorded in the history. (The
-    A/A run is tests/test_workflow.py's gate step; the calibration is the trial.)"""
-    pair = {arm: arm_python(arm) for arm in ("gil", "ft")}
-    slowed = _ab(tmp_path, "slow", pair, "--inject-slowdown", f"{LOCK}:0.5")
-    assert slowed.returncode == 1, slowed.stdout + slowed.stderr
-    assert (tmp_path / "slow" / "measure-1" / "bench-ft.base.json").is_file()
-    assert "| metric | gated |" in slowed.stdout
-    rows = [
-        line
-        for line in slowed.stdout.splitlines()
-        if line.startswith("|") and "**REGRESSION**" in line
-    ]
-    assert rows and all(LOCK in row for row in rows)
-    assert not (tmp_path / "history.jsonl").exists()
 
 
 def test_analysis_imports_no_runner_or_benchmark_code() -> None:

@@ -8,6 +8,7 @@ base commit), on the provisioned interpreter pair, with a quick sweep.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -77,14 +78,31 @@ def _copy_tree(target: Path) -> None:
     subprocess.run([*git, "commit", "-q", "-m", "tree under test"], cwd=target, check=True)
 
 
+LOCK = "locked-increment-lock-fine"
+"""The benchmark the end-to-end gate slows down on the head's ft side."""
+
+
 @pytest.mark.interpreters
 @pytest.mark.slow
 def test_the_workflow_steps_run_locally(tmp_path: Path) -> None:
-    """sweep (quick), report, and the A/B gate against the base commit, as on GitHub."""
+    """sweep (quick, one family), report, and the A/B gate against the base commit, as
+    on GitHub.
+
+    The suite's one real gate run: 4 rounds instead of 8, with the head's ft Lock
+    benchmark made 50% slower (--inject-slowdown). Its metrics, and only they, regress,
+    the step fails with the gate's exit 1, and the slowed run is not recorded in the
+    history. The unslowed metrics compare the same code on the same pair: none of them
+    may regress (the gate's A/A behaviour; its calibration is the committed trial)."""
     tree = tmp_path / "gilbench"
     _copy_tree(tree)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TOX_", "VIRTUAL_ENV"))}
-    env |= {"GILBENCH_SWEEP_ARGS": "--quick", "GILBENCH_BASE_REF": "main", "CI": "true"}
+    env |= {
+        # the increment family only: every family's quick run is tests/test_families_*.py's
+        "GILBENCH_SWEEP_ARGS": "--quick --filter ^increment-",
+        "GILBENCH_BASE_REF": "main",
+        "GILBENCH_GATE_ARGS": f"--rounds 4 --inject-slowdown {LOCK}:0.5",
+        "CI": "true",
+    }
     env.pop("PYTHON_GIL", None)
     done = subprocess.run(
         ["bash", "scripts/ci-steps.sh", "sweep", "report", "gate-ab"],
@@ -96,11 +114,19 @@ def test_the_workflow_steps_run_locally(tmp_path: Path) -> None:
         stdin=subprocess.DEVNULL,
     )
     output = done.stdout + done.stderr
-    assert done.returncode == 0, output[-4000:]
+    assert done.returncode == 1, output[-4000:]
     results = tree / "results"
     assert (results / "bench-gil.json").is_file() and (results / "bench-ft.json").is_file()
     assert (results / "report" / "README.md").is_file()
-    assert "gilbench regression gate (ab)" in done.stdout
-    heading = r"## gilbench regression gate \(ab\): \*\*(PASS|INCONCLUSIVE)\*\*"
-    assert re.search(heading, done.stdout)
-    assert (results / "history" / "metrics.jsonl").is_file()
+    assert "## gilbench regression gate (ab): **REGRESSION**" in done.stdout, output[-4000:]
+    assert "| metric | gated |" in done.stdout
+    regressed = [
+        line
+        for line in done.stdout.splitlines()
+        if line.startswith("|") and "**REGRESSION**" in line
+    ]
+    assert regressed and all(LOCK in row for row in regressed), "\n".join(regressed)
+    assert list((results / "regress").glob("ab-*/measure-1/bench-ft.base.json"))
+    history = (results / "history" / "metrics.jsonl").read_text(encoding="utf-8").splitlines()
+    sources = [json.loads(line)["source"] for line in history if line.strip()]
+    assert sources and "ab" not in sources, "a slowed gate run is never recorded"

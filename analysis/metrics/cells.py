@@ -51,11 +51,23 @@ def per_process(bench: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     kinds = {key: _kind(int(str(key[4])), t) for key, t in _traits_by_cell(rows).items()}
     records = []
-    for key, frame in rows.groupby(RUN, sort=True):
+    for key, values in _runs(rows):
         kind = kinds[key[: len(CELL)]]
-        values = [float(v) for v in frame["value"]]
-        records.append([*key, kind, stats.process_statistic(values, kind), len(values)])
+        records.append([*key, kind, stats.process_statistic(list(values), kind), len(values)])
     return pd.DataFrame(records, columns=columns)
+
+
+def _groups(rows: pd.DataFrame, by: list[str]) -> list[tuple[Any, np.ndarray]]:
+    """(key, row positions) of each group of ``rows`` by ``by``, keys sorted, positions in
+    row order; what ``rows.groupby(by, sort=True)`` iterates, without building frames."""
+    indices = rows.groupby(by, sort=True).indices
+    return sorted(((key, np.asarray(at)) for key, at in indices.items()), key=lambda kv: kv[0])
+
+
+def _runs(rows: pd.DataFrame) -> list[tuple[Any, tuple[float, ...]]]:
+    """Each worker process's key (RUN) and values in the order they were recorded."""
+    values = rows["value"].to_numpy(dtype=float)
+    return [(key, tuple(values[positions].tolist())) for key, positions in _groups(rows, RUN)]
 
 
 def _kind(threads: int, traits: Traits) -> str:
@@ -120,25 +132,54 @@ Key = tuple[str, str, str, str, int]
 
 
 def _cell_traits(frame: pd.DataFrame, family: str, variant: str) -> Traits:
+    return _recorded_traits(
+        family, variant, **{c: first_recorded(frame, c) for c in _TRAIT_COLUMNS}
+    )
+
+
+_TRAIT_COLUMNS = ("role", "ideal", "helper_threads", "mode")
+"""Trait columns a results file may record (else concepts.families' table is used)."""
+
+
+def _recorded_traits(
+    family: str, variant: str, role: object, ideal: object, helper_threads: object, mode: object
+) -> Traits:
     table = table_traits(f"{family}-{variant}")
-    role, ideal, helpers = (first_recorded(frame, c) for c in ("role", "ideal", "helper_threads"))
-    mode = first_recorded(frame, "mode")
     return Traits(
         role=str(role) if role is not None else table.role,
         ideal=str(ideal) if ideal is not None else table.ideal,
-        helper_threads=int(str(helpers)) if helpers is not None else table.helper_threads,
+        helper_threads=(
+            int(str(helper_threads)) if helper_threads is not None else table.helper_threads
+        ),
         independent=table.independent,
         mode=str(mode) if mode is not None else table.mode,
         known=table.known,
     )
 
 
+def _first_present(values: np.ndarray | None) -> object:
+    """The first non-missing element of ``values`` (None: none, or no such column)."""
+    if values is None:
+        return None
+    present = values[pd.notna(values)]
+    return present[0] if len(present) else None
+
+
+def _column(rows: pd.DataFrame, column: str) -> np.ndarray | None:
+    return rows[column].to_numpy() if column in rows else None
+
+
 def _traits_by_cell(rows: pd.DataFrame) -> dict[Any, Traits]:
     """Each cell's traits (as the file recorded them, else concepts.families'), keyed by
     the pandas group key of ``rows.groupby(CELL)``."""
+    recorded = {c: _column(rows, c) for c in _TRAIT_COLUMNS}
     return {
-        key: _cell_traits(frame, str(key[2]), str(key[3]))
-        for key, frame in rows.groupby(CELL, sort=True)
+        key: _recorded_traits(
+            str(key[2]),
+            str(key[3]),
+            **{c: _first_present(a[at] if a is not None else None) for c, a in recorded.items()},
+        )
+        for key, at in _groups(rows, CELL)
     }
 
 
@@ -147,25 +188,35 @@ def samples(bench: pd.DataFrame) -> dict[Key, Sample]:
     rows = gilbench_rows(bench)
     if rows.empty:
         return {}
+    runs_of: dict[Any, list[tuple[float, ...]]] = {}
+    for key, values in _runs(rows):
+        runs_of.setdefault(key[: len(CELL)], []).append(values)
+    traits_of = _traits_by_cell(rows)
+    totals, sessions, flags = (
+        _column(rows, column) for column in ("threads_total", "session", "interleaved")
+    )
     out: dict[Key, Sample] = {}
-    for key, frame in rows.groupby(CELL, sort=True):
+    for key, at in _groups(rows, CELL):
         cell: Key = (str(key[0]), str(key[1]), str(key[2]), str(key[3]), int(str(key[4])))
-        runs = tuple(
-            tuple(float(v) for v in run["value"])
-            for _, run in frame.groupby(["source", "benchmark", "run"], sort=True)
-        )
-        totals: Any = frame["threads_total"].dropna() if "threads_total" in frame else []
-        sessions: Any = frame["session"].dropna() if "session" in frame else []
-        flags: Any = frame["interleaved"].dropna() if "interleaved" in frame else []
+        cell_totals = _present(totals, at).astype(float)
+        cell_flags = _present(flags, at)
         out[cell] = Sample(
-            runs,
+            tuple(runs_of.get(key, ())),
             cell[4],
-            _cell_traits(frame, cell[2], cell[3]),
-            float(np.median(np.asarray(totals, dtype=float))) if len(totals) else None,
-            frozenset(str(s) for s in sessions),
-            bool(all(bool(f) for f in flags)) if len(flags) else None,
+            traits_of[key],
+            float(np.median(cell_totals)) if len(cell_totals) else None,
+            frozenset(str(s) for s in _present(sessions, at)),
+            bool(all(bool(f) for f in cell_flags)) if len(cell_flags) else None,
         )
     return out
+
+
+def _present(column: np.ndarray | None, at: np.ndarray) -> np.ndarray:
+    """The non-missing values of ``column`` at row positions ``at`` (empty: no column)."""
+    if column is None:
+        return np.asarray([], dtype=object)
+    values = column[at]
+    return values[pd.notna(values)]
 
 
 def group_cores(bench: pd.DataFrame) -> dict[str, int]:

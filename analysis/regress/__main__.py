@@ -1,12 +1,13 @@
 """Command line of the regression gate.
 
     python -m analysis.regress ab [--base-ref REF | --base-python gil=PATH,ft=PATH]
-                                  [--head-python gil=PATH,ft=PATH] [options]
+                                  [--head-python gil=PATH,ft=PATH] [--rounds N] [options]
     python -m analysis.regress [check] [--baseline FILE] [--python gil=PATH,ft=PATH]
     python -m analysis.regress baseline (--runs N | --from DIR ...) [--out FILE]
-    python -m analysis.regress trial [--reps 10] [--slowdowns 10,15,25] [--out FILE]
+    python -m analysis.regress trial [--reps 10] [--slowdowns 10,15,25] [--rounds N] [--out FILE]
     python -m analysis.regress summarize TRIAL_LOG
-    python -m analysis.regress rejudge REP_DIR ...   (a trial's raw repetitions, this code)
+    python -m analysis.regress rejudge [--pool K | --designs] REP_DIR ...
+        (a trial's raw repetitions judged with this code; --designs compares designs)
 
 ``ab`` with no side given compares HEAD with its merge base on the default branch; the
 interpreters default to the tox arm environments (``tox -e bench-gil,bench-ft
@@ -39,6 +40,7 @@ from analysis.regress.judge import (
     PASS,
 )
 from analysis.regress.measure import (
+    GATE_ROUNDS,
     REPO,
     GateSweep,
     MeasureError,
@@ -47,11 +49,22 @@ from analysis.regress.measure import (
     default_pair,
     describe,
     parse_pair,
+    sweep_args,
     worktree,
 )
-from analysis.regress.metrics import GATE_ARMS, METRICS, Metric, change, select, side_of, value
+from analysis.regress.metrics import (
+    ESTIMATORS,
+    GATE_ARMS,
+    METRICS,
+    MIN_PROCESSES,
+    Metric,
+    change,
+    select,
+    side_of,
+    value,
+)
 from analysis.regress.report import append_step_summary, render
-from concepts.cli import OneLineParser, UsageError
+from concepts.cli import OneLineParser, UsageError, at_least_one, positive_int
 from concepts.files import exits_on_write_error
 
 PROG = "python -m analysis.regress"
@@ -67,6 +80,27 @@ def _fraction(text: str) -> float:
             f"{text!r} is not a fraction between 0 and 1 (or a percentage)"
         )
     return number
+
+
+def _rounds(text: str) -> int:
+    rounds = at_least_one(text, "--rounds")
+    if rounds < MIN_PROCESSES:
+        raise UsageError(
+            f"--rounds: {rounds} rounds give {rounds} processes per cell; "
+            f"the gate judges from {MIN_PROCESSES}"
+        )
+    return rounds
+
+
+def _add_rounds(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--rounds",
+        type=_rounds,
+        default=GATE_ROUNDS,
+        metavar="N",
+        help=f"interleaved rounds of one measurement, one process per side each (default "
+        f"{GATE_ROUNDS}; fewer: quicker, with wider intervals that decide less)",
+    )
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -124,8 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     ab.add_argument(
         "--inject-slowdown",
         metavar="BENCHMARK:FRACTION",
-        help="TEST ONLY: slow this benchmark down on the head's ft side",
+        help="calibration: slow this benchmark down on the head's ft side by FRACTION "
+        "(a known slowdown the gate must catch; such a run is never recorded)",
     )
+    _add_rounds(ab)
     _common(ab)
     check = sub.add_parser("check", help="this revision against the committed baseline")
     check.add_argument(
@@ -158,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tri.add_argument("--python", metavar="gil=PATH,ft=PATH")
     tri.add_argument("--tolerance", type=_fraction, default=DEFAULT_TOLERANCE, metavar="FRACTION")
+    _add_rounds(tri)
     tri.add_argument(
         "--out",
         type=Path,
@@ -172,6 +209,26 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("--tolerance", type=_fraction, default=DEFAULT_TOLERANCE, metavar="FRACTION")
     again.add_argument(
         "--benchmark", default="locked-increment-lock-fine", help="the one slowed down"
+    )
+    again.add_argument(
+        "--pool",
+        type=positive_int("--pool"),
+        default=1,
+        metavar="K",
+        help="judge each K consecutive repetitions as one, their processes pooled (what "
+        "K times the rounds would decide)",
+    )
+    again.add_argument(
+        "--estimator",
+        choices=sorted(ESTIMATORS),
+        default="unpaired",
+        help="the change's estimator (default: unpaired, the gate's)",
+    )
+    again.add_argument(
+        "--designs",
+        action="store_true",
+        help="compare the designs instead: every estimator at the trial's rounds and "
+        "pooled to twice them, on the same repetitions",
     )
     return parser
 
@@ -267,7 +324,7 @@ def cmd_ab(args: argparse.Namespace) -> int:
     tol = args.tolerance
 
     def measure(trees: dict[str, Path]) -> gate.Cells:
-        sweep = GateSweep(sides, trees, inject)
+        sweep = GateSweep(sides, trees, inject, sweep_args(args.rounds))
         return gate.run(sweep, {"ab": comparison}, metrics, change, lambda _m: tol, workdir)
 
     if base_commit:
@@ -373,6 +430,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
         out,
         command,
         raw,
+        args.rounds,
     )
     print(trial.render_summary(records))
     print(f"\n{trial.render_spread(records)}")
@@ -403,13 +461,26 @@ def cmd_rejudge(args: argparse.Namespace) -> int:
     missing = [str(rep) for rep in args.reps if not (rep / "measure-1").is_dir()]
     if missing:
         raise UsageError(f"{missing[0]}: not a trial repetition (no measure-1/)")
-    records = trial.rejudge(args.reps, _slowdowns(args.slowdowns), args.tolerance)
-    for rep in args.reps:
+    if args.designs:
+        slowdowns = _slowdowns(args.slowdowns)
+        print(trial.render_designs(args.reps, slowdowns, args.tolerance, args.benchmark))
+        return 0
+    if args.pool > len(args.reps):
+        raise UsageError(f"--pool {args.pool}: only {len(args.reps)} repetition(s) given")
+    records = trial.rejudge(
+        args.reps,
+        _slowdowns(args.slowdowns),
+        args.tolerance,
+        args.pool,
+        ESTIMATORS[args.estimator],
+    )
+    for source in dict.fromkeys(r["source"] for r in records):
         line = ", ".join(
-            f"{r['condition']}: {r['outcome']}" for r in records if r["source"] == str(rep)
+            f"{r['condition']}: {r['outcome']}" for r in records if r["source"] == source
         )
-        print(f"[{rep}] {line}")
+        print(f"[{source}] {line}")
     print(trial.render_summary(records))
+    print(f"\n{trial.render_spread(records)}")
     print(f"\n{trial.render_coverage(records, args.benchmark)}")
     return 0
 

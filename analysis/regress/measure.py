@@ -26,7 +26,16 @@ from concepts.injection import ENV_VAR
 REPO = Path(__file__).resolve().parents[2]
 TOX_PYTHON = {arm: REPO / ".tox" / f"bench-{arm}" / "bin" / "python" for arm in GATE_ARMS}
 """The arm environments ``tox -e bench-gil,bench-ft --notest`` creates (the default pair)."""
-SWEEP_ARGS = ("--rounds", "8", "--max-rounds", "8", "-p", "1", "--target-ci", "0")
+GATE_ROUNDS = 8
+"""Interleaved rounds of one gate measurement (each round: one process per side)."""
+
+
+def sweep_args(rounds: int = GATE_ROUNDS) -> tuple[str, ...]:
+    """runners.bench options of one gate measurement of ``rounds`` rounds (see SWEEP_ARGS)."""
+    return ("--rounds", str(rounds), "--max-rounds", str(rounds), "-p", "1", "--target-ci", "0")
+
+
+SWEEP_ARGS = sweep_args()
 """One gate measurement: 8 interleaved rounds of one process per side, each process of
 the main job's shape for its kind of row (runners.bench: a 1-thread row 1 warmup + 40
 values of >= 4 ms, summarised by its fastest value, which needs many short values to

@@ -230,3 +230,36 @@ def merge(first: Cells, second: Cells) -> CellsDict:
         for bench, samples in benches.items():
             merged.setdefault(side, {}).setdefault(bench, []).extend(samples)
     return merged
+
+
+def paired_change(metric: Metric, cells: Cells, base: Side, head: Side) -> Estimate:
+    """head / base of the metric paired by round: each round's own change (its four
+    processes, one per cell, measured within seconds of each other), then the trimmed
+    geometric mean of the rounds' changes with its interval (concepts.stats).
+
+    A disturbance that lasts a round or longer moves all four processes of a round and
+    cancels in that round's change, where the unpaired estimate (``change``) counts it
+    as spread. Rounds are matched by position: the i-th process of every cell ran in
+    the i-th round (one process per side and round); a cell with fewer processes
+    limits the rounds used."""
+    kind = metric.kind
+    columns = [
+        (1.0, _statistics(cells, head, metric.num, kind)),
+        (-1.0, _statistics(cells, head, metric.den, kind)),
+        (-1.0, _statistics(cells, base, metric.num, kind)),
+        (1.0, _statistics(cells, base, metric.den, kind)),
+    ]
+    rounds = min(len(samples) for _, samples in columns)
+    if rounds < 1:
+        return Estimate(math.nan, math.nan, math.nan, rounds)
+    sign = 1.0 if metric.higher_is_worse else -1.0
+    per_round = [
+        math.exp(sign * math.fsum(w * math.log(samples[i]) for w, samples in columns))
+        for i in range(rounds)
+    ]
+    point, low, high = stats.location_interval(per_round)
+    return Estimate(point, low, high, rounds)
+
+
+ESTIMATORS = {"unpaired": change, "paired": paired_change}
+"""The gate's estimators of a change, by name (``rejudge --estimator`` compares them)."""

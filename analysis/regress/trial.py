@@ -1,6 +1,6 @@
 """The gate's calibration trial: repeat the gate and record every verdict.
 
-    python -m analysis.regress trial [--reps 10] [--slowdowns 10,15,25]
+    python -m analysis.regress trial [--reps 10] [--slowdowns 10,15,25] [--rounds N]
         [--benchmark locked-increment-lock-fine] [--out FILE] [--python gil=PATH,ft=PATH]
 
 Each repetition is one interleaved sweep of seven sides on the same interpreter pair: a
@@ -28,6 +28,7 @@ import statistics
 import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,18 @@ from analysis.regress import gate
 from analysis.regress.baseline import machine_class
 from analysis.regress.history import gilbench_commit
 from analysis.regress.judge import INCONCLUSIVE, PASS, REGRESSION, outcome
-from analysis.regress.measure import GateSweep
-from analysis.regress.metrics import GATE_ARMS, METRICS, Metric, change, load_cells, side_of
+from analysis.regress.measure import GATE_ROUNDS, GateSweep, sweep_args
+from analysis.regress.metrics import (
+    ESTIMATORS,
+    GATE_ARMS,
+    METRICS,
+    CellsDict,
+    Metric,
+    change,
+    load_cells,
+    merge,
+    side_of,
+)
 from concepts.files import atomic_write
 from concepts.stats import binomial_interval
 
@@ -61,9 +72,10 @@ def run_trial(
     out: Path,
     command: str,
     raw: Path,
+    rounds: int = GATE_ROUNDS,
 ) -> list[dict[str, Any]]:
-    """Run ``reps`` repetitions, appending each verdict to ``out`` (the raw files of
-    repetition N in ``raw/rep-N``); return them all."""
+    """Run ``reps`` repetitions of ``rounds`` rounds each, appending each verdict to
+    ``out`` (the raw files of repetition N in ``raw/rep-N``); return them all."""
     plan = conditions(slowdowns)
     sides: dict[str, tuple[str, str]] = {
         f"{arm}.{s}": (arm, pair[arm]) for s in ("base", "head") for arm in GATE_ARMS
@@ -82,6 +94,7 @@ def run_trial(
         "interpreters": pair,
         "benchmark": benchmark,
         "tolerance": tolerance,
+        "rounds": rounds,
         "started": _now(),
         "raw": str(raw),
     }
@@ -93,7 +106,7 @@ def run_trial(
         workdir = raw / f"rep-{rep}"
         workdir.mkdir(parents=True, exist_ok=True)
         gate.run(
-            GateSweep(sides, inject=inject),
+            GateSweep(sides, inject=inject, args=sweep_args(rounds)),
             comparisons,
             metrics,
             change,
@@ -262,23 +275,69 @@ def render_coverage(records: Sequence[dict[str, Any]], benchmark: str) -> str:
     return "\n".join(out)
 
 
-def rejudge(
-    rep_dirs: Sequence[Path], slowdowns: Sequence[float], tolerance: float
-) -> list[dict[str, Any]]:
-    """Judge a trial's raw repetitions again with this code (``rep-N/measure-1`` and, if
-    it was taken, ``measure-2``), as run_trial would have: records without metrics."""
+@dataclass(frozen=True)
+class RawRepetition:
+    """One repetition's raw cells as a trial measured them (or several pooled)."""
+
+    source: str
+    first: CellsDict
+    second: CellsDict | None
+    """The re-measurement, where one was taken."""
+    injected: dict[str, list[str]]
+
+
+def load_repetitions(rep_dirs: Sequence[Path], slowdowns: Sequence[float]) -> list[RawRepetition]:
+    """Each ``rep-N`` directory's measure-1 (and measure-2, if taken) cells."""
     plan = conditions(slowdowns)
     sides = [f"{arm}.{s}" for s in ("base", "head") for arm in GATE_ARMS]
     sides += [head["ft"] for _f, head in list(plan.values())[1:]]
-    records: list[dict[str, Any]] = []
-    for index, rep in enumerate(rep_dirs, 1):
+    found = []
+    for rep in rep_dirs:
         first, injected = load_cells(rep / "measure-1", sides)
         again = rep / "measure-2"
         second = load_cells(again, sides)[0] if again.is_dir() else None
+        found.append(RawRepetition(str(rep), first, second, injected))
+    return found
+
+
+def pooled(reps: Sequence[RawRepetition], pool: int) -> list[RawRepetition]:
+    """Each run of ``pool`` consecutive repetitions as one, processes pooled cell by cell
+    (measure-1 with measure-1, measure-2 with whichever measure-2 was taken); a last
+    group shorter than ``pool`` is left out."""
+    if pool == 1:
+        return list(reps)
+    out = []
+    for at in range(0, len(reps) - pool + 1, pool):
+        group = reps[at : at + pool]
+        first: CellsDict = {}
+        second: CellsDict | None = None
+        injected: dict[str, list[str]] = {}
+        for rep in group:
+            first = merge(first, rep.first)
+            if rep.second is not None:
+                second = merge(second or {}, rep.second)
+            for side, specs in rep.injected.items():
+                injected[side] = sorted({*injected.get(side, []), *specs})
+        out.append(RawRepetition("+".join(r.source for r in group), first, second, injected))
+    return out
+
+
+def judge_repetitions(
+    reps: Sequence[RawRepetition],
+    slowdowns: Sequence[float],
+    tolerance: float,
+    estimate: gate.Estimator = change,
+) -> list[dict[str, Any]]:
+    """Judge raw repetitions as run_trial would have: records without timings."""
+    plan = conditions(slowdowns)
+    records: list[dict[str, Any]] = []
+    for index, rep in enumerate(reps, 1):
         for name, (fraction, head) in plan.items():
             comparison = gate.Comparison(side_of("base"), head)
-            gate.decide(comparison, METRICS, first, second, change, lambda _m: tolerance)
-            result, _notes = outcome(comparison.verdicts, gate.injected_into(comparison, injected))
+            gate.decide(comparison, METRICS, rep.first, rep.second, estimate, lambda _m: tolerance)
+            result, _notes = outcome(
+                comparison.verdicts, gate.injected_into(comparison, rep.injected)
+            )
             records.append(
                 {
                     "rep": index,
@@ -286,8 +345,94 @@ def rejudge(
                     "slowdown": fraction,
                     "outcome": result,
                     "seconds": 0.0,
-                    "source": str(rep),
+                    "source": rep.source,
                     "metrics": _metric_records(comparison),
                 }
             )
     return records
+
+
+def rejudge(
+    rep_dirs: Sequence[Path],
+    slowdowns: Sequence[float],
+    tolerance: float,
+    pool: int = 1,
+    estimate: gate.Estimator = change,
+) -> list[dict[str, Any]]:
+    """Judge a trial's raw repetitions again with this code (``rep-N/measure-1`` and, if
+    it was taken, ``measure-2``), as run_trial would have.
+
+    ``pool`` > 1 judges each ``pool`` consecutive repetitions as one (:func:`pooled`):
+    what a gate of ``pool`` times the rounds would have decided, approximately (its
+    processes come from ``pool`` sweeps minutes apart, not one). ``estimate`` is the
+    change's estimator (metrics.ESTIMATORS)."""
+    reps = pooled(load_repetitions(rep_dirs, slowdowns), pool)
+    return judge_repetitions(reps, slowdowns, tolerance, estimate)
+
+
+DESIGN_POOLS = (1, 2)
+"""The pooling compared by :func:`render_designs`: the gate's rounds, and twice them."""
+
+
+def render_designs(
+    rep_dirs: Sequence[Path],
+    slowdowns: Sequence[float],
+    tolerance: float,
+    benchmark: str,
+    rounds: int = GATE_ROUNDS,
+) -> str:
+    """Every estimator (metrics.ESTIMATORS) at the trial's rounds and pooled to twice
+    them, judged on the same raw repetitions: verdict counts per condition, how often the
+    slowed metrics' intervals contain the injected factor, and the A/A intervals' median
+    half-widths (Markdown)."""
+    raw = load_repetitions(rep_dirs, slowdowns)
+    rows = []
+    for name, estimate in ESTIMATORS.items():
+        for pool in DESIGN_POOLS:
+            records = judge_repetitions(pooled(raw, pool), slowdowns, tolerance, estimate)
+            counts = verdict_counts(records)
+            cells = [f"{name}, {rounds * pool} rounds" + (" (pooled)" if pool > 1 else "")]
+            for condition, c in counts.items():
+                wanted = PASS if condition == "A/A" else REGRESSION
+                cells.append(f"{c[wanted]}/{sum(c.values())}")
+            hits, total = _coverage(records, benchmark)
+            cells.append(f"{hits}/{total}")
+            widths = _aa_halfwidths(records)
+            cells.append(f"{min(widths):.1%} - {max(widths):.1%}" if widths else "-")
+            rows.append(cells)
+    conditions_ = list(conditions(slowdowns))
+    header = [
+        "design",
+        *(f"{c}: {'pass' if c == 'A/A' else 'regression'}" for c in conditions_),
+        "slowed intervals contain the factor",
+        "A/A median half-widths",
+    ]
+    return md_table(header, rows)
+
+
+def _coverage(records: Sequence[dict[str, Any]], benchmark: str) -> tuple[int, int]:
+    """(hits, metric-repetitions): slowed metrics whose interval contains the factor."""
+    hits = total = 0
+    for record in records:
+        fraction = float(record["slowdown"])
+        if fraction <= 0:
+            continue
+        for name in slowed_metrics(benchmark):
+            found = record["metrics"].get(name, {})
+            if found.get("low") is None or found.get("high") is None:
+                continue
+            total += 1
+            hits += found["low"] <= 1.0 + fraction <= found["high"]
+    return hits, total
+
+
+def _aa_halfwidths(records: Sequence[dict[str, Any]]) -> list[float]:
+    """Each gated metric's median relative A/A half-width."""
+    by_metric: dict[str, list[float]] = {}
+    for record in records:
+        if record["condition"] != "A/A":
+            continue
+        for name, found in record["metrics"].items():
+            if found.get("gated") and found.get("low") and found.get("high"):
+                by_metric.setdefault(name, []).append((found["high"] - found["low"]) / 2)
+    return [statistics.median(widths) for widths in by_metric.values()]
