@@ -8,7 +8,7 @@ set only in the ``t`` arms.
 Tiers: every test that needs the pair (through ``interpreter_pair`` or ``arm_python``,
 directly or through another fixture) is marked ``interpreters`` here, so
 ``pytest -m "not interpreters"`` runs the rest without provisioning anything, on every
-CPU (pytest-xdist, one test file per worker so that module fixtures are built once).
+CPU (pytest-xdist; a worker takes the next test when it is free).
 When the selected tests may include interpreter tests, everything runs in this process,
 one test at a time, because those tests measure: the pair is found (or built) once
 before the first test, with its progress on the terminal.

@@ -199,19 +199,20 @@ def change(metric: Metric, cells: Cells, base: Side, head: Side) -> Estimate:
 
 
 def load_cells(directory: Path, sides: Iterable[str]) -> tuple[CellsDict, dict[str, list[str]]]:
-    """Each side's cells from ``directory/bench-<side>.json`` (analysis.load), and per side
-    the calibration slowdowns its files record; LoadError if a file is unreadable."""
-    cells: CellsDict = {}
+    """Each side's cells from ``directory/bench-<side>.json`` (analysis.load, all files
+    read in one go), and per side the calibration slowdowns its files record; LoadError
+    if a file is unreadable."""
+    paths = {side: directory / f"bench-{side}.json" for side in sides}
+    present = {side: path for side, path in paths.items() if path.is_file()}
+    frame = load_bench(list(present.values())) if present else None
+    cells: CellsDict = {side: {} for side in paths}
     injected: dict[str, list[str]] = {}
-    for side in sides:
-        path = directory / f"bench-{side}.json"
-        if not path.is_file():
-            cells[side] = {}
-            continue
-        frame = load_bench(path)
-        side_cells = cells_from_frame(frame)
-        cells[side] = side_cells
-        injected[side] = sorted({str(v) for v in frame["injected_slowdown"].dropna().unique()})
+    names = frame["source"].map(lambda source: Path(source).name) if frame is not None else None
+    for side, path in present.items():
+        assert frame is not None and names is not None
+        rows = frame[names == path.name]  # one directory: the file name is the side
+        cells[side] = cells_from_frame(rows)
+        injected[side] = sorted({str(v) for v in rows["injected_slowdown"].dropna().unique()})
     return cells, injected
 
 

@@ -3,6 +3,7 @@ atomically with the CSV tables and plots."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -29,8 +30,12 @@ def build_report(
     make_plots: bool = True,
     history_file: Path | None = None,
     record_history: bool = False,
+    only_plots: Collection[str] | None = None,
 ) -> ReportOutcome:
     """Compute every metric of ``results`` and write the report into ``output``.
+
+    ``only_plots`` (stems such as ``scaling``) draws just those of each group's plots
+    (analysis.publish needs one); the others are neither drawn nor listed as missing.
 
     With ``history_file`` the report gets the trend section of that history (from 3
     runs on); with ``record_history`` too, the gated ratios of every interleaved session
@@ -56,7 +61,7 @@ def build_report(
         suffix = "" if len(groups) == 1 else f"-{slug(name)}"
         drawn: list[tuple[str, str, Path]] = []
         if make_plots:
-            drawn = _plots(data, output, suffix, missing)
+            drawn = _plots(data, output, suffix, missing, only_plots)
             for _, _, png in drawn:
                 outcome.plots += [png, png.with_suffix(".svg")]
         level = 2 if len(groups) == 1 else 3
@@ -112,7 +117,8 @@ def build_report(
         nonempty = [f for f in frames if not f.empty]
         frame = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame()
         outcome.written.append(atomic_write(output / f"{key}.csv", _csv(frame)))
-    set_section = _sets_section(datas, output, make_plots, outcome)
+    every_plot = make_plots and only_plots is None
+    set_section = _sets_section(datas, output, every_plot, outcome)
     if set_section:
         sections.insert(0, set_section)
     if not groups:
@@ -122,7 +128,7 @@ def build_report(
         )
         sections.append("## Missing\n\n- " + outcome.missing[-1] + "\n")
     if history_file is not None:
-        trend = _trend_section(results, history_file, record_history, output, make_plots, outcome)
+        trend = _trend_section(results, history_file, record_history, output, every_plot, outcome)
         if trend:
             sections.append(trend)
     if not results.bench.empty:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from analysis import metrics, plots
@@ -16,9 +16,14 @@ from concepts.fairness import DEFAULT_SWITCH_INTERVAL, FIXED_DURATION
 
 
 def _plots(
-    data: GroupData, out: Path, stem_suffix: str, missing: list[str]
+    data: GroupData,
+    out: Path,
+    stem_suffix: str,
+    missing: list[str],
+    only: Collection[str] | None = None,
 ) -> list[tuple[str, str, Path]]:
-    """Draw the group's plots; return (stem, heading, png path); note skipped ones."""
+    """Draw the group's plots (``only`` those stems, if given); return (stem, heading, png
+    path); note the ones that cannot be drawn."""
     context = plots.context_for([data.bench, data.races], data.name, data.cores)
     n_c = None
     if not data.summary.empty:
@@ -60,6 +65,8 @@ def _plots(
     ]
     headings = dict(plots.ALL_PLOTS)
     for stem, possible, reason, draw in jobs:
+        if only is not None and stem not in only:
+            continue
         if not possible:
             missing.append(f"plot {stem}: {reason}")
             continue
@@ -71,7 +78,7 @@ def _plots(
         ("fairness", data.fairness, plots.plot_fairness),
         ("ownership", data.ownership, plots.plot_ownership),
     ):
-        if not table.empty:
+        if not table.empty and (only is None or stem in only):
             files = draw_extra(table, context, out, stem + stem_suffix)
             drawn.append((stem, stem, files[0]))
     return drawn
