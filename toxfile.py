@@ -39,7 +39,8 @@ from tox.config.loader.memory import MemoryLoader
 from tox.plugin import impl
 from tox.report import HandledError
 
-from runners.arms import ARMS
+from concepts.arms import ARMS
+from concepts.files import RESULTS_DIR_VAR
 from runners.provision import Pair, ProvisionError, ensure_pair
 from runners.provision.model import DEFAULT_PROFILE, DEFAULT_VERSION
 
@@ -153,7 +154,7 @@ def tox_before_run_commands(tox_env: Any) -> None:
         return
     extra = {"GILBENCH_SET": the_pair().label}
     if not default_set():
-        extra["GILBENCH_RESULTS_DIR"] = set_results_dir(the_pair().label)
+        extra[RESULTS_DIR_VAR] = set_results_dir(the_pair().label)
     if not tox_env.name.startswith("bench-"):
         tox_env.conf["set_env"].update(extra)
         return

@@ -109,6 +109,16 @@ def atomic_write(path: Path, text: str, *, fsync: bool = False) -> Path:
     return path
 
 
+RESULTS_DIR_VAR = "GILBENCH_RESULTS_DIR"
+"""Where results go when set (tox sets it for an interpreter set other than the default
+one: ``results/sets/<set>``)."""
+
+
+def default_results_dir() -> Path:
+    """Where results go by default: ``$GILBENCH_RESULTS_DIR``, else ``results``."""
+    return Path(os.environ.get(RESULTS_DIR_VAR) or "results")
+
+
 HISTORY_DIR = "history"
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from concepts.cli import OneLineParser, UsageError, at_least_one, positive_int, split_list
-from runners.results import default_results_dir
+from concepts.files import default_results_dir
 
 OVERSUBSCRIBE_HELP = (
     "add the oversubscribed thread counts (powers of two above the usable CPUs, up to"
@@ -49,7 +49,7 @@ def experiment_parser(
     ``--arm``, ``--threads``, ``--trials`` (``trials`` = (default, with --quick)),
     ``--quick`` and ``--results-dir``; read them back with ``parse_experiment_args``.
     """
-    from runners.arms import ARMS
+    from concepts.arms import ARMS
 
     parser = OneLineParser(prog=prog, description=description)
     parser.add_argument("--arm", required=True, choices=sorted(ARMS))

@@ -28,7 +28,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from runners.arms import ARMS, get_arm
+from concepts.arms import ARMS, get_arm
 from runners.identity import ArmMismatch, check_arm, interpreter_metadata
 
 STOP_STATUSES = (2, 3, 130)

@@ -47,11 +47,10 @@ from pathlib import Path
 from typing import Any
 
 from concepts import stats
+from concepts.arms import ARMS
 from concepts.cli import OneLineParser, UsageError
-from concepts.files import exits_on_write_error
+from concepts.files import default_results_dir, exits_on_write_error, publish
 from runners import inject
-from runners.arms import ARMS
-from runners.results import default_results_dir, publish
 
 PROG = "python -m runners.calibrate"
 COVER95 = (0.90, 0.99)

@@ -19,9 +19,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from runners.arms import Arm
+from concepts.arms import Arm
+from concepts.files import publish
 from runners.identity import ArmMismatch, check_arm, gil_enabled, usable_cpus
-from runners.results import publish
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -110,7 +110,7 @@ def arm_refused(prog: str, arm: Arm, *, discarded: int | None = None) -> bool:
 def publish_document(
     prog: str, path: Path, document: dict[str, Any], trials: int, wall_seconds: float
 ) -> bool:
-    """Write ``document`` to ``path`` (runners.results.publish); False when it cannot."""
+    """Write ``document`` to ``path`` (concepts.files.publish); False when it cannot."""
     try:
         kept = publish(path, json.dumps(document, indent=1) + "\n")
     except OSError as exc:

@@ -12,7 +12,7 @@ import sys
 import sysconfig
 from typing import Any
 
-from runners.arms import Arm
+from concepts.arms import Arm
 
 
 class ArmMismatch(RuntimeError):

@@ -10,7 +10,7 @@ are Event ping-pong, Condition notify, and queue.Queue / queue.SimpleQueue hand-
 
     python -m runners.latency --arm ft [--threads 2,4] [--trials 5] [--samples 2000] [--quick]
 
-writes ``<results-dir>/latency-<arm>.json`` through runners.results.publish, keeping a
+writes ``<results-dir>/latency-<arm>.json`` through concepts.files.publish, keeping a
 previous file in ``history/``: ``{"schema": 1, "metadata": {...}, "results": [...]}``,
 one result per trial: ``benchmark`` (the probe), ``threads``, ``trial``, ``count`` (the
 samples), and ``p50_s``, ``p90_s``, ``p99_s``, ``max_s`` in seconds (percentiles by
@@ -40,12 +40,12 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import ThreadSetup
+from concepts.arms import Arm, get_arm
 from concepts.cli import UsageError, parse_names, positive_int
 from concepts.files import exits_on_write_error
 from concepts.races import LATENCY_SCHEMA
 from concepts.stats import quantile
 from runners._cli import experiment_parser, parse_experiment_args
-from runners.arms import Arm, get_arm
 from runners.experiment import (
     EXIT_ERROR,
     Ending,

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from concepts.arms import Arm
 from runners import harness
-from runners.arms import Arm
 from runners.identity import ArmMismatch, check_arm, cpu_affinity, gil_enabled
 
 HOOK_NAME = "gilbench"

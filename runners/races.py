@@ -19,7 +19,7 @@ rejects zero values).
     python -m runners.races --arm ft [--threads 1,2,4] [--trials 20] [--quick]
 
 writes ``<results-dir>/races-<arm>.json`` (schema ``gilbench.races/1``) through
-runners.results.publish, keeping a previous file in ``history/``. The arm's observed GIL
+concepts.files.publish, keeping a previous file in ``history/``. The arm's observed GIL
 state is checked before and after the trials; a mismatch writes nothing (exit 3). A
 safe variant (``locked``, ``itertools-count``) that loses updates is a failure of the
 experiment: the data is written, a loud message is printed and the exit status is 4.
@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from concepts.arms import Arm, get_arm
 from concepts.cli import UsageError, parse_names, positive_int, split_list
 from concepts.files import exits_on_write_error
 from concepts.race_variants import VARIANTS, Variant
@@ -52,7 +53,6 @@ from runners._cli import (
     parse_experiment_args,
     parse_thread_counts,
 )
-from runners.arms import Arm, get_arm
 from runners.experiment import (
     EXIT_ERROR,
     Ending,

@@ -30,7 +30,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from runners.arms import ARMS, Arm  # noqa: E402
+from concepts.arms import ARMS, Arm  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 import pyperf
 import pytest
 
-from runners.arms import ARMS
+from concepts.arms import ARMS
 from tests.conftest import default_sigint
 
 pytestmark = [pytest.mark.interpreters, pytest.mark.slow]

@@ -16,9 +16,6 @@ from concepts.families import FAMILY_ORDER, WORKLOADS, traits, workload_metadata
 
 
 def test_arms_are_one_table() -> None:
-    import runners.arms
-
-    assert runners.arms.ARMS is ARMS  # a re-export, not a copy
     assert ordered_arms(["x", "ft-gil", "gil", "ft"]) == ["gil", "ft", "ft-gil", "x"]
     assert ARMS["ft"].python_gil == "0" and ARMS["gil"].python_gil is None
 

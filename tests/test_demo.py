@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from runners.arms import arm_env
+from concepts.arms import arm_env
 from runners.demo import driver, explain, measure
 
 REPO = Path(__file__).resolve().parent.parent

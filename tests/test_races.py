@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
+from concepts.arms import ARMS
 from concepts.race_variants import VARIANTS, Race, Variant, count_distinct
 from runners import races
-from runners.arms import ARMS
 from runners.identity import ArmMismatch
 from tests.conftest import default_sigint
 

@@ -57,11 +57,11 @@ from pathlib import Path
 
 from benchmarks import Workload, all_workloads
 from concepts import stats
+from concepts.arms import ARMS, get_arm
 from concepts.cli import OneLineParser, UsageError, parse_cpu_list, split_list
 from concepts.families import OPT_IN_FAMILIES
-from concepts.files import exits_on_write_error
+from concepts.files import default_results_dir, exits_on_write_error
 from runners._cli import OVERSUBSCRIBE_HELP, default_thread_counts, parse_thread_counts
-from runners.arms import ARMS, get_arm
 from runners.bench.master import Planned, worker_module
 from runners.bench.rounds import RoundPlan
 from runners.bench.sweep import ArmSetup, Sweep
@@ -73,7 +73,6 @@ from runners.bench.worker import (
     load_workload_file,
 )
 from runners.identity import ArmMismatch, check_arm, usable_cpus
-from runners.results import default_results_dir
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -480,7 +479,7 @@ def verify_arm_python(setup: ArmSetup) -> str | None:
     probe = (
         "import sys\ntry: import pyperf\nexcept ImportError: print('pyperf is not installed"
         " for this interpreter (python -m pip install pyperf)'); sys.exit(3)\n"
-        "from runners.arms import get_arm; from runners.identity import check_arm,"
+        "from concepts.arms import get_arm; from runners.identity import check_arm,"
         f" ArmMismatch\ntry: check_arm(get_arm({setup.arm.name!r}))\n"
         "except ArmMismatch as e: print(e); sys.exit(3)"
     )

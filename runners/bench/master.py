@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import Workload
+from concepts.arms import Arm
 from runners import inject
-from runners.arms import Arm
 from runners.bench.stats import EMPTY_WORKLOAD
 from runners.bench.worker import ERROR_PREFIX, benchmark_name
 from runners.pyperf_hook import HOOK_NAME

@@ -32,11 +32,11 @@ from typing import Any
 
 from concepts import stats
 from concepts.allocation import Comparison, comparisons, next_cell, why_wide
-from runners.arms import Arm
+from concepts.arms import Arm
+from concepts.files import atomic_write, keep_previous, publish
 from runners.bench.master import REPO, ArmRunner, BenchOutcome, Planned
 from runners.bench.rounds import Cell, RoundPlan, cell_kind, measure_round, outcome
 from runners.bench.stats import format_seconds, harness_overhead
-from runners.results import atomic_write_text, keep_previous, publish
 
 
 def _suite_text(benches: Sequence[Any]) -> str:
@@ -221,7 +221,7 @@ class Sweep:
         """Rewrite the partial file of every side that has a result for ``cell``."""
         for name in self.arm_names:
             if name in cell.benches:
-                atomic_write_text(self.partial(name), _suite_text(self.finished(name)))
+                atomic_write(self.partial(name), _suite_text(self.finished(name)), fsync=True)
 
     def _run_matrix(self) -> None:
         self._clock = time.monotonic()

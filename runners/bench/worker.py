@@ -25,10 +25,10 @@ from typing import Any, NoReturn
 import pyperf
 
 from benchmarks import Workload, all_workloads
+from concepts.arms import Arm, get_arm
 from concepts.families import workload_metadata
 from concepts.matching import build_profile
 from runners import inject
-from runners.arms import Arm, get_arm
 from runners.harness import time_workload
 from runners.identity import ArmMismatch, check_arm, interpreter_metadata
 from runners.pyperf_hook import CONTEXT, HOOK_NAME

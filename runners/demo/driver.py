@@ -36,9 +36,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from concepts.arms import ARMS, arm_env, get_arm
 from concepts.cli import OneLineParser, UsageError, names_of, positive_int, positive_seconds
+from concepts.files import publish
 from concepts.race_variants import VARIANTS
-from runners.arms import ARMS, arm_env, get_arm
 from runners.demo import examples
 from runners.demo.explain import EXPLAIN, Docs, Screen, render
 from runners.demo.measure import (
@@ -53,7 +54,6 @@ from runners.demo.measure import (
 )
 from runners.identity import usable_cpus
 from runners.provision import BadInput, Pair, ProvisionError, ensure_pair
-from runners.results import publish
 
 SCHEMA = "gilbench.demo/1"
 REPO = Path(__file__).resolve().parents[2]

@@ -24,9 +24,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from concepts.arms import ARMS, get_arm
 from concepts.cli import OneLineParser, UsageError, positive_int, positive_seconds
 from concepts.race_variants import VARIANTS
-from runners.arms import ARMS, get_arm
 from runners.demo import examples
 from runners.identity import ArmMismatch, check_arm, gil_enabled, interpreter_metadata
 from runners.races import run_trial
