@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from benchmarks import WorkloadError, registry_snapshot
 from runners.bench import find_workload
 from runners.harness import time_workload
+from tests.conftest import ArmPython
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -82,3 +85,54 @@ def test_bench_lists_a_users_workloads(user_file: Path) -> None:
     assert done.returncode == 0, done.stderr
     names = {line.split()[0] for line in done.stdout.splitlines()[1:] if line.strip()}
     assert {"user-json-loads-t1", "user-regex-match-t2", "user-no-state-t2"} <= names
+
+
+LEGACY_EXTENSION = """\
+#include <Python.h>
+/* Single-phase init without Py_mod_gil: 3.13t turns the GIL on to import it. */
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "legacy", NULL, -1, NULL};
+PyMODINIT_FUNC PyInit_legacy(void) { return PyModule_Create(&def); }
+"""
+
+
+def _legacy_extension(python: Path, folder: Path) -> Path:
+    """``legacy``, a C extension that has not declared free-threading support, built for
+    ``python`` into ``folder``."""
+    if shutil.which("cc") is None:
+        pytest.skip("no C compiler to build the extension with")
+    paths = subprocess.run(
+        [str(python), "-c", "import sysconfig as s; print(s.get_paths()['include']);"
+         "print(s.get_config_var('EXT_SUFFIX'))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    source = folder / "legacy.c"
+    source.write_text(LEGACY_EXTENSION)
+    built = folder / f"legacy{paths[1]}"
+    subprocess.run(
+        ["cc", "-shared", "-fPIC", f"-I{paths[0]}", str(source), "-o", str(built)], check=True
+    )
+    return built
+
+
+def test_an_import_that_turns_the_gil_back_on_is_named(
+    tmp_path: Path, arm_python: Callable[[str], ArmPython]
+) -> None:
+    """A workload file importing an extension without free-threading support: the ft arm
+    (PYTHON_GIL=0) still runs it without the GIL, and the sweep says, naming the module,
+    that its users would get the GIL back; a file without that import gets no warning."""
+    ft = arm_python("ft")
+    ext = _legacy_extension(ft.python, tmp_path)
+    header = f"import sys\nsys.path.insert(0, {str(ext.parent)!r})\n"
+    body = "from benchmarks import thread_loop\n\n@thread_loop(ops=50)\ndef spin():\n    pass\n"
+    legacy = tmp_path / "with_legacy.py"
+    legacy.write_text(header + "import legacy\n" + body)
+    clean = tmp_path / "without_it.py"
+    clean.write_text(header + body)
+    args = ["-m", "runners.bench", "--arm", "ft", "--threads", "1", "--filter", "^user-spin"]
+    done = ft.run(*args, "--workloads", str(legacy), "--quick", "--results-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    warned = [line for line in done.stderr.splitlines() if "turns the GIL back on" in line]
+    assert len(warned) == 1 and "module 'legacy'" in warned[0], done.stderr
+    assert (tmp_path / "bench-ft.json").is_file()
+    listed = ft.run(*args, "--workloads", str(clean), "--list")
+    assert listed.returncode == 0 and "GIL back on" not in listed.stderr, listed.stderr

@@ -63,6 +63,8 @@ from concepts.families import OPT_IN_FAMILIES
 from concepts.files import default_results_dir, exits_on_write_error
 from runners._cli import OVERSUBSCRIBE_HELP, default_thread_counts, parse_thread_counts
 from runners.bench.master import Planned, worker_module
+from runners.bench.preflight import gil_reenabling_modules
+from runners.bench.preflight import warning as preflight_warning
 from runners.bench.rounds import RoundPlan
 from runners.bench.sweep import ArmSetup, Sweep
 from runners.bench.worker import (
@@ -383,6 +385,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{PROG}: error: {problem}", file=sys.stderr)
             return 3
 
+    files = [str(Path(path).resolve()) for path in options.workload_file]
+    for setup in arms if files else ():
+        # The ft arm forces the GIL off: say when its users' runs would have it on.
+        if setup.arm.free_threaded_build and setup.arm.python_gil == "0":
+            modules = gil_reenabling_modules(setup.python, files, setup.tree or REPO)
+            if modules:
+                print(f"{PROG}: {preflight_warning(setup.side, setup.python, modules)}",
+                      file=sys.stderr, flush=True)  # fmt: skip
     for path in options.workload_file:
         load_workload_file(path)
     matrix = plan(all_workloads(), threads, explicit_threads=explicit, pattern=pattern)
@@ -409,7 +419,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         options.results_dir.resolve(),
         options.timeout or (QUICK_TIMEOUT if options.quick else DEFAULT_TIMEOUT),
         options.quick,
-        [str(Path(path).resolve()) for path in options.workload_file],
+        files,
         round_plan,
         60 * budget if adaptive else None,
         cpus or usable_cpus(),
