@@ -9,8 +9,10 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+import pyperf
 import pytest
 
+from analysis.__main__ import main as analysis_main
 from benchmarks import WorkloadError, registry_snapshot
 from runners.bench import find_workload
 from runners.harness import time_workload
@@ -133,6 +135,13 @@ def test_an_import_that_turns_the_gil_back_on_is_named(
     assert done.returncode == 0, done.stderr
     warned = [line for line in done.stderr.splitlines() if "turns the GIL back on" in line]
     assert len(warned) == 1 and "module 'legacy'" in warned[0], done.stderr
-    assert (tmp_path / "bench-ft.json").is_file()
-    listed = ft.run(*args, "--workloads", str(clean), "--list")
+    (recorded,) = pyperf.BenchmarkSuite.load(str(tmp_path / "bench-ft.json")).get_benchmarks()
+    assert recorded.get_metadata()["gil_reenabled_by"] == "legacy"
+    report = tmp_path / "report"
+    assert analysis_main(["--results", str(tmp_path), "--output", str(report), "--no-plots"]) == 0
+    text = (report / "README.md").read_text(encoding="utf-8")
+    assert "turns the GIL back on for their users (module legacy)" in text
+    refused = ft.run(*args, "--workloads", str(legacy), "--list", "--require-gil-off")
+    assert refused.returncode == 3 and "module 'legacy'" in refused.stderr.strip().splitlines()[-1]
+    listed = ft.run(*args, "--workloads", str(clean), "--list", "--require-gil-off")
     assert listed.returncode == 0 and "GIL back on" not in listed.stderr, listed.stderr

@@ -78,6 +78,9 @@ def _workload_fields(family: Any, variant: Any, name: str, md: dict[str, Any]) -
         "mem_max_rss": _float_or_none(md.get("mem_max_rss")),
         # A calibration's known slowdown (runners.inject) ran in this benchmark: never a result.
         "injected_slowdown": md.get("injected_slowdown"),
+        # Modules of a user's workloads that turn the GIL back on for its users
+        # (runners.bench.preflight); the ft arm measured with it kept off.
+        "gil_reenabled_by": md.get("gil_reenabled_by"),
         "role": None,
         "ideal": None,
         "helper_threads": None,

@@ -83,6 +83,7 @@ BENCH_COLUMNS: list[str] = [
     "fairness_jain",
     "mem_max_rss",
     "injected_slowdown",
+    "gil_reenabled_by",
     "cpu_count",
     "cpu_affinity",
     "cores",

@@ -13,7 +13,15 @@ from analysis import sets as sets_mod
 from analysis.load import Results
 from analysis.markdown import slug
 from analysis.regress import history
-from analysis.report.group import GroupData, ReportOutcome, _csv, _group_data, _missing, _notes
+from analysis.report.group import (
+    GroupData,
+    ReportOutcome,
+    _csv,
+    _group_data,
+    _missing,
+    _notes,
+    gil_reenabled_warnings,
+)
 from analysis.report.interpreters import mismatch_warnings
 from analysis.report.sections import _plots, render_group
 from analysis.report.tables import DEFINITIONS, _foreign_section
@@ -58,6 +66,7 @@ def build_report(
         outcome.artefacts += data.artefacts
         missing = _missing(data)
         warnings = mismatch_warnings(data.pair, data.bench, data.races)
+        warnings += gil_reenabled_warnings(data.bench)
         suffix = "" if len(groups) == 1 else f"-{slug(name)}"
         drawn: list[tuple[str, str, Path]] = []
         if make_plots:

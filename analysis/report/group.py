@@ -160,6 +160,22 @@ def _missing(data: GroupData) -> list[str]:
     return missing
 
 
+def gil_reenabled_warnings(bench: pd.DataFrame) -> list[str]:
+    """One line per arm whose user workloads turn the GIL back on for their users."""
+    if bench.empty or "gil_reenabled_by" not in bench or bench["gil_reenabled_by"].isna().all():
+        return []
+    found = bench.dropna(subset=["gil_reenabled_by"])
+    return [
+        f"arm {arm}: importing the user workloads turns the GIL back on for their users "
+        f"(module {modules}); this arm ran with it kept off (PYTHON_GIL=0), so its numbers "
+        f"are what the code would do once {modules} supports free-threading (the ft-gil arm "
+        "measures the GIL-on case)"
+        for (arm, modules) in sorted(
+            {(str(a), str(m)) for a, m in zip(found["arm"], found["gil_reenabled_by"], strict=True)}
+        )
+    ]
+
+
 def _notes(data: GroupData) -> list[str]:
     """What the result files do not record (older or foreign files), one line each."""
     notes: list[str] = []

@@ -47,6 +47,7 @@ Exit status: 0 all ran (skips allowed), 1 a benchmark failed, hung or was refuse
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import os
 import re
@@ -299,6 +300,12 @@ def build_parser() -> OneLineParser:
         help="also run the workloads defined in this Python file (your own: "
         "`from benchmarks import thread_loop`, see the README); repeatable",
     )
+    parser.add_argument(
+        "--require-gil-off",
+        action="store_true",
+        help="refuse the sweep (exit 3) when importing the --workloads files would turn "
+        "the GIL back on for their users (default: measure with it kept off, and say so)",
+    )
     return parser
 
 
@@ -386,13 +393,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 3
 
     files = [str(Path(path).resolve()) for path in options.workload_file]
-    for setup in arms if files else ():
+    for index, setup in enumerate(arms if files else ()):
         # The ft arm forces the GIL off: say when its users' runs would have it on.
         if setup.arm.free_threaded_build and setup.arm.python_gil == "0":
             modules = gil_reenabling_modules(setup.python, files, setup.tree or REPO)
+            if modules and options.require_gil_off:
+                names = ", ".join(repr(m) for m in modules)
+                print(f"{PROG}: error: arm {setup.side}: importing the --workloads files turns "
+                      f"the GIL back on (module {names}) and --require-gil-off is given",
+                      file=sys.stderr)  # fmt: skip
+                return 3
             if modules:
                 print(f"{PROG}: {preflight_warning(setup.side, setup.python, modules)}",
                       file=sys.stderr, flush=True)  # fmt: skip
+                arms[index] = dataclasses.replace(setup, gil_reenabled_by=tuple(modules))
     for path in options.workload_file:
         load_workload_file(path)
     matrix = plan(all_workloads(), threads, explicit_threads=explicit, pattern=pattern)

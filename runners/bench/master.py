@@ -22,6 +22,7 @@ from typing import Any
 from benchmarks import Workload
 from concepts.arms import Arm
 from runners import inject
+from runners.bench.preflight import REENABLED_VAR
 from runners.bench.stats import EMPTY_WORKLOAD
 from runners.bench.worker import ERROR_PREFIX, benchmark_name
 from runners.pyperf_hook import HOOK_NAME
@@ -145,6 +146,8 @@ class ArmRunner:
     tree: Path = REPO
     """The gilbench source tree the workers run (another revision's, in an A/B run)."""
     attempts: int = 0
+    gil_reenabled_by: tuple[str, ...] = ()
+    """Modules that turn the GIL back on for this arm's users (runners.bench.preflight)."""
 
     def __post_init__(self) -> None:
         self.side = self.side or self.arm.name
@@ -191,6 +194,9 @@ class ArmRunner:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.tree), env.get("PYTHONPATH")]))
         env.pop("PYTHON_GIL", None)
         env[inject.SIDE_VAR] = self.side
+        env.pop(REENABLED_VAR, None)
+        if self.gil_reenabled_by:
+            env[REENABLED_VAR] = ",".join(self.gil_reenabled_by)
         if self.arm.python_gil is not None:
             env["PYTHON_GIL"] = self.arm.python_gil
         return env

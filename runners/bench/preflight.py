@@ -18,6 +18,11 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+REENABLED_VAR = "GILBENCH_GIL_REENABLED_BY"
+"""Set by runners.bench for the workers of an arm whose --workloads imports turn the GIL
+back on for its users (comma-separated modules); the workers record it in every run's
+metadata as ``gil_reenabled_by``."""
+
 GIL_WARNING = re.compile(r"enabled to load module '([^']+)'")
 """The module that CPython's RuntimeWarning names when an import turns the GIL on."""
 
@@ -63,5 +68,6 @@ def warning(arm: str, python: str, modules: Sequence[str]) -> str:
         f"warning: arm {arm} ({python}): importing the --workloads files turns the GIL back "
         f"on without PYTHON_GIL=0 (module {names} has not declared that it can run without "
         "it); this arm keeps it off, so its numbers are what the code would do once "
-        f"{names} supports free-threading, not what its users get today"
+        f"{names} supports free-threading, not what its users get today (the ft-gil arm, "
+        "bench-ft-gil, measures that); recorded as gil_reenabled_by"
     )

@@ -66,6 +66,9 @@ class ArmSetup:
     one arm (an A/A calibration: runners.calibrate) differ only by label."""
     tree: Path | None = None
     """The gilbench source tree its workers run (None: this one)."""
+    gil_reenabled_by: tuple[str, ...] = ()
+    """Modules of the --workloads files that turn the GIL back on for this arm's users
+    (runners.bench.preflight); recorded in its runs' metadata."""
 
     @property
     def side(self) -> str:
@@ -238,6 +241,7 @@ class Sweep:
                     verbose,
                     setup.side,
                     setup.tree or REPO,
+                    gil_reenabled_by=setup.gil_reenabled_by,
                 )
                 for setup in self.arms
             ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import importlib.util
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -29,6 +30,7 @@ from concepts.arms import Arm, get_arm
 from concepts.families import workload_metadata
 from concepts.matching import build_profile
 from runners import inject
+from runners.bench.preflight import REENABLED_VAR
 from runners.harness import time_workload
 from runners.identity import ArmMismatch, check_arm, interpreter_metadata
 from runners.pyperf_hook import CONTEXT, HOOK_NAME
@@ -110,6 +112,8 @@ def run_metadata(arm: Arm, workload: Workload, threads: int) -> dict[str, Any]:
     metadata.update(workload_metadata(workload.name, threads))
     if workload.duration is not None:
         metadata["run_seconds"] = workload.duration
+    if os.environ.get(REENABLED_VAR):
+        metadata["gil_reenabled_by"] = os.environ[REENABLED_VAR]
     if workload.family == "thread-local":
         # Whether new threads inherit the caller's context differs by version (3.14+).
         from benchmarks.thread_local import context_metadata
@@ -180,9 +184,11 @@ def main() -> None:
         )
     runner = make_runner()
     args = runner.parse_args()
-    # Test-only hook: pyperf passes workers a short list of variables, so name it.
-    if inject.inherit_environ():
-        args.inherit_environ = [*(args.inherit_environ or []), *inject.inherit_environ()]
+    # pyperf passes its workers a short list of variables: name the calibration slowdown's
+    # (runners.inject) and the preflight's finding, when set.
+    passed = inject.inherit_environ() + ([REENABLED_VAR] if os.environ.get(REENABLED_VAR) else [])
+    if passed:
+        args.inherit_environ = [*(args.inherit_environ or []), *passed]
     try:
         arm = get_arm(args.gilbench_arm)
         workload = find_workload(args.gilbench_workload, args.gilbench_workload_file)
