@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pyperf
 import pytest
 
@@ -87,6 +89,80 @@ def test_bench_lists_a_users_workloads(user_file: Path) -> None:
     assert done.returncode == 0, done.stderr
     names = {line.split()[0] for line in done.stdout.splitlines()[1:] if line.strip()}
     assert {"user-json-loads-t1", "user-regex-match-t2", "user-no-state-t2"} <= names
+
+
+def _project(root: Path) -> Path:
+    """A user's project: a ``benchmarks`` package of its own, a module of its own, and a
+    workload file beside them that uses both gilbench's API and that module."""
+    (root / "benchmarks").mkdir(parents=True)
+    (root / "benchmarks" / "__init__.py").write_text('"""The project\'s own benchmarks."""\n')
+    (root / "mylib.py").write_text("def parse(text):\n    return text.split(',')\n")
+    workloads = root / "gilbench_workloads.py"
+    workloads.write_text(
+        "import mylib\nfrom benchmarks import thread_loop\n\n\n"
+        "@thread_loop(ops=100, shared=lambda: 'a,b,c')\ndef parse(text):\n"
+        "    mylib.parse(text)\n"
+    )
+    return workloads
+
+
+def test_a_project_with_a_benchmarks_package_of_its_own(tmp_path: Path) -> None:
+    """Run from the project's folder: its own ``benchmarks`` package shadows nothing of
+    gilbench's, and the workload file imports the module beside it."""
+    workloads = _project(tmp_path / "project")
+    done = subprocess.run(
+        [sys.executable, "-m", "runners.bench", "--arm", "gil", "--list", "--threads", "1",
+         "--workloads", workloads.name, "--filter", "^user-"],
+        cwd=workloads.parent, env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "user-parse-t1" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("source", "where"),
+    [
+        ("import json\nfrom benchmarks import thread_loop\nx = json.loads('{')\n",
+         ":3: JSONDecodeError: "),
+        ("from benchmarks import thread_loop\n\ndef broken(:\n", ":3: SyntaxError: "),
+        ("import no_such_module_of_mine\n", ":1: ModuleNotFoundError: "),
+    ],
+)  # fmt: skip
+def test_a_broken_workload_file_is_one_line_naming_file_and_line(
+    tmp_path: Path, source: str, where: str
+) -> None:
+    broken = tmp_path / "broken.py"
+    broken.write_text(source)
+    done = subprocess.run(
+        [sys.executable, "-m", "runners.bench", "--arm", "gil", "--list",
+         "--workloads", str(broken)],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert f"{broken}{where}" in lines[0]
+
+
+def test_a_users_workloads_run_on_both_arms_and_reach_the_report(
+    tmp_path: Path, arm_python: Callable[[str], ArmPython]
+) -> None:
+    """The project's workload file, measured on both real arms in one interleaved sweep
+    from the project's folder, and its ratio in the report."""
+    workloads = _project(tmp_path / "project")
+    gil, ft = arm_python("gil"), arm_python("ft")
+    results = tmp_path / "results"
+    done = gil.run(
+        "-m", "runners.bench", "--arm", f"gil={gil.python}", "--arm", f"ft={ft.python}",
+        "--workloads", workloads.name, "--filter", "^user-parse", "--threads", "1,2",
+        "--quick", "--results-dir", str(results), cwd=workloads.parent,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    report = tmp_path / "report"
+    assert analysis_main(["--results", str(results), "--output", str(report), "--no-plots"]) == 0
+    ratios = pd.read_csv(report / "ratios.csv")
+    measured = ratios[(ratios["family"] == "user") & (ratios["variant"] == "parse")]
+    assert set(measured["threads"]) == {1, 2} and measured["ratio"].notna().all()
 
 
 LEGACY_EXTENSION = """\

@@ -73,6 +73,7 @@ from runners.bench.worker import (
     DEFAULT_PROCESSES,
     DEFAULT_VALUES,
     DEFAULT_WARMUPS,
+    WorkloadFileError,
     load_workload_file,
 )
 from runners.identity import ArmMismatch, check_arm, usable_cpus
@@ -407,8 +408,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{PROG}: {preflight_warning(setup.side, setup.python, modules)}",
                       file=sys.stderr, flush=True)  # fmt: skip
                 arms[index] = dataclasses.replace(setup, gil_reenabled_by=tuple(modules))
-    for path in options.workload_file:
-        load_workload_file(path)
+    try:
+        for path in options.workload_file:
+            load_workload_file(path)
+    except WorkloadFileError as exc:
+        print(f"{PROG}: error: --workloads {exc}", file=sys.stderr)
+        return 2
     matrix = plan(all_workloads(), threads, explicit_threads=explicit, pattern=pattern)
     if not matrix:
         what = f"--filter {options.filter!r}" if options.filter else "the registry"

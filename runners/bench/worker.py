@@ -70,13 +70,40 @@ def benchmark_name(workload: Workload, threads: int) -> str:
     return f"{workload.name}-t{threads}"
 
 
+class WorkloadFileError(ValueError):
+    """A --workloads file could not be imported; ``str()`` is one line naming the file,
+    the line and the error."""
+
+
 def load_workload_file(path: str) -> None:
-    """Import a Python file that registers extra workloads (tests and experiments)."""
-    spec = importlib.util.spec_from_file_location(f"gilbench_extra_{Path(path).stem}", path)
+    """Import a Python file that registers extra workloads (a user's own, or tests').
+
+    Its folder goes to the end of ``sys.path``, so that it can import the modules beside
+    it, while gilbench's own packages keep their names (a project with a ``benchmarks``
+    package of its own still gets gilbench's ``from benchmarks import thread_loop``).
+    """
+    file = Path(path).resolve()
+    if str(file.parent) not in sys.path:
+        sys.path.append(str(file.parent))
+    spec = importlib.util.spec_from_file_location(f"gilbench_extra_{file.stem}", file)
     if spec is None or spec.loader is None:
-        raise ValueError(f"cannot import workload file {path}")
+        raise WorkloadFileError(f"{path}: cannot import a workload file from it")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise WorkloadFileError(_describe_failure(path, file, exc)) from exc
+
+
+def _describe_failure(path: str, file: Path, exc: BaseException) -> str:
+    """``PATH:LINE: ExcType: message``, the line being the file's own (not a library's)."""
+    line = getattr(exc, "lineno", None) if isinstance(exc, SyntaxError) else None
+    if line is None:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == file]
+        line = frames[-1].lineno if frames else None
+    where = f"{path}:{line}" if line else path
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{where}: {type(exc).__name__}: {message}"
 
 
 def find_workload(name: str, workload_files: list[str] | None = None) -> Workload:
