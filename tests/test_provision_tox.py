@@ -7,10 +7,13 @@ given through GILBENCH_PYTHON_GIL / GILBENCH_PYTHON_FT, so nothing is built.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -47,6 +50,26 @@ def tox(*args: str, env: dict[str, str], workdir: Path) -> subprocess.CompletedP
         text=True,
         timeout=300,
     )
+
+
+def local_wheel(folder: Path) -> Path:
+    """A pure-Python wheel made by hand, so that pip installs it with no index."""
+    name, files = "gilbench_test_dep", {"gilbench_test_dep/__init__.py": "VALUE = 42\n"}
+    info = f"{name}-1.0.dist-info"
+    files[f"{info}/METADATA"] = "Metadata-Version: 2.1\nName: gilbench-test-dep\nVersion: 1.0\n"
+    files[f"{info}/WHEEL"] = (
+        "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    )
+    record = []
+    for path, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
+        record.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
+    files[f"{info}/RECORD"] = "\n".join([*record, f"{info}/RECORD,,"]) + "\n"
+    wheel = folder / f"{name}-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for path, text in files.items():
+            archive.writestr(path, text)
+    return wheel
 
 
 def config_values(output: str, key: str) -> dict[str, str]:
@@ -113,13 +136,18 @@ def test_bench_envs_run_on_the_right_interpreter_with_the_right_gil_state(
     # the plugin, set_env with PYTHON_GIL) but runs only this probe, not the benchmarks.
     # bench-gil sets PYTHON_GIL empty (so a caller's value never reaches a default
     # build): unset and empty both print None.
+    # GILBENCH_DEPS: a user's dependencies, installed for each arm's interpreter.
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(f"{local_wheel(tmp_path)}\n")
     probe = (
-        "import os, sys; "
-        "print('STATE', sys._is_gil_enabled(), os.environ.get('PYTHON_GIL') or None)"
+        "import os, sys, gilbench_test_dep; "
+        "print('STATE', sys._is_gil_enabled(), os.environ.get('PYTHON_GIL') or None); "
+        "print('DEP', gilbench_test_dep.VALUE)"
     )
     pair_env = {
         "GILBENCH_PYTHON_GIL": str(interpreter_pair["gil"]),
         "GILBENCH_PYTHON_FT": str(interpreter_pair["ft"]),
+        "GILBENCH_DEPS": f"-r {requirements}",
     }
     expected = {
         "bench-gil": ("gil", "STATE True None"),
@@ -130,7 +158,7 @@ def test_bench_envs_run_on_the_right_interpreter_with_the_right_gil_state(
         done = tox("exec", "-e", env_name, "--", "python", "-c", probe, env=pair_env,
                    workdir=tmp_path / "tox")  # fmt: skip
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-        assert state in done.stdout.splitlines()
+        assert state in done.stdout.splitlines() and "DEP 42" in done.stdout.splitlines()
         cfg = (tmp_path / "tox" / env_name / "pyvenv.cfg").read_text()
         assert f"home = {interpreter_pair[kind].parent}" in cfg
 
