@@ -106,6 +106,8 @@ def test_no_import_circle_in_analysis() -> None:
 GATE = "analysis.regress"
 GATE_DOOR = "analysis.regress.history"
 """The one gate module the rest of the analysis reads (the gated metrics' trend)."""
+GATE_READERS = {"analysis.publish.quotes": "analysis.regress.trial"}
+"""Besides the door: the published pages quote the gate's committed trial log."""
 
 
 def test_the_analysis_reads_the_gate_only_through_its_history() -> None:
@@ -115,7 +117,7 @@ def test_the_analysis_reads_the_gate_only_through_its_history() -> None:
         for name, path in paths.items()
         if not name.startswith(GATE)
         for other in _imports(path, set(paths))
-        if other.startswith(GATE) and other != GATE_DOOR
+        if other.startswith(GATE) and other not in (GATE_DOOR, GATE_READERS.get(name))
     }
     assert not crossing, f"import {GATE} only through {GATE_DOOR}: {sorted(crossing)}"
 

@@ -226,7 +226,6 @@ def render_coverage(records: Sequence[dict[str, Any]], benchmark: str) -> str:
     A/A, 1 + the slowdown for the slowed metrics) and the metric's own verdicts, with
     exact (Clopper-Pearson) 95% bounds on the proportions (Markdown)."""
     rows: list[list[str]] = []
-    totals = [0, 0]
     for condition in dict.fromkeys(r["condition"] for r in records):
         chosen = [r for r in records if r["condition"] == condition and r.get("metrics")]
         if not chosen:
@@ -244,9 +243,6 @@ def render_coverage(records: Sequence[dict[str, Any]], benchmark: str) -> str:
                 continue
             truth = 1.0 + fraction
             hits = sum(f["low"] <= truth <= f["high"] for f in found)
-            if fraction > 0:
-                totals[0] += hits
-                totals[1] += len(found)
             low, high = binomial_interval(hits, len(found))
             verdicts = Counter(f.get("verdict") for f in found)
             rows.append(
@@ -266,11 +262,12 @@ def render_coverage(records: Sequence[dict[str, Any]], benchmark: str) -> str:
         "its verdicts: regression / pass / inconclusive",
     ]
     out = [md_table(header, rows)]
-    if totals[1]:
-        low, high = binomial_interval(*totals)
+    hits, total = coverage(records, benchmark)
+    if total:
+        low, high = binomial_interval(hits, total)
         out.append(
-            f"\nslowed metrics: the interval contains the injected factor in {totals[0]} of"
-            f" {totals[1]} metric-repetitions (95% CI {100 * low:.0f}-{100 * high:.0f}%)"
+            f"\nslowed metrics: the interval contains the injected factor in {hits} of"
+            f" {total} metric-repetitions (95% CI {100 * low:.0f}-{100 * high:.0f}%)"
         )
     return "\n".join(out)
 
@@ -395,7 +392,7 @@ def render_designs(
             for condition, c in counts.items():
                 wanted = PASS if condition == "A/A" else REGRESSION
                 cells.append(f"{c[wanted]}/{sum(c.values())}")
-            hits, total = _coverage(records, benchmark)
+            hits, total = coverage(records, benchmark)
             cells.append(f"{hits}/{total}")
             widths = _aa_halfwidths(records)
             cells.append(f"{min(widths):.1%} - {max(widths):.1%}" if widths else "-")
@@ -410,8 +407,9 @@ def render_designs(
     return md_table(header, rows)
 
 
-def _coverage(records: Sequence[dict[str, Any]], benchmark: str) -> tuple[int, int]:
-    """(hits, metric-repetitions): slowed metrics whose interval contains the factor."""
+def coverage(records: Sequence[dict[str, Any]], benchmark: str) -> tuple[int, int]:
+    """(hits, metric-repetitions): how often a slowed metric's interval (the metrics an
+    ft-only slowdown of ``benchmark`` moves) contains the injected factor."""
     hits = total = 0
     for record in records:
         fraction = float(record["slowdown"])

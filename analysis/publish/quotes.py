@@ -1,98 +1,31 @@
-"""``python -m analysis.publish``: every published figure and quoted number, from docs/data/.
-
-    python -m analysis.publish            # regenerate the figures and quoted numbers
-    python -m analysis.publish --check    # regenerate nothing; compare the quoted numbers
-
-The figures that README.md and docs/*.md show are build products of committed data:
-
-- ``docs/scaling.png`` and ``docs/data/precision-2core/default-run-ratios.csv``: the
-  report (``python -m analysis``) of the default run in docs/data/precision-2core/default-run/;
-- ``docs/precision-2core.png``: precision against minutes, from designs.csv (the design
-  study, ``analysis.design_study``);
-- ``docs/scaling-16core.png``: the 16-core sweep's speedups, from
-  docs/data/scaling-16core-benchmarks.csv;
-- ``docs/sets-2core.png``: the interpreter sets, from docs/data/sets-2core/interpreter-sets.csv.
-
-A number that the documentation quotes from that data is written between two markers
-that Markdown does not render, ``<!--q:KEY-->6 of 45<!--/q-->``: KEY names what the
-data gives (see ``quote``), and publishing rewrites the text between the markers from
-the data. ``--check`` only compares, and exits 1 naming every quoted number that is not
-what the data gives (a number edited by hand, or data changed without publishing).
-
-Exit status: 0 written or all equal, 1 a quoted number differs (``--check``), 2 bad input.
-"""
+"""Every quoted number's KEY and what the committed data gives for it (``quote``)."""
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
-import re
-import shutil
-import sys
-import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import cached_property
-from pathlib import Path
 
 import pandas as pd
 
-from analysis import plots
-from analysis.load import load_results
-from analysis.plots.precision import plot_precision
 from analysis.precision import ratio_precision
-from analysis.report import build_report
+from analysis.publish.sources import (
+    CORE16_ROWS,
+    CORE16_SHARE_NOTHING,
+    DATA,
+    TRIALS,
+    PublishError,
+    Sources,
+    half_up,
+    ns,
+    pct,
+    read_csv,
+)
+from analysis.regress import trial
 from concepts import stats
-from concepts.families import traits
-from concepts.files import atomic_write, exits_on_write_error
-
-PROG = "python -m analysis.publish"
-ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs"
-DATA = DOCS / "data"
-PRECISION = DATA / "precision-2core"
-DEFAULT_RUN = PRECISION / "default-run"
-CORE16 = DATA / "scaling-16core-benchmarks.csv"
-CORE16_RACES = DATA / "scaling-16core-race-loss.csv"
-SETS = DATA / "sets-2core" / "interpreter-sets.csv"
-PAGES = (ROOT / "README.md", *sorted(DOCS.glob("*.md")))
-"""The pages whose quoted numbers are checked."""
 
 STUDY_VALUES = 40
 """Values per process of the design rows the docs quote (the study's most)."""
 
-QUOTED = re.compile(r"<!--q:(?P<key>[\w.:-]+)-->(?P<text>.*?)<!--/q-->", re.DOTALL)
-
-CORE16_CONTEXT = plots.Context(
-    versions="CPython 3.13.5 (gil) vs 3.13.5t (ft), arms run one after the other",
-    machine="16-CPU Xeon under gVisor, 4 processes per cell",
-    cores=16,
-    date="2026-11-24 to 2026-11-25",
-)
-
-CORE16_ROWS = (
-    ("cpu-control", "sum-squares"),
-    ("increment", "per-thread"),
-    ("semaphore", "unlocked"),
-    ("event-loop", "generator-loop"),
-    ("barrier", "per-thread"),
-    ("rlock", "lock-per-thread"),
-    ("rlock", "rlock-nested-per-thread"),
-    ("increment", "shared-list"),
-    ("locked-increment", "lock-fine"),
-    ("locked-increment", "rlock-fine"),
-    ("semaphore", "k1"),
-    ("queue-pipeline", "queue"),
-    ("thread-local", "local-attr"),
-    ("thread-local", "contextvar"),
-    ("thread-local", "shared-attr"),
-    ("executor", "thread-pool"),
-)
-"""The rows of docs/scaling-16core.md's speedup table, in its order."""
-
-CORE16_SHARE_NOTHING = CORE16_ROWS[1:7]
-"""The per-thread rows besides the CPU-bound control: the 16-core page's "share nothing"."""
 
 DESIGN_ROWS = (
     ("old: min, median of undisturbed, bootstrap, 2 rounds",
@@ -121,87 +54,6 @@ DESIGN_ROWS = (
      "two-stage (fastest value/mean value), first 3 rounds, cheapest first", 3, "25"),
 )  # fmt: skip
 """docs/precision-2core.md's selected designs: label, designs.csv family, rounds, budget."""
-
-
-class PublishError(Exception):
-    """Input the publisher cannot use: one line for the user."""
-
-
-def pct(fraction: float, digits: int = 0) -> str:
-    """A fraction as a percentage, e.g. 0.614 -> "61%"."""
-    return f"{100 * fraction:.{digits}f}%"
-
-
-def half_up(value: float) -> str:
-    """An integer rounded half up (114.5 -> "115"), as a reader rounds."""
-    return str(math.floor(value + 0.5))
-
-
-def ns(seconds: float) -> str:
-    """Time per op in ns: whole ns from 10 ns up, two significant digits below; from
-    100 µs up in µs or ms with three significant digits."""
-    value = seconds * 1e9
-    if value >= 1e6:
-        return f"{value / 1e6:.3g} ms"
-    if value >= 1e5:
-        return f"{value / 1e3:.3g} µs"
-    return f"{value:.0f}" if value >= 10 else f"{value:.2g}"
-
-
-@dataclass
-class Sources:
-    """The committed data, each file read once when first needed."""
-
-    report_dir: Path
-    """Where the default run's report is written (its scaling.png and CSVs)."""
-    make_plots: bool = True
-
-    @cached_property
-    def default_run(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The default run's tables of ratios and of benchmark cells, from its report."""
-        results = load_results([DEFAULT_RUN])
-        if not results.files:
-            raise PublishError(f"no result files in {DEFAULT_RUN}")
-        # the one figure of this report that the docs show (the others: tox -e analysis)
-        build_report(results, self.report_dir, make_plots=self.make_plots, only_plots={"scaling"})
-        return (
-            pd.read_csv(self.report_dir / "ratios.csv"),
-            pd.read_csv(self.report_dir / "benchmarks.csv"),
-        )
-
-    @cached_property
-    def designs(self) -> pd.DataFrame:
-        return _read_csv(PRECISION / "designs.csv", dtype={"budget": str})
-
-    @cached_property
-    def projection(self) -> pd.DataFrame:
-        return _read_csv(PRECISION / "projection.csv").set_index("target")
-
-    @cached_property
-    def core16(self) -> pd.DataFrame:
-        return _read_csv(CORE16)
-
-    @cached_property
-    def core16_races(self) -> pd.DataFrame:
-        return _read_csv(CORE16_RACES)
-
-    def json(self, name: str) -> dict[str, object]:
-        path = PRECISION / name
-        try:
-            found: dict[str, object] = json.loads(path.read_text())
-        except (OSError, ValueError) as exc:
-            raise PublishError(f"cannot read {path}: {exc}") from None
-        return found
-
-
-def _read_csv(path: Path, **options: object) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, **options)  # type: ignore[call-overload]
-    except (OSError, ValueError) as exc:
-        raise PublishError(f"cannot read {path}: {exc}") from None
-
-
-# ------------------------------------------------------------------ quoted numbers
 
 
 def _run_precision(src: Sources, threads: int) -> dict[str, float]:
@@ -301,6 +153,36 @@ def _check(src: Sources, name: str, check: int) -> str:
     return str(checks[check]["count"])
 
 
+# The trial's conditions by a key-friendly name (trial.conditions names them).
+TRIAL_CONDITIONS = {"aa": "A/A", "s10": "ft +10%", "s15": "ft +15%", "s25": "ft +25%"}
+
+
+def _trial_records() -> list[dict[str, object]]:
+    """The newest committed gate trial's verdict records."""
+    logs = sorted(TRIALS.glob("*.jsonl"))
+    if not logs:
+        raise PublishError(f"no gate trial log in {TRIALS}")
+    return trial.read(logs[-1])[1]
+
+
+def _trial_count(condition: str, verdict: str) -> str:
+    """How many repetitions of ``condition`` (TRIAL_CONDITIONS) ended with ``verdict``."""
+    counts = trial.verdict_counts(_trial_records())[TRIAL_CONDITIONS[condition]]
+    return str(counts[verdict] if verdict in counts else sum(counts.values()))
+
+
+def _trial_coverage(part: str) -> str:
+    """The slowed metrics' coverage of the injected factor: "58 of 60", or its exact
+    95% interval ("88-100%")."""
+    records = _trial_records()
+    header = trial.read(sorted(TRIALS.glob("*.jsonl"))[-1])[0]
+    hits, total = trial.coverage(records, str(header.get("benchmark", "")))
+    if part == "ci":
+        low, high = stats.binomial_interval(hits, total)
+        return f"{100 * low:.0f}-{100 * high:.0f}%"
+    return f"{hits} of {total}"
+
+
 def _projection(src: Sources, target: int, column: str) -> str:
     row = src.projection.iloc[target]
     if column == "within_target_now":
@@ -378,7 +260,7 @@ def _core16_loss(src: Sources, arm: str, variant: str, threads: int) -> str:
 
 
 def _overhead_rows(src: Sources, profile: str) -> pd.DataFrame:
-    rows = _read_csv(DATA / "sets-2core" / "single-thread-overhead.csv")
+    rows = read_csv(DATA / "sets-2core" / "single-thread-overhead.csv")
     rows = rows[(rows["profile_num"] == profile) & (rows["num"] == "ft") & (rows["den"] == "gil")]
     if rows.empty:
         raise PublishError(f"no single-thread overhead of profile {profile!r}")
@@ -427,6 +309,9 @@ QUOTES: dict[str, Quote] = {
     "aa-range": lambda s, a: _aa_range(s, a[0], a[1] == "bootstrap"),
     "projection": lambda s, a: _projection(s, int(a[0]), a[1]),
     "check": lambda s, a: _check(s, a[0], int(a[1])),
+    # the gate's newest committed trial (results/baselines/trials/*.jsonl)
+    "trial.count": lambda s, a: _trial_count(a[0], a[1]),
+    "trial.coverage": lambda s, a: _trial_coverage(a[0] if a else "count"),
     # the 16-core sweep (docs/data/scaling-16core-*.csv)
     "core16.table": lambda s, a: core16_table(s),
     "core16.speedup": lambda s, a: f"{_core16(s, a[0], a[1], a[2], int(a[3]))['speedup']:.1f}",
@@ -453,141 +338,3 @@ def quote(src: Sources, key: str) -> str:
         return QUOTES[name](src, args)
     except (IndexError, KeyError, ValueError) as exc:
         raise PublishError(f"quoted number {key!r}: {exc}") from None
-
-
-@dataclass(frozen=True)
-class Difference:
-    """A quoted number that is not what the data gives."""
-
-    page: Path
-    line: int
-    key: str
-    written: str
-    expected: str
-
-    def text(self) -> str:
-        where = self.page.relative_to(ROOT) if self.page.is_relative_to(ROOT) else self.page
-        return (
-            f"{where}:{self.line}: {self.key}: written {self.written!r},"
-            f" data gives {self.expected!r}"
-        )
-
-
-def requote(src: Sources, page: Path, text: str) -> tuple[str, list[Difference]]:
-    """``text`` with every quoted number rewritten from the data, and what differed."""
-    differences: list[Difference] = []
-
-    def replace(match: re.Match[str]) -> str:
-        key, written = match["key"].strip(), match["text"]
-        expected = quote(src, key)
-        if written.strip() != expected.strip():
-            line = text.count("\n", 0, match.start()) + 1
-            differences.append(Difference(page, line, key, written, expected))
-        block = "\n" if "\n" in expected else ""
-        return f"<!--q:{key}-->{block}{expected}{block}<!--/q-->"
-
-    return QUOTED.sub(replace, text), differences
-
-
-# ------------------------------------------------------------------ figures
-
-
-FIGURES = ("scaling.png", "precision-2core.png", "scaling-16core.png", "sets-2core.png")
-"""Every figure in docs/: each one a product of ``publish_figures``."""
-
-
-def publish_figures(src: Sources, docs: Path = DOCS) -> list[Path]:
-    """Regenerate every figure into ``docs`` (and the default run's ratios table into
-    its data folder); return the files written."""
-    written = []
-    src.default_run  # noqa: B018  (writes the report, its scaling.png among them)
-    ratios = docs / PRECISION.relative_to(DOCS) / "default-run-ratios.csv"
-    ratios.parent.mkdir(parents=True, exist_ok=True)
-    for source, target in (("scaling.png", docs / "scaling.png"), ("ratios.csv", ratios)):
-        shutil.copyfile(src.report_dir / source, target)
-        written.append(target)
-    records = [
-        {str(k): v for k, v in row.items()}
-        for row in src.designs.astype(object).fillna("").to_dict("records")
-    ]
-    plot_precision(records, docs / "precision-2core.png")
-    written.append(docs / "precision-2core.png")
-    written += _save_as(plots.plot_scaling(core16_summary(src), CORE16_CONTEXT, src.report_dir,
-                                           "scaling-16core"), docs)  # fmt: skip
-    sets = _read_csv(SETS)
-    order = list(dict.fromkeys(sets["interpreter_set"]))
-    written += _save_as(plots.plot_sets(sets, order, src.report_dir, "sets-2core"), docs)
-    return written
-
-
-def _save_as(files: list[Path], folder: Path) -> list[Path]:
-    """Copy the PNG of a plot's files into ``folder`` (the docs keep PNGs only)."""
-    out = []
-    for path in files:
-        if path.suffix == ".png":
-            shutil.copyfile(path, folder / path.name)
-            out.append(folder / path.name)
-    return out
-
-
-def core16_summary(src: Sources) -> pd.DataFrame:
-    """The 16-core CSV with what plot_scaling needs of each workload (concepts.families)."""
-    rows = src.core16.copy()
-    found = [traits(f"{f}-{v}") for f, v in zip(rows["family"], rows["variant"], strict=True)]
-    rows["role"] = [t.role for t in found]
-    rows["ideal_rule"] = [t.ideal for t in found]
-    rows["mode"] = [t.mode for t in found]
-    rows["helper_threads"] = [t.helper_threads for t in found]
-    return rows
-
-
-# ------------------------------------------------------------------ command line
-
-
-def run(check: bool, report_dir: Path) -> list[Difference]:
-    """Publish (or with ``check`` only compare); return the quoted numbers that differed."""
-    src = Sources(report_dir, make_plots=not check)
-    if not check:
-        for path in publish_figures(src):
-            print(f"wrote {path.relative_to(ROOT)}", flush=True)
-    differences: list[Difference] = []
-    for page in PAGES:
-        text = page.read_text()
-        new, found = requote(src, page, text)
-        differences += found
-        if not check and new != text:
-            atomic_write(page, new)
-            print(f"rewrote {len(found)} quoted number(s) in {page.relative_to(ROOT)}")
-    return differences
-
-
-@exits_on_write_error(PROG)
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python -m analysis.publish``."""
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        help="compare every quoted number with the data; write nothing; exit 1 on a difference",
-    )
-    options = parser.parse_args(argv)
-    try:
-        with tempfile.TemporaryDirectory(prefix="gilbench-publish-") as tmp:
-            differences = run(options.check, Path(tmp))
-    except PublishError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    if options.check:
-        for difference in differences:
-            print(f"{PROG}: differs: {difference.text()}", file=sys.stderr)
-        if differences:
-            print(
-                f"{PROG}: {len(differences)} quoted number(s) differ: run {PROG}", file=sys.stderr
-            )
-            return 1
-        print(f"{PROG}: every quoted number is what the data gives")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
