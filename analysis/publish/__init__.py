@@ -13,6 +13,10 @@ The figures that README.md and docs/*.md show are build products of committed da
   docs/data/scaling-16core-benchmarks.csv;
 - ``docs/sets-2core.png``: the interpreter sets, from docs/data/sets-2core/interpreter-sets.csv.
 
+The quoted numbers come from the same data, from the gate's newest committed trial
+(results/baselines/trials/) and from the shared-object sweep (docs/data/shared-object-2core/,
+whose report's "Patterns that do not scale" table docs/shared-object-2core.md quotes whole).
+
 A number that the documentation quotes from that data is written between two markers
 that Markdown does not render, ``<!--q:KEY-->6 of 45<!--/q-->``: KEY names what the
 data gives (see ``quote``), and publishing rewrites the text between the markers from

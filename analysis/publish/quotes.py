@@ -183,6 +183,31 @@ def _trial_coverage(part: str) -> str:
     return f"{hits} of {total}"
 
 
+PATTERNS_HEADING = "Patterns that do not scale"
+"""The report's section on the shared-object family (analysis.report)."""
+
+
+def _shared_table(src: Sources) -> str:
+    """The shared-object sweep's "Patterns that do not scale" table, as its report has it."""
+    text = src.shared_object[0]
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.endswith(PATTERNS_HEADING)), None)
+    if start is None:
+        raise PublishError(f"the shared-object report has no section {PATTERNS_HEADING!r}")
+    table = [line for line in lines[start + 1 :] if line.strip()]
+    end = next((i for i, line in enumerate(table) if not line.startswith("|")), len(table))
+    return "\n".join(table[:end])
+
+
+def _shared_not_scaling(src: Sources, part: str) -> str:
+    """How many patterns do not scale ("4 of 12"), or their names."""
+    rows = src.shared_object[1]
+    bad = rows[rows["does_not_scale"].astype(bool)]
+    if part == "names":
+        return ", ".join(f"`{p}`" for p in bad["pattern"]) or "none"
+    return f"{len(bad)} of {len(rows)}"
+
+
 def _projection(src: Sources, target: int, column: str) -> str:
     row = src.projection.iloc[target]
     if column == "within_target_now":
@@ -312,6 +337,9 @@ QUOTES: dict[str, Quote] = {
     # the gate's newest committed trial (results/baselines/trials/*.jsonl)
     "trial.count": lambda s, a: _trial_count(a[0], a[1]),
     "trial.coverage": lambda s, a: _trial_coverage(a[0] if a else "count"),
+    # the shared-object sweep (docs/data/shared-object-2core), its report's patterns
+    "shared.table": lambda s, a: _shared_table(s),
+    "shared.not-scaling": lambda s, a: _shared_not_scaling(s, a[0] if a else "count"),
     # the 16-core sweep (docs/data/scaling-16core-*.csv)
     "core16.table": lambda s, a: core16_table(s),
     "core16.speedup": lambda s, a: f"{_core16(s, a[0], a[1], a[2], int(a[3]))['speedup']:.1f}",

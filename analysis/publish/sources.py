@@ -25,6 +25,8 @@ CORE16_RACES = DATA / "scaling-16core-race-loss.csv"
 SETS = DATA / "sets-2core" / "interpreter-sets.csv"
 TRIALS = ROOT / "results" / "baselines" / "trials"
 """The gate's committed calibration trials; the newest one is the gate as it is."""
+SHARED_OBJECT = DATA / "shared-object-2core"
+"""A sweep of the shared-object family on both arms (its bench-*.json files)."""
 
 CORE16_CONTEXT = plots.Context(
     versions="CPython 3.13.5 (gil) vs 3.13.5t (ft), arms run one after the other",
@@ -118,6 +120,16 @@ class Sources:
     @cached_property
     def core16_races(self) -> pd.DataFrame:
         return read_csv(CORE16_RACES)
+
+    @cached_property
+    def shared_object(self) -> tuple[str, pd.DataFrame]:
+        """The shared-object sweep's report (its README text) and its patterns table."""
+        results = load_results([SHARED_OBJECT])
+        if not results.files:
+            raise PublishError(f"no result files in {SHARED_OBJECT}")
+        out = self.report_dir / "shared-object"
+        build_report(results, out, make_plots=False)
+        return (out / "README.md").read_text(encoding="utf-8"), read_csv(out / "patterns.csv")
 
     def json(self, name: str) -> dict[str, object]:
         path = PRECISION / name

@@ -120,6 +120,7 @@ def build_report(
             ("latency", data.handoff),
             ("memory", data.memory),
             ("ownership", data.ownership),
+            ("patterns", metrics.shared_patterns(data.summary, data.ratios, data.cores)),
         ):
             tables.setdefault(key, []).append(frame)
     for key, frames in tables.items():
