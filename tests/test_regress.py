@@ -256,6 +256,14 @@ def test_the_design_comparison_is_what_the_committed_trial_gives() -> None:
     readme = (REPO / "results" / "baselines" / "README.md").read_text(encoding="utf-8")
     assert table in readme
     assert "| unpaired, 8 rounds | 8/10 |" in table, "the gate's own row is the trial's counts"
+    design_trials = REPO / "results" / "baselines" / "design-trials"
+    for folder in (p for p in design_trials.iterdir() if p.is_dir()):
+        header, records = trial.read(folder.with_suffix(".jsonl"))
+        reps = sorted(folder.glob("rep-*"), key=lambda p: int(p.name.removeprefix("rep-")))
+        slowdowns = sorted({float(r["slowdown"]) for r in records if float(r["slowdown"]) > 0})
+        table = trial.render_designs(reps, slowdowns, DEFAULT_TOLERANCE, LOCK)
+        assert table in readme, folder.name
+        assert f"| unpaired, {header['rounds']} rounds |" in table
 
 
 def test_rounds_set_the_gate_sweep_and_refuse_fewer_than_it_judges() -> None:

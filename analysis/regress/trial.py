@@ -376,13 +376,14 @@ def render_designs(
     slowdowns: Sequence[float],
     tolerance: float,
     benchmark: str,
-    rounds: int = GATE_ROUNDS,
 ) -> str:
     """Every estimator (metrics.ESTIMATORS) at the trial's rounds and pooled to twice
     them, judged on the same raw repetitions: verdict counts per condition, how often the
     slowed metrics' intervals contain the injected factor, and the A/A intervals' median
-    half-widths (Markdown)."""
+    half-widths (Markdown). The trial's rounds are read from its first measurement (one
+    process per side and round)."""
     raw = load_repetitions(rep_dirs, slowdowns)
+    rounds = trial_rounds(raw[0]) if raw else 0
     rows = []
     for name, estimate in ESTIMATORS.items():
         for pool in DESIGN_POOLS:
@@ -405,6 +406,11 @@ def render_designs(
         "A/A median half-widths",
     ]
     return md_table(header, rows)
+
+
+def trial_rounds(rep: RawRepetition) -> int:
+    """The rounds of a repetition's first measurement: its cells' most processes."""
+    return max((len(p) for cells in rep.first.values() for p in cells.values()), default=0)
 
 
 def coverage(records: Sequence[dict[str, Any]], benchmark: str) -> tuple[int, int]:
