@@ -157,14 +157,6 @@ def _recorded_traits(
     )
 
 
-def _first_present(values: np.ndarray | None) -> object:
-    """The first non-missing element of ``values`` (None: none, or no such column)."""
-    if values is None:
-        return None
-    present = values[pd.notna(values)]
-    return present[0] if len(present) else None
-
-
 def _column(rows: pd.DataFrame, column: str) -> np.ndarray | None:
     return rows[column].to_numpy() if column in rows else None
 
@@ -177,7 +169,7 @@ def _traits_by_cell(rows: pd.DataFrame) -> dict[Any, Traits]:
         key: _recorded_traits(
             str(key[2]),
             str(key[3]),
-            **{c: _first_present(a[at] if a is not None else None) for c, a in recorded.items()},
+            **{c: _first(_present(a, at)) for c, a in recorded.items()},
         )
         for key, at in _groups(rows, CELL)
     }
@@ -209,6 +201,11 @@ def samples(bench: pd.DataFrame) -> dict[Key, Sample]:
             bool(all(bool(f) for f in cell_flags)) if len(cell_flags) else None,
         )
     return out
+
+
+def _first(values: np.ndarray) -> object:
+    """The first of ``values``, or None when there is none."""
+    return values[0] if len(values) else None
 
 
 def _present(column: np.ndarray | None, at: np.ndarray) -> np.ndarray:
