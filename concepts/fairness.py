@@ -9,12 +9,19 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-FIXED_DURATION = 0.05
-"""Seconds of one fixed-duration run (the ``-duration`` workloads; one run per value)."""
+FIXED_DURATION = 0.25
+"""Seconds of one fixed-duration run (the ``-duration`` workloads; one run per value):
+50 of CPython's default switch intervals, so that a GIL arm's threads take turns often
+enough for its fairness index to mean something (at 0.05 s, ten turns decided it)."""
 
 DEFAULT_SWITCH_INTERVAL = 0.005
 """CPython's default ``sys.getswitchinterval()`` (seconds): a fixed-duration run lasts
 ``FIXED_DURATION / DEFAULT_SWITCH_INTERVAL`` of them on a GIL arm."""
+
+MIN_SWITCH_INTERVALS = 20
+"""Fewest switch intervals a GIL arm's fixed-duration run must last for the report to
+read its fairness index as the primitive's: below it, the index mostly shows how a
+handful of turns were dealt."""
 
 
 def jain_index(throughputs: Sequence[float]) -> float:

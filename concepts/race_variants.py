@@ -49,24 +49,35 @@ class Variant:
     description: str
     build: Callable[[int, int], Race]
     """build(threads, increments_per_thread) -> fresh Race."""
+    timed_family: str | None = None
+    """The benchmark family that times this variant's operation (the report's summary
+    shows the variant's loss beside that family), or None."""
 
 
 VARIANTS: dict[str, Variant] = {}
+"""Every variant by name, in definition order."""
 
 
-def _variant(name: str, *, safe: bool = False) -> Callable[[Callable[[int, int], Race]], Variant]:
+def variants_timed_by(family: str) -> tuple[str, ...]:
+    """Names of the race variants whose operation ``family`` times (may be empty)."""
+    return tuple(v.name for v in VARIANTS.values() if v.timed_family == family)
+
+
+def _variant(
+    name: str, *, safe: bool = False, timed_family: str | None = None
+) -> Callable[[Callable[[int, int], Race]], Variant]:
     """Register ``build`` as variant ``name``; its docstring's first line describes it."""
 
     def register(build: Callable[[int, int], Race]) -> Variant:
         doc = (build.__doc__ or name).strip().splitlines()[0]
-        variant = Variant(name, safe, doc, build)
+        variant = Variant(name, safe, doc, build, timed_family)
         VARIANTS[name] = variant
         return variant
 
     return register
 
 
-@_variant("inline")
+@_variant("inline", timed_family="increment")
 def _inline(threads: int, increments: int) -> Race:
     """x[0] += 1 on one shared list (the tutorial's example)."""
     x = [0]
@@ -144,7 +155,7 @@ def _dict_item(threads: int, increments: int) -> Race:
     return Race([work] * threads, lambda: d["k"])
 
 
-@_variant("locked", safe=True)
+@_variant("locked", safe=True, timed_family="locked-increment")
 def _locked(threads: int, increments: int) -> Race:
     """x[0] += 1 inside ``with lock`` (threading.Lock): must lose nothing."""
     x = [0]

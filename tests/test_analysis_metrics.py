@@ -453,8 +453,16 @@ def test_fairness_table(sweep: Path) -> None:
     row = _one(table, arm="ft", family="locked-increment", variant="lock-fine", threads=2)
     assert row["jain"] == pytest.approx(0.9) and row["jain_min"] == pytest.approx(0.8)
     assert row["spread"] == pytest.approx(0.3) and row["spread_max"] == pytest.approx(0.5)
-    assert _one(table, arm="ft", variant="lock-fine-duration", threads=2)["mode"] == "duration"
+    timed = _one(table, arm="ft", variant="lock-fine-duration", threads=2)
+    assert timed["mode"] == "duration"
+    assert timed["run_seconds"] == pytest.approx(0.05) and timed["switch_intervals"] == 10
+    assert math.isnan(row["run_seconds"]) and math.isnan(row["switch_intervals"])
     assert table[table["family"].isin(["increment", "ownership"])].empty  # nothing shared
+    # Ten switch intervals are too few for a GIL arm's index, not for the ft arm's.
+    coarse = metrics.coarse_gil_fairness(table)
+    assert set(zip(coarse["arm"], coarse["variant"], strict=True)) == {
+        ("gil", "lock-fine-duration")
+    }
 
 
 def test_parallelism_flags_runs_short_of_cpus(sweep: Path) -> None:

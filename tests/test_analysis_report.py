@@ -346,6 +346,10 @@ def test_report_of_a_new_sweep_has_every_section(tmp_path: Path) -> None:
         assert heading in readme, heading
     assert "Achieved parallelism: 3 of 90 runs of no-sharing workloads" in readme
     assert "| locked-increment/lock-fine | work | ft | 2 | 0.900 (min 0.800) |" in readme
+    assert "| locked-increment/lock-fine-duration | duration | gil | 2 |" in readme
+    assert "| 50 ms (10) |" in readme  # the run length, from the runs' metadata
+    assert "ran fixed-duration runs of fewer than 20 switch intervals" in readme
+    assert "(locked-increment/lock-fine-duration)" in readme
     assert "| list | ft | 2 | 1.50×" in readme
     assert "ft vs gil peak RSS, geometric mean over benchmarks: 1.33×" in readme
     assert "build profile optimized vs optimized" in readme

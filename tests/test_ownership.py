@@ -30,6 +30,7 @@ from benchmarks import (
     registry_snapshot,
 )
 from benchmarks import queue_pipeline as queue_pipeline_mod
+from concepts.fairness import FIXED_DURATION
 from runners.harness import RECORDS, run_timed, summarize_records, time_workload
 
 REPO = Path(__file__).resolve().parent.parent
@@ -141,7 +142,7 @@ def test_duration_variants_are_the_contended_ones() -> None:
         "condition-notify-duration",
     }
     for w in DURATION:
-        assert w.mode == "duration" and w.duration == pytest.approx(0.05)
+        assert w.mode == "duration" and w.duration == FIXED_DURATION
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])

@@ -8,6 +8,7 @@ for real, on the matched pair, through the runners' own command line.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -230,7 +231,7 @@ def test_rejudge_pools_repetitions_and_switches_the_estimator(
 ) -> None:
     """Two repetitions of the committed trial pooled: one verdict per condition from 16
     processes per cell; the paired estimator gives its own intervals."""
-    trial_dir = next(p for p in (REPO / "results" / "baselines" / "trials").iterdir() if p.is_dir())
+    trial_dir = REPO / "results" / "baselines" / "trials" / EIGHT_ROUND_TRIAL
     reps = [trial_dir / "rep-1", trial_dir / "rep-2"]
     raw = trial.load_repetitions(reps, [0.15])
     pooled = trial.judge_repetitions(trial.pooled(raw, 2), [0.15], 0.075)
@@ -247,10 +248,14 @@ def test_rejudge_pools_repetitions_and_switches_the_estimator(
     assert cli.main(["rejudge", "--pool", "3", *map(str, reps)]) == EXIT_USAGE
 
 
+EIGHT_ROUND_TRIAL = "linux-x86_64-2cpu-20261203T055047Z"
+"""The committed trial whose raw files the README's first design table judges."""
+
+
 def test_the_design_comparison_is_what_the_committed_trial_gives() -> None:
     """results/baselines/README.md's table of designs is `rejudge --designs` of the
     committed trial's raw repetitions, to the digit."""
-    trial_dir = next(p for p in (REPO / "results" / "baselines" / "trials").iterdir() if p.is_dir())
+    trial_dir = REPO / "results" / "baselines" / "trials" / EIGHT_ROUND_TRIAL
     reps = sorted(trial_dir.glob("rep-*"), key=lambda p: int(p.name.removeprefix("rep-")))
     table = trial.render_designs(reps, [0.10, 0.15, 0.25], DEFAULT_TOLERANCE, LOCK)
     readme = (REPO / "results" / "baselines" / "README.md").read_text(encoding="utf-8")
@@ -354,6 +359,8 @@ def test_committed_baselines_load() -> None:
             f"gil={sys.executable},ft={sys.executable}",
         ],
         ["trial", "--slowdowns", "ten"],
+        ["trial", "--extend", "/nope.jsonl", "--rounds", "16"],
+        ["trial", "--extend", "/nope.jsonl"],
         ["baseline"],
         ["summarize", "/nope.jsonl"],
         ["ab", "--tolerance", "150%"],
@@ -373,6 +380,32 @@ def test_the_trial_plan() -> None:
     assert list(plan) == ["A/A", "ft +10%", "ft +15%", "ft +25%"]
     assert plan["A/A"] == (0.0, {"gil": "gil.head", "ft": "ft.head"})
     assert plan["ft +15%"] == (0.15, {"gil": "gil.head", "ft": "ft.s15"})
+
+
+def _sitting(name: str, rounds: int, outcomes: list[str]) -> str:
+    header = {"kind": "trial", "command": f"python -m analysis.regress trial ({name})",
+              "machine": "m", "benchmark": LOCK, "tolerance": 0.075, "rounds": rounds}  # fmt: skip
+    records = [
+        {"rep": i, "condition": "A/A", "slowdown": 0.0, "outcome": o, "seconds": 10.0}
+        for i, o in enumerate(outcomes, 1)
+    ]
+    return "".join(json.dumps(line) + "\n" for line in (header, *records))
+
+
+def test_a_log_extended_by_a_second_sitting_numbers_its_repetitions_on(tmp_path: Path) -> None:
+    """`trial --extend LOG` appends a sitting: the log is the two sittings' logs one after
+    the other, read as one trial; a sitting of another design is refused."""
+    log = tmp_path / "trial.jsonl"
+    first = _sitting("a", 16, ["pass"] * 4)
+    log.write_text(first + _sitting("b", 16, ["pass", "inconclusive"]))
+    headers, records = trial.read_sittings(log)
+    assert [h["command"][-3:] for h in headers] == ["(a)", "(b)"]
+    assert [r["rep"] for r in records] == [1, 2, 3, 4, 5, 6]
+    assert [r["sitting"] for r in records] == [1, 1, 1, 1, 2, 2]
+    assert "| A/A | 6 | 5 | 0 | 1 |" in trial.render_summary(records)
+    log.write_text(_sitting("a", 16, ["pass"]) + _sitting("b", 8, ["pass"]))
+    with pytest.raises(ValueError, match="sitting 2 has rounds 8, the first 16: not one trial"):
+        trial.read_sittings(log)
 
 
 def test_committed_trial_logs_match_the_readme() -> None:

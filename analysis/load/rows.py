@@ -234,6 +234,7 @@ def _bench_rows(path: Path, text: str) -> list[dict[str, Any]]:
                 "unit": md.get("unit", "second"),
                 "foreign": family is None,
                 "switch_interval": _float_or_none(md.get("switch_interval")),
+                "run_seconds": _float_or_none(md.get("run_seconds")),
                 "oversubscribed": truthy(md.get("oversubscribed")),
                 "ops_per_thread": _int_or_none(md.get("ops_per_thread")),
                 "inner_loops": _int_or_none(md.get("inner_loops")),
@@ -286,6 +287,7 @@ def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     for column in (
         "value",
         "switch_interval",
+        "run_seconds",
         "loss_rate",
         "seconds",
         "cpu_per_wall",

@@ -65,6 +65,7 @@ BENCH_COLUMNS: list[str] = [
     "gil_enabled_at_start",
     "gil_enabled_at_end",
     "switch_interval",
+    "run_seconds",
     "oversubscribed",
     "ops_per_thread",
     "inner_loops",

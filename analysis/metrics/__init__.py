@@ -88,6 +88,7 @@ from analysis.metrics.races import (
 )
 from analysis.metrics.runs import (
     SHORT_OF_CPUS,
+    coarse_gil_fairness,
     fairness,
     latency_summary,
     memory,
@@ -105,7 +106,6 @@ from analysis.metrics.scaling import (
     ratios,
 )
 from analysis.metrics.summary import (
-    RACE_VARIANTS_OF_FAMILY,
     family_summary,
     foreign_summary,
 )
@@ -115,7 +115,6 @@ __all__ = [
     "CONFIDENCE",
     "MIN_CI_PROCESSES",
     "PUBLISHED_OVERHEAD",
-    "RACE_VARIANTS_OF_FAMILY",
     "RUN",
     "SAFE_RACE_VARIANTS",
     "SHORT_OF_CPUS",
@@ -127,6 +126,7 @@ __all__ = [
     "beats",
     "can_run_parallel",
     "cell_summary",
+    "coarse_gil_fairness",
     "crossover",
     "diff_ci",
     "effective_threads",

@@ -20,6 +20,7 @@ from analysis.metrics.cells import (
 )
 from analysis.metrics.intervals import basis_label, geomean, ratio_ci
 from concepts.arms import ARMS
+from concepts.fairness import MIN_SWITCH_INTERVALS
 
 SHORT_OF_CPUS = 0.8
 """A run of a no-sharing workload whose CPU time / wall time is below this fraction of
@@ -34,6 +35,12 @@ time, so a run slowed by the host's other tenants can show full parallelism."""
 
 def _gil_enabled(arm: str) -> bool:
     return ARMS[arm].expect_gil_enabled if arm in ARMS else True
+
+
+def _median_present(column: pd.Series) -> float:
+    """The median of a column's recorded values; NaN when none is recorded."""
+    present = pd.to_numeric(column, errors="coerce").dropna()
+    return float(present.median()) if not present.empty else math.nan
 
 
 def parallelism(bench: pd.DataFrame) -> pd.DataFrame:
@@ -96,11 +103,13 @@ def fairness(bench: pd.DataFrame) -> pd.DataFrame:
     ``thread_finish_spread`` ((last finish - first finish) / span). Contended: a
     primitive whose threads share something (not ``independent``). Columns: group,
     arm, family, variant, threads, mode, runs, jain (median), jain_min, spread (median),
-    spread_max.
+    spread_max; for fixed-duration runs also run_seconds (a run's length, from its
+    metadata) and switch_intervals (that length in the run's ``sys.getswitchinterval()``:
+    how many GIL slices a gil arm's run could deal out); NaN for other runs.
     """
     columns = [
         "group", "arm", "family", "variant", "threads", "mode", "runs", "jain", "jain_min",
-        "spread", "spread_max",
+        "spread", "spread_max", "run_seconds", "switch_intervals",
     ]  # fmt: skip
     rows = gilbench_rows(bench)
     if rows.empty:
@@ -115,6 +124,7 @@ def fairness(bench: pd.DataFrame) -> pd.DataFrame:
     per_run = per_run.reset_index()
     records = []
     traits_of = _traits_by_cell(rows)
+    rows_by_cell = rows.groupby(CELL, sort=True, dropna=False)
     for key, frame in per_run.groupby(CELL, sort=True):
         group, arm, family, variant, threads = key
         found = traits_of[key]
@@ -122,6 +132,9 @@ def fairness(bench: pd.DataFrame) -> pd.DataFrame:
             continue
         jain = frame["fairness_jain"].dropna().to_numpy(dtype=float)
         spread = frame["thread_finish_spread"].dropna().to_numpy(dtype=float)
+        cell_rows = rows_by_cell.get_group(key)
+        run_seconds = _median_present(cell_rows["run_seconds"])
+        interval = _median_present(cell_rows["switch_interval"])
         records.append(
             {
                 "group": group,
@@ -135,6 +148,8 @@ def fairness(bench: pd.DataFrame) -> pd.DataFrame:
                 "jain_min": float(jain.min()) if jain.size else math.nan,
                 "spread": float(np.median(spread)) if spread.size else math.nan,
                 "spread_max": float(spread.max()) if spread.size else math.nan,
+                "run_seconds": run_seconds,
+                "switch_intervals": run_seconds / interval if interval > 0 else math.nan,
             }
         )
     if not records:
@@ -142,6 +157,16 @@ def fairness(bench: pd.DataFrame) -> pd.DataFrame:
     return _sorted(
         pd.DataFrame(records, columns=columns), ["group", "family", "variant", "arm", "threads"]
     )
+
+
+def coarse_gil_fairness(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of :func:`fairness` whose arm runs with the GIL and whose fixed-duration runs
+    lasted fewer than ``MIN_SWITCH_INTERVALS`` switch intervals: too few slices for the
+    index to say anything about the primitive."""
+    if table.empty:
+        return table
+    gil = table["arm"].map(lambda arm: _gil_enabled(str(arm)))
+    return table[gil & (table["switch_intervals"] < MIN_SWITCH_INTERVALS)]
 
 
 def latency_summary(latency: pd.DataFrame) -> pd.DataFrame:

@@ -12,12 +12,7 @@ from analysis.metrics.intervals import geomean
 from analysis.metrics.scaling import cell_summary, crossover, family_ratios
 from concepts.arms import ARMS
 from concepts.families import family_sort_key
-
-RACE_VARIANTS_OF_FAMILY: dict[str, tuple[str, ...]] = {
-    "increment": ("inline",),
-    "locked-increment": ("locked",),
-}
-"""Race variants that run the same operation a timed family runs (for the summary)."""
+from concepts.race_variants import variants_timed_by
 
 
 def family_summary(
@@ -125,7 +120,7 @@ def family_summary(
 def _family_loss(
     races: pd.DataFrame, group: str, family: str, arm: str, threads: int | None
 ) -> float:
-    variants = RACE_VARIANTS_OF_FAMILY.get(family)
+    variants = variants_timed_by(family)
     if not variants or races.empty or threads is None:
         return math.nan
     rows = races[

@@ -268,6 +268,19 @@ def _core16_ratio_range(src: Sources, threads: int, digits: int) -> str:
     return f"{min(found):.{digits}f}–{max(found):.{digits}f}"
 
 
+def _core16_growth(src: Sources, family: str, variant: str, threads: int) -> str:
+    """How many times longer an ft op takes at ``threads`` than at 1 thread."""
+    at_n = _core16(src, "ft", family, variant, threads)["time_s"]
+    return f"{at_n / _core16(src, 'ft', family, variant, 1)['time_s']:.1f}"
+
+
+def _core16_faster_range(src: Sources, threads: int) -> str:
+    """``_core16_ratio_range`` turned round: how many times faster ft is, whole numbers."""
+    rows = (*CORE16_ROWS[:1], *CORE16_SHARE_NOTHING, ("executor", "thread-pool"))
+    found = [1 / _core16(src, "ft", f, v, threads)["ratio_vs_gil"] for f, v in rows]
+    return f"{half_up(min(found))}–{half_up(max(found))}"
+
+
 def _core16_gil_range(src: Sources) -> str:
     rows = src.core16[(src.core16["arm"] == "gil") & (src.core16["threads"] > 1)]
     rows = rows[rows.apply(lambda r: (r["family"], r["variant"]) in CORE16_ROWS, axis=1)]
@@ -346,6 +359,8 @@ QUOTES: dict[str, Quote] = {
     "core16.ns": lambda s, a: ns(_core16(s, a[0], a[1], a[2], int(a[3]))["time_s"]),
     "core16.ratio": lambda s, a: f"{_core16(s, 'ft', a[0], a[1], int(a[2]))['ratio_vs_gil']:.1f}",
     "core16.ratio-range": lambda s, a: _core16_ratio_range(s, int(a[0]), int(a[1])),
+    "core16.faster-range": lambda s, a: _core16_faster_range(s, int(a[0])),
+    "core16.growth": lambda s, a: _core16_growth(s, a[0], a[1], int(a[2])),
     "core16.share-nothing": lambda s, a: _core16_range(s, CORE16_SHARE_NOTHING, "ft", 16),
     "core16.gil-range": lambda s, a: _core16_gil_range(s),
     "core16.loss": lambda s, a: _core16_loss(s, a[0], a[1], int(a[2])),

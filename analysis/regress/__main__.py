@@ -188,18 +188,29 @@ def build_parser() -> argparse.ArgumentParser:
     base.add_argument("--out", type=Path, metavar="FILE")
     tri = sub.add_parser("trial", help="repeat the gate: A/A and known ft slowdowns")
     tri.add_argument("--reps", type=int, default=10, metavar="N")
-    tri.add_argument("--slowdowns", default="10,15,25", metavar="PCT,PCT,...")
-    tri.add_argument(
-        "--benchmark", default="locked-increment-lock-fine", help="the one slowed down"
-    )
+    tri.add_argument("--slowdowns", metavar="PCT,PCT,...", help="default: 10,15,25")
+    tri.add_argument("--benchmark", help=f"the one slowed down (default: {trial.TRIAL_BENCHMARK})")
     tri.add_argument("--python", metavar="gil=PATH,ft=PATH")
-    tri.add_argument("--tolerance", type=_fraction, default=DEFAULT_TOLERANCE, metavar="FRACTION")
+    tri.add_argument(
+        "--tolerance",
+        type=_fraction,
+        metavar="FRACTION",
+        help=f"default: {DEFAULT_TOLERANCE:g}",
+    )
     _add_rounds(tri)
+    tri.set_defaults(rounds=None)
     tri.add_argument(
         "--out",
         type=Path,
         metavar="FILE",
         help="default: results/baselines/trials/<machine class>-<time>.jsonl",
+    )
+    tri.add_argument(
+        "--extend",
+        type=Path,
+        metavar="LOG",
+        help="run --reps more repetitions of the trial in LOG with its design (rounds, "
+        "benchmark, tolerance, slowdowns) and append them to LOG",
     )
     summ = sub.add_parser("summarize", help="the verdict counts of a trial log")
     summ.add_argument("log", type=Path)
@@ -207,9 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("reps", nargs="+", type=Path, metavar="REP_DIR")
     again.add_argument("--slowdowns", default="10,15,25", metavar="PCT,PCT,...")
     again.add_argument("--tolerance", type=_fraction, default=DEFAULT_TOLERANCE, metavar="FRACTION")
-    again.add_argument(
-        "--benchmark", default="locked-increment-lock-fine", help="the one slowed down"
-    )
+    again.add_argument("--benchmark", default=trial.TRIAL_BENCHMARK, help="the one slowed down")
     again.add_argument(
         "--pool",
         type=positive_int("--pool"),
@@ -407,16 +416,56 @@ def _slowdowns(text: str) -> list[float]:
     return slowdowns
 
 
+def _extended_design(args: argparse.Namespace) -> tuple[Path, str, list[float]]:
+    """``--extend LOG``: fill in args from LOG's design; return (LOG, its text, slowdowns)."""
+    given = [
+        option
+        for option, value in (
+            ("--out", args.out),
+            ("--slowdowns", args.slowdowns),
+            ("--benchmark", args.benchmark),
+            ("--tolerance", args.tolerance),
+            ("--rounds", args.rounds),
+        )
+        if value is not None
+    ]
+    if given:
+        raise UsageError(f"--extend takes the design from its log: drop {given[0]}")
+    log: Path = args.extend
+    try:
+        headers, records = trial.read_sittings(log)
+        text = log.read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    design = headers[0]
+    if baselines.machine_class() != design.get("machine"):
+        raise UsageError(
+            f"{log}: a trial of {design.get('machine')}, this is {baselines.machine_class()}"
+        )
+    args.benchmark = design["benchmark"]
+    args.tolerance = float(design["tolerance"])
+    args.rounds = int(design.get("rounds", GATE_ROUNDS))
+    slowdowns = [float(s) for s in design.get("slowdowns", trial.slowdowns_of(records))]
+    return log, text if text.endswith("\n") else text + "\n", slowdowns
+
+
 def cmd_trial(args: argparse.Namespace) -> int:
     """Repeat the gate and log every verdict."""
-    slowdowns = _slowdowns(args.slowdowns)
     if args.reps < 1:
         raise UsageError("--reps must be >= 1")
+    earlier = ""
+    if args.extend is not None:
+        out, earlier, slowdowns = _extended_design(args)
+    else:
+        slowdowns = _slowdowns(args.slowdowns or "10,15,25")
+        args.benchmark = args.benchmark or trial.TRIAL_BENCHMARK
+        args.tolerance = DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
+        args.rounds = args.rounds or GATE_ROUNDS
+        out = (
+            args.out
+            or RESULTS / "baselines" / "trials" / f"{baselines.machine_class()}-{_stamp()}.jsonl"
+        )
     pair = _pair(args.python, "--python")
-    out = (
-        args.out
-        or RESULTS / "baselines" / "trials" / f"{baselines.machine_class()}-{_stamp()}.jsonl"
-    )
     out.parent.mkdir(parents=True, exist_ok=True)
     command = f"{PROG} {shlex.join(sys.argv[1:])}" if sys.argv[1:] else f"{PROG} trial"
     raw = RESULTS / "regress" / f"trial-{_stamp()}"
@@ -431,7 +480,10 @@ def cmd_trial(args: argparse.Namespace) -> int:
         command,
         raw,
         args.rounds,
+        earlier,
     )
+    if earlier:
+        records = trial.read(out)[1]  # every sitting's repetitions
     print(trial.render_summary(records))
     print(f"\n{trial.render_spread(records)}")
     print(f"\n{trial.render_coverage(records, args.benchmark)}")
@@ -442,10 +494,12 @@ def cmd_trial(args: argparse.Namespace) -> int:
 def cmd_summarize(args: argparse.Namespace) -> int:
     """Print a trial log's verdict counts."""
     try:
-        header, records = trial.read(args.log)
+        headers, records = trial.read_sittings(args.log)
     except (OSError, ValueError) as exc:
         raise UsageError(str(exc).splitlines()[0]) from None
-    print(f"{header.get('command')} on {header.get('machine')} at {header.get('commit')}")
+    for header in headers:
+        print(f"{header.get('command')} on {header.get('machine')} at {header.get('commit')}")
+    header = headers[0]
     print(trial.render_summary(records))
     spread = trial.render_spread(records)
     if spread:

@@ -17,6 +17,11 @@ machine, the gilbench commit and the date; the summary (verdict counts per condi
 is printed at the end and can be recomputed from the file (``summarize``), and the raw
 files of each repetition (results/regress/trial-<time>/rep-N/) can be judged again with
 the code of the day (``rejudge``: how a change of the rule would have decided).
+
+``trial --extend LOG`` runs more repetitions of the trial in LOG, with its design, and
+appends them to it as a new *sitting* (a header line, then its verdicts); the log's
+repetitions are numbered on across sittings when it is read. A log is therefore exactly
+the concatenation of its sittings' logs.
 """
 
 from __future__ import annotations
@@ -52,6 +57,9 @@ from analysis.regress.metrics import (
 from concepts.files import atomic_write
 from concepts.stats import binomial_interval
 
+TRIAL_BENCHMARK = "locked-increment-lock-fine"
+"""The benchmark a trial slows by default: the one both Lock metrics the gate gates read."""
+
 
 def conditions(slowdowns: Sequence[float]) -> dict[str, tuple[float, dict[str, str]]]:
     """condition -> (slowdown, head side): A/A plus one ft-only slowdown each."""
@@ -73,9 +81,13 @@ def run_trial(
     command: str,
     raw: Path,
     rounds: int = GATE_ROUNDS,
+    earlier: str = "",
 ) -> list[dict[str, Any]]:
     """Run ``reps`` repetitions of ``rounds`` rounds each, appending each verdict to
-    ``out`` (the raw files of repetition N in ``raw/rep-N``); return them all."""
+    ``out`` (the raw files of repetition N in ``raw/rep-N``); return them all.
+
+    ``earlier``: the text of the log's earlier sittings, kept before this one's lines.
+    """
     plan = conditions(slowdowns)
     sides: dict[str, tuple[str, str]] = {
         f"{arm}.{s}": (arm, pair[arm]) for s in ("base", "head") for arm in GATE_ARMS
@@ -95,6 +107,7 @@ def run_trial(
         "benchmark": benchmark,
         "tolerance": tolerance,
         "rounds": rounds,
+        "slowdowns": list(slowdowns),
         "started": _now(),
         "raw": str(raw),
     }
@@ -133,7 +146,7 @@ def run_trial(
             json.dumps(header, sort_keys=True),
             *(json.dumps(r, sort_keys=True) for r in records),
         ]
-        atomic_write(out, "\n".join(lines) + "\n")
+        atomic_write(out, earlier + "\n".join(lines) + "\n")
         summary = ", ".join(f"{n}: {c.outcome}" for n, c in comparisons.items())
         print(f"[rep {rep}/{reps}] {summary} ({seconds:.0f} s)", flush=True)
     return records
@@ -155,14 +168,46 @@ def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
-def read(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """A trial log's header and verdict records."""
+DESIGN_KEYS = ("machine", "benchmark", "tolerance", "rounds")
+"""What every sitting of one trial log must share (its interpreters and commit may differ:
+each sitting's header names its own)."""
+
+
+def read_sittings(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A trial log's sitting headers and its verdict records, repetitions numbered on
+    across sittings (each record also gets ``sitting``, from 1)."""
     lines = [
         json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
     if not lines or lines[0].get("kind") != "trial":
         raise ValueError(f"{path}: not a gate trial log")
-    return lines[0], lines[1:]
+    headers: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
+    offset = 0
+    for line in lines:
+        if line.get("kind") == "trial":
+            for key in DESIGN_KEYS:
+                if headers and line.get(key) != headers[0].get(key):
+                    raise ValueError(
+                        f"{path}: sitting {len(headers) + 1} has {key} {line.get(key)!r}, "
+                        f"the first {headers[0].get(key)!r}: not one trial"
+                    )
+            offset = max((r["rep"] for r in records), default=0)
+            headers.append(line)
+            continue
+        records.append({**line, "rep": offset + int(line["rep"]), "sitting": len(headers)})
+    return headers, records
+
+
+def read(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A trial log's first header and all its verdict records (see :func:`read_sittings`)."""
+    headers, records = read_sittings(path)
+    return headers[0], records
+
+
+def slowdowns_of(records: Sequence[dict[str, Any]]) -> list[float]:
+    """The injected slowdowns a trial's records judged, smallest first."""
+    return sorted({float(r["slowdown"]) for r in records if r.get("slowdown")})
 
 
 def verdict_counts(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, int]]:

@@ -12,7 +12,15 @@ from analysis.report.headlines import _headlines
 from analysis.report.tables import _lock_table, _race_table, _single_table, _summary_rows
 from concepts import lock_overhead as lock_def
 from concepts import stats
-from concepts.fairness import DEFAULT_SWITCH_INTERVAL, FIXED_DURATION
+from concepts.fairness import DEFAULT_SWITCH_INTERVAL, FIXED_DURATION, MIN_SWITCH_INTERVALS
+
+
+def _run_length(seconds: object, intervals: object) -> str:
+    """A fixed-duration run's length, "250 ms (50)"; "–" for runs of a fixed count."""
+    if not _finite(seconds):
+        return "–"
+    length = f"{num(seconds) * 1000:g} ms"
+    return f"{length} ({num(intervals):.0f})" if _finite(intervals) else length
 
 
 def _plots(
@@ -144,6 +152,7 @@ def _run_sections(data: GroupData, h: str, figures: dict[str, Path] | None = Non
                 str(r.threads),
                 f"{num(r.jain):.3f} (min {num(r.jain_min):.3f})" if _finite(r.jain) else "–",
                 f"{fmt_pct(r.spread)} (max {fmt_pct(r.spread_max)})" if _finite(r.spread) else "–",
+                _run_length(r.run_seconds, r.switch_intervals),
                 str(r.runs),
             ]
             for r in data.fairness.itertuples()
@@ -157,6 +166,7 @@ def _run_sections(data: GroupData, h: str, figures: dict[str, Path] | None = Non
                     "threads",
                     "Jain's index (median)",
                     "finish spread (median)",
+                    "run length (switch intervals)",
                     "runs",
                 ],
                 rows,
@@ -166,14 +176,23 @@ def _run_sections(data: GroupData, h: str, figures: dict[str, Path] | None = Non
         parts.append(
             "Jain's index of the threads' throughputs: 1 when every thread got the same "
             "share, 1/N when one got everything. Finish spread: (last finish − first "
-            "finish) / span. A fixed-duration run lasts "
-            f"{FIXED_DURATION * 1000:g} ms, "
-            f"{FIXED_DURATION / DEFAULT_SWITCH_INTERVAL:g} of the GIL's "
-            f"default {DEFAULT_SWITCH_INTERVAL * 1000:g} ms switch intervals: on a GIL arm "
-            "its index says how that many slices were dealt, a coarse measure; it is the "
-            "free-threaded arm's index that shows how the primitive itself shares. "
+            "finish) / span. A fixed-duration run's length is given in its metadata's "
+            "seconds and in the run's switch intervals (CPython's default is "
+            f"{DEFAULT_SWITCH_INTERVAL * 1000:g} ms; gilbench runs them for "
+            f"{FIXED_DURATION * 1000:g} ms): on a GIL arm the threads can only take turns "
+            "at switch intervals, so its index says how that many slices were dealt; it is "
+            "the free-threaded arm's index that shows how the primitive itself shares. "
             "Table: [fairness.csv](fairness.csv).\n"
         )
+        short = metrics.coarse_gil_fairness(data.fairness)
+        if not short.empty:
+            parts.append(
+                f"{len(short)} GIL-arm row(s) ran fixed-duration runs of fewer than "
+                f"{MIN_SWITCH_INTERVALS} switch intervals "
+                f"({', '.join(sorted({f'{r.family}/{r.variant}' for r in short.itertuples()}))}): "
+                "their Jain's index shows how a handful of slices were dealt, not the "
+                "primitive's fairness.\n"
+            )
     parts.append(f"{h} Hand-off latency\n")
     if data.handoff.empty:
         parts.append("Not measured: no `latency-<arm>.json` in the results.\n")

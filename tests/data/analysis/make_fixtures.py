@@ -288,6 +288,10 @@ SWEEP_SPREAD = (0.1, 0.2, 0.3, 0.4, 0.5)
 SWEEP_CPU_PER_WALL_FT_2 = (1.9, 1.95, 1.2, 1.85, 1.9)
 
 
+SWEEP_RUN_SECONDS = 0.05
+"""Length of the sweep's fixed-duration runs, as gilbench ran them before 0.25 s."""
+
+
 def sweep_run_metadata(arm: str) -> RunMetadata:
     """Per-process run metadata of :func:`write_sweep` for ``arm``."""
     from concepts.families import traits, workload_metadata
@@ -298,6 +302,8 @@ def sweep_run_metadata(arm: str) -> RunMetadata:
         md: dict[str, Any] = dict(workload_metadata(name, threads))
         md["threads_total"] = threads + found.helper_threads
         md["mode"] = found.mode
+        if found.mode == "duration":
+            md["run_seconds"] = SWEEP_RUN_SECONDS  # ten 5 ms switch intervals: too few
         md["mem_max_rss"] = (40 if arm == "ft" else 30) * 2**20
         if found.independent:
             if arm == "ft":
