@@ -9,6 +9,7 @@ for real, on the matched pair, through the runners' own command line.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -226,6 +227,10 @@ def test_the_paired_estimate_cancels_a_disturbance_that_moves_a_whole_round() ->
     )
 
 
+EIGHT_ROUND_TRIAL = "linux-x86_64-2cpu-20261203T055047Z"
+"""A committed trial with raw files, at 8 rounds (so pooling two makes 16 processes)."""
+
+
 def test_rejudge_pools_repetitions_and_switches_the_estimator(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -248,27 +253,26 @@ def test_rejudge_pools_repetitions_and_switches_the_estimator(
     assert cli.main(["rejudge", "--pool", "3", *map(str, reps)]) == EXIT_USAGE
 
 
-EIGHT_ROUND_TRIAL = "linux-x86_64-2cpu-20261203T055047Z"
-"""The committed trial whose raw files the README's first design table judges."""
-
-
-def test_the_design_comparison_is_what_the_committed_trial_gives() -> None:
-    """results/baselines/README.md's table of designs is `rejudge --designs` of the
-    committed trial's raw repetitions, to the digit."""
-    trial_dir = REPO / "results" / "baselines" / "trials" / EIGHT_ROUND_TRIAL
-    reps = sorted(trial_dir.glob("rep-*"), key=lambda p: int(p.name.removeprefix("rep-")))
-    table = trial.render_designs(reps, [0.10, 0.15, 0.25], DEFAULT_TOLERANCE, LOCK)
+def test_the_design_comparisons_are_what_the_committed_trials_give() -> None:
+    """results/baselines/README.md's tables of designs are `rejudge --designs` of each
+    committed trial's raw repetitions, to the digit, and the gate's own row of each is
+    that trial's logged counts (the same estimator at the trial's rounds)."""
     readme = (REPO / "results" / "baselines" / "README.md").read_text(encoding="utf-8")
-    assert table in readme
-    assert "| unpaired, 8 rounds | 8/10 |" in table, "the gate's own row is the trial's counts"
-    design_trials = REPO / "results" / "baselines" / "design-trials"
-    for folder in (p for p in design_trials.iterdir() if p.is_dir()):
+    trials = REPO / "results" / "baselines" / "trials"
+    folders = [p for p in trials.iterdir() if p.is_dir()]
+    assert folders, "no committed trial with raw files"
+    for folder in folders:
         header, records = trial.read(folder.with_suffix(".jsonl"))
         reps = sorted(folder.glob("rep-*"), key=lambda p: int(p.name.removeprefix("rep-")))
-        slowdowns = sorted({float(r["slowdown"]) for r in records if float(r["slowdown"]) > 0})
-        table = trial.render_designs(reps, slowdowns, DEFAULT_TOLERANCE, LOCK)
+        assert len(reps) == max(r["rep"] for r in records), folder.name
+        table = trial.render_designs(reps, trial.slowdowns_of(records), DEFAULT_TOLERANCE, LOCK)
         assert table in readme, folder.name
-        assert f"| unpaired, {header['rounds']} rounds |" in table
+        aa = trial.verdict_counts(records)["A/A"]
+        rounds = header.get("rounds", r"\d+")  # older headers do not name their rounds
+        own = rf"\| unpaired, {rounds} rounds \| {aa[PASS]}/{sum(aa.values())} \|"
+        assert re.search(own, table), folder.name
+    newest = trial.read(sorted(trials.glob("*.jsonl"))[-1])[0]
+    assert newest.get("rounds") == GATE_ROUNDS, "the newest committed trial is the gate as it is"
 
 
 def test_rounds_set_the_gate_sweep_and_refuse_fewer_than_it_judges() -> None:
