@@ -22,8 +22,9 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -184,3 +185,16 @@ def default_sigint() -> None:
     background job (where the shell starts every process with SIGINT ignored, and Python
     then never turns it into KeyboardInterrupt)."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+UNIT_TEST_DURATION = 0.02
+"""Seconds of a fixed-duration run in a unit test: enough for every thread to start and
+count, where a real run lasts concepts.fairness.FIXED_DURATION."""
+
+
+def briefly(workload: Any) -> Any:
+    """``workload`` with its fixed-duration runs shortened to UNIT_TEST_DURATION (a
+    fixed-work workload unchanged): the unit tests check results, not fairness."""
+    if workload.duration is None:
+        return workload
+    return replace(workload, duration=UNIT_TEST_DURATION)

@@ -29,6 +29,7 @@ from benchmarks import (
     semaphore,
 )
 from runners.harness import RECORDS, run_timed, time_workload
+from tests.conftest import briefly
 
 FAMILIES = (
     "increment",
@@ -105,6 +106,7 @@ def test_registry_holds_every_core_variant() -> None:
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("w", CORE, ids=lambda w: w.name)
 def test_workload_runs_and_checks(w: Workload, threads: int) -> None:
+    w = briefly(w)
     ops = small_ops(w)
     prepared = w.prepare(threads, ops)
     try:

@@ -30,6 +30,7 @@ from benchmarks import event as event_mod
 from benchmarks import executor as executor_mod
 from benchmarks import thread_local as thread_local_mod
 from runners.harness import RECORDS, run_timed, time_workload
+from tests.conftest import briefly
 
 FAMILIES = ("rlock", "barrier", "event", "condition", "thread-local", "executor")
 MORE = [w for w in all_workloads() if w.family in FAMILIES]
@@ -79,6 +80,7 @@ def test_registry_holds_every_variant() -> None:
 @pytest.mark.parametrize("threads", [1, 2, 4])
 @pytest.mark.parametrize("w", RUNNABLE, ids=lambda w: w.name)
 def test_workload_runs_and_checks(w: Workload, threads: int) -> None:
+    w = briefly(w)
     ops = small_ops(w)
     prepared = w.prepare(threads, ops)
     try:

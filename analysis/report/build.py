@@ -30,6 +30,9 @@ from concepts import stats
 from concepts.files import atomic_write
 from concepts.races import MIN_OVERLAP
 
+SETS_PLOT = "interpreter-sets"
+"""Stem of the interpreter-sets comparison's figure and table (an ``only_plots`` name)."""
+
 
 def build_report(
     results: Results,
@@ -128,7 +131,8 @@ def build_report(
         frame = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame()
         outcome.written.append(atomic_write(output / f"{key}.csv", _csv(frame)))
     every_plot = make_plots and only_plots is None
-    set_section = _sets_section(datas, output, every_plot, outcome)
+    sets_plot = make_plots and (only_plots is None or SETS_PLOT in only_plots)
+    set_section = _sets_section(datas, output, sets_plot, outcome)
     if set_section:
         sections.insert(0, set_section)
     if not groups:
@@ -203,14 +207,12 @@ def _sets_section(
         png = None
         if make_plots and not table.empty:
             files = plots.plot_sets(
-                table, [g.interpreter_set for g in machine], output, f"interpreter-sets{suffix}"
+                table, [g.interpreter_set for g in machine], output, f"{SETS_PLOT}{suffix}"
             )
             outcome.plots += files
             png = files[0]
         if not table.empty:
-            outcome.written.append(
-                atomic_write(output / f"interpreter-sets{suffix}.csv", _csv(table))
-            )
+            outcome.written.append(atomic_write(output / f"{SETS_PLOT}{suffix}.csv", _csv(table)))
         parts.append(sets_mod.render(machine, png))
     return "\n".join(parts)
 
