@@ -196,8 +196,9 @@ def test_an_import_that_turns_the_gil_back_on_is_named(
     tmp_path: Path, arm_python: Callable[[str], ArmPython]
 ) -> None:
     """A workload file importing an extension without free-threading support: the ft arm
-    (PYTHON_GIL=0) still runs it without the GIL, and the sweep says, naming the module,
-    that its users would get the GIL back; a file without that import gets no warning."""
+    (PYTHON_GIL=0) still runs it without the GIL, the sweep says, naming the module,
+    that its users would get the GIL back, and measures the ft-gil arm too (what they
+    get); a file without that import gets no warning and no added arm."""
     ft = arm_python("ft")
     ext = _legacy_extension(ft.python, tmp_path)
     header = f"import sys\nsys.path.insert(0, {str(ext.parent)!r})\n"
@@ -211,13 +212,26 @@ def test_an_import_that_turns_the_gil_back_on_is_named(
     assert done.returncode == 0, done.stderr
     warned = [line for line in done.stderr.splitlines() if "turns the GIL back on" in line]
     assert len(warned) == 1 and "module 'legacy'" in warned[0], done.stderr
-    (recorded,) = pyperf.BenchmarkSuite.load(str(tmp_path / "bench-ft.json")).get_benchmarks()
-    assert recorded.get_metadata()["gil_reenabled_by"] == "legacy"
+    for arm in ("ft", "ft-gil"):  # the ft-gil arm added: what the users get today
+        suite = pyperf.BenchmarkSuite.load(str(tmp_path / f"bench-{arm}.json"))
+        (recorded,) = suite.get_benchmarks()
+        assert recorded.get_metadata()["gil_reenabled_by"] == "legacy", arm
+        assert recorded.get_metadata()["gil_enabled_at_start"] is (arm == "ft-gil"), arm
     report = tmp_path / "report"
     assert analysis_main(["--results", str(tmp_path), "--output", str(report), "--no-plots"]) == 0
     text = (report / "README.md").read_text(encoding="utf-8")
-    assert "turns the GIL back on for their users (module legacy)" in text
+    assert (
+        "arm ft: importing the user workloads turns the GIL back on for their users "
+        "(module legacy); this arm ran with it kept off" in text
+    )
+    assert (
+        "arm ft-gil: importing the user workloads turns the GIL back on for their users "
+        "(module legacy); this arm ran with the GIL on: what those users get today" in text
+    )
     refused = ft.run(*args, "--workloads", str(legacy), "--list", "--require-gil-off")
     assert refused.returncode == 3 and "module 'legacy'" in refused.stderr.strip().splitlines()[-1]
     listed = ft.run(*args, "--workloads", str(clean), "--list", "--require-gil-off")
     assert listed.returncode == 0 and "GIL back on" not in listed.stderr, listed.stderr
+    plain = tmp_path / "plain"
+    done = ft.run(*args, "--workloads", str(clean), "--quick", "--results-dir", str(plain))
+    assert done.returncode == 0 and not (plain / "bench-ft-gil.json").exists(), done.stderr

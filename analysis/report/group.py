@@ -11,7 +11,7 @@ from analysis import artefacts as artefacts_mod
 from analysis import metrics
 from analysis.load import Results, arms_present
 from analysis.report.interpreters import interpreter_table
-from concepts.arms import ARM_ORDER
+from concepts.arms import ARM_ORDER, ARMS
 from concepts.families import FULL_RUN_FAMILIES
 
 
@@ -165,15 +165,23 @@ def gil_reenabled_warnings(bench: pd.DataFrame) -> list[str]:
     if bench.empty or "gil_reenabled_by" not in bench or bench["gil_reenabled_by"].isna().all():
         return []
     found = bench.dropna(subset=["gil_reenabled_by"])
-    return [
-        f"arm {arm}: importing the user workloads turns the GIL back on for their users "
-        f"(module {modules}); this arm ran with it kept off (PYTHON_GIL=0), so its numbers "
-        f"are what the code would do once {modules} supports free-threading (the ft-gil arm "
-        "measures the GIL-on case)"
-        for (arm, modules) in sorted(
-            {(str(a), str(m)) for a, m in zip(found["arm"], found["gil_reenabled_by"], strict=True)}
+    lines = []
+    for arm, modules in sorted(
+        {(str(a), str(m)) for a, m in zip(found["arm"], found["gil_reenabled_by"], strict=True)}
+    ):
+        said = (
+            f"arm {arm}: importing the user workloads turns the GIL back on for their users "
+            f"(module {modules}); "
         )
-    ]
+        if arm in ARMS and ARMS[arm].expect_gil_enabled:
+            lines.append(said + "this arm ran with the GIL on: what those users get today")
+        else:
+            lines.append(
+                said + "this arm ran with it kept off (PYTHON_GIL=0), so its numbers are what "
+                f"the code would do once {modules} supports free-threading (the ft-gil arm "
+                "measures the GIL-on case)"
+            )
+    return lines
 
 
 def _notes(data: GroupData) -> list[str]:

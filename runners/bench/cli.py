@@ -408,6 +408,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{PROG}: {preflight_warning(setup.side, setup.python, modules)}",
                       file=sys.stderr, flush=True)  # fmt: skip
                 arms[index] = dataclasses.replace(setup, gil_reenabled_by=tuple(modules))
+    users_arm = users_gil_arm(arms)
+    if users_arm is not None:
+        # What the users get today: the same interpreter with the GIL on, measured too.
+        problem = verify_arm_python(users_arm)
+        if problem is not None:
+            print(f"{PROG}: error: {problem}", file=sys.stderr)
+            return 3
+        arms.append(users_arm)
     try:
         for path in options.workload_file:
             load_workload_file(path)
@@ -422,7 +430,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.list:
         _list(matrix, cpus or usable_cpus())
         return 0
-    own = [setup.arm for setup in arms if setup.python == sys.executable]
+    own = [setup.arm for setup in arms if runs_here(setup)]
     try:
         # Importing the family modules must not have turned the GIL back on.
         for arm in own:
@@ -487,13 +495,31 @@ def parse_arms(specs: Sequence[str], sources: Sequence[str] = ()) -> list[ArmSet
     return arms
 
 
+def users_gil_arm(arms: Sequence[ArmSetup]) -> ArmSetup | None:
+    """The ft-gil side a sweep adds when an ft side's --workloads turn the GIL back on for
+    their users (runners.bench.preflight): the same interpreter with the GIL on, which is
+    what those users get today. None when no side needs it or an ft-gil side is there."""
+    if any(setup.side == "ft-gil" for setup in arms):
+        return None
+    for setup in arms:
+        if setup.gil_reenabled_by and setup.arm.name == "ft" and not setup.label:
+            return ArmSetup(get_arm("ft-gil"), setup.python, "", setup.tree, setup.gil_reenabled_by)
+    return None
+
+
+def runs_here(setup: ArmSetup) -> bool:
+    """True when this process is ``setup``'s interpreter with its arm's PYTHON_GIL (the
+    same interpreter can run the ft and the ft-gil arm: only the variable tells)."""
+    return setup.python == sys.executable and os.environ.get("PYTHON_GIL") == setup.arm.python_gil
+
+
 def verify_arm_python(setup: ArmSetup) -> str | None:
     """Why ``setup``'s interpreter cannot run its arm (wrong build or GIL state), or None.
 
-    This interpreter is checked in-process; another one is run once with the arm's
-    PYTHON_GIL, exactly as its pyperf masters will be.
+    This interpreter is checked in-process when it runs with the arm's PYTHON_GIL; any
+    other is run once with the arm's PYTHON_GIL, exactly as its pyperf masters will be.
     """
-    if setup.python == sys.executable:
+    if runs_here(setup):
         try:
             check_arm(setup.arm)
         except ArmMismatch as exc:

@@ -6,7 +6,9 @@ The ft arm runs with ``PYTHON_GIL=0``, which keeps the GIL off regardless, so a 
 alone would show what the code does once every extension it imports supports
 free-threading, not what its users get today. :func:`gil_reenabling_modules` imports the
 ``--workloads`` files in the arm's interpreter *without* PYTHON_GIL, as a user runs it,
-and names the modules that turned the GIL on. Standard library only.
+and names the modules that turned the GIL on; the sweep then measures the ft-gil arm
+too (the same interpreter with the GIL on: what those users get) unless
+``--require-gil-off`` refuses it. Standard library only.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ def warning(arm: str, python: str, modules: Sequence[str]) -> str:
         f"warning: arm {arm} ({python}): importing the --workloads files turns the GIL back "
         f"on without PYTHON_GIL=0 (module {names} has not declared that it can run without "
         "it); this arm keeps it off, so its numbers are what the code would do once "
-        f"{names} supports free-threading, not what its users get today (the ft-gil arm, "
-        "bench-ft-gil, measures that); recorded as gil_reenabled_by"
+        f"{names} supports free-threading, not what its users get today; the sweep adds "
+        "the ft-gil arm (this interpreter with the GIL on), which measures that; both "
+        "record gil_reenabled_by"
     )
