@@ -411,7 +411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     users_arm = users_gil_arm(arms)
     if users_arm is not None:
         # What the users get today: the same interpreter with the GIL on, measured too.
-        problem = verify_arm_python(users_arm)
+        problem = verify_arm_python(users_arm, in_process=False)
         if problem is not None:
             print(f"{PROG}: error: {problem}", file=sys.stderr)
             return 3
@@ -430,7 +430,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.list:
         _list(matrix, cpus or usable_cpus())
         return 0
-    own = [setup.arm for setup in arms if runs_here(setup)]
+    # This process runs its own interpreter's arms (the added ft-gil side needs PYTHON_GIL=1).
+    own = [s.arm for s in arms if s.python == sys.executable and s is not users_arm]
     try:
         # Importing the family modules must not have turned the GIL back on.
         for arm in own:
@@ -507,19 +508,15 @@ def users_gil_arm(arms: Sequence[ArmSetup]) -> ArmSetup | None:
     return None
 
 
-def runs_here(setup: ArmSetup) -> bool:
-    """True when this process is ``setup``'s interpreter with its arm's PYTHON_GIL (the
-    same interpreter can run the ft and the ft-gil arm: only the variable tells)."""
-    return setup.python == sys.executable and os.environ.get("PYTHON_GIL") == setup.arm.python_gil
-
-
-def verify_arm_python(setup: ArmSetup) -> str | None:
+def verify_arm_python(setup: ArmSetup, *, in_process: bool = True) -> str | None:
     """Why ``setup``'s interpreter cannot run its arm (wrong build or GIL state), or None.
 
-    This interpreter is checked in-process when it runs with the arm's PYTHON_GIL; any
-    other is run once with the arm's PYTHON_GIL, exactly as its pyperf masters will be.
+    This interpreter is checked in-process (so a PYTHON_GIL set against the arm is
+    refused); another one, or this one with ``in_process=False`` (the ft-gil side a sweep
+    adds beside its own ft arm), is run once with the arm's PYTHON_GIL, exactly as its
+    pyperf masters will be.
     """
-    if runs_here(setup):
+    if in_process and setup.python == sys.executable:
         try:
             check_arm(setup.arm)
         except ArmMismatch as exc:
