@@ -254,7 +254,15 @@ def test_rejudge_pools_repetitions_and_switches_the_estimator(
 
 
 TRIALS = REPO / "results" / "baselines" / "trials"
-TRIALS_WITH_RAW_FILES = sorted(p.name for p in TRIALS.iterdir() if p.is_dir())
+DESIGN_TRIALS = REPO / "results" / "baselines" / "design-trials"
+"""Trials of a design the gate does not run by default (other slowdowns, other rounds)."""
+TRIALS_WITH_RAW_FILES = sorted(
+    str(p.relative_to(TRIALS.parent))
+    for folder in (TRIALS, DESIGN_TRIALS)
+    if folder.is_dir()
+    for p in folder.iterdir()
+    if p.is_dir()
+)
 
 
 @pytest.mark.parametrize("name", TRIALS_WITH_RAW_FILES)
@@ -263,7 +271,7 @@ def test_the_design_comparisons_are_what_the_committed_trials_give(name: str) ->
     files is `rejudge --designs` of them, to the digit, and its gate row (unpaired, at the
     trial's rounds) is that trial's logged A/A count."""
     readme = (REPO / "results" / "baselines" / "README.md").read_text(encoding="utf-8")
-    folder = TRIALS / name
+    folder = TRIALS.parent / name
     header, records = trial.read(folder.with_suffix(".jsonl"))
     reps = sorted(folder.glob("rep-*"), key=lambda p: int(p.name.removeprefix("rep-")))
     assert len(reps) == max(r["rep"] for r in records)
