@@ -71,6 +71,10 @@ PROG = "python -m analysis.regress"
 RESULTS = REPO / "results"
 
 
+SLOWDOWNS = "10,15,25"
+"""A trial's and a rejudging's slowdowns (percent) unless --slowdowns says otherwise."""
+
+
 def _fraction(text: str) -> float:
     number = float(text.rstrip("%")) / (
         100 if text.endswith("%") or float(text.rstrip("%")) >= 1 else 1
@@ -188,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     base.add_argument("--out", type=Path, metavar="FILE")
     tri = sub.add_parser("trial", help="repeat the gate: A/A and known ft slowdowns")
     tri.add_argument("--reps", type=int, default=10, metavar="N")
-    tri.add_argument("--slowdowns", metavar="PCT,PCT,...", help="default: 10,15,25")
+    tri.add_argument("--slowdowns", metavar="PCT,PCT,...", help=f"default: {SLOWDOWNS}")
     tri.add_argument("--benchmark", help=f"the one slowed down (default: {trial.TRIAL_BENCHMARK})")
     tri.add_argument("--python", metavar="gil=PATH,ft=PATH")
     tri.add_argument(
@@ -216,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     summ.add_argument("log", type=Path)
     again = sub.add_parser("rejudge", help="judge a trial's raw repetitions with this code")
     again.add_argument("reps", nargs="+", type=Path, metavar="REP_DIR")
-    again.add_argument("--slowdowns", default="10,15,25", metavar="PCT,PCT,...")
+    again.add_argument("--slowdowns", default=SLOWDOWNS, metavar="PCT,PCT,...")
     again.add_argument("--tolerance", type=_fraction, default=DEFAULT_TOLERANCE, metavar="FRACTION")
     again.add_argument("--benchmark", default=trial.TRIAL_BENCHMARK, help="the one slowed down")
     again.add_argument(
@@ -438,13 +442,15 @@ def _extended_design(args: argparse.Namespace) -> tuple[Path, str, list[float]]:
     except (OSError, ValueError) as exc:
         raise UsageError(str(exc).splitlines()[0]) from None
     design = headers[0]
+    if "rounds" not in design:  # logs from before the header named them
+        raise UsageError(f"{log}: its header does not name its rounds: start a new trial")
     if baselines.machine_class() != design.get("machine"):
         raise UsageError(
             f"{log}: a trial of {design.get('machine')}, this is {baselines.machine_class()}"
         )
     args.benchmark = design["benchmark"]
     args.tolerance = float(design["tolerance"])
-    args.rounds = int(design.get("rounds", GATE_ROUNDS))
+    args.rounds = int(design["rounds"])
     slowdowns = [float(s) for s in design.get("slowdowns", trial.slowdowns_of(records))]
     return log, text if text.endswith("\n") else text + "\n", slowdowns
 
@@ -457,7 +463,7 @@ def cmd_trial(args: argparse.Namespace) -> int:
     if args.extend is not None:
         out, earlier, slowdowns = _extended_design(args)
     else:
-        slowdowns = _slowdowns(args.slowdowns or "10,15,25")
+        slowdowns = _slowdowns(args.slowdowns or SLOWDOWNS)
         args.benchmark = args.benchmark or trial.TRIAL_BENCHMARK
         args.tolerance = DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
         args.rounds = args.rounds or GATE_ROUNDS
