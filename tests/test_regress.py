@@ -378,6 +378,12 @@ def test_committed_baselines_load() -> None:
         ["trial", "--slowdowns", "ten"],
         ["trial", "--extend", "/nope.jsonl", "--rounds", "16"],
         ["trial", "--extend", "/nope.jsonl"],
+        # a log from before headers named their rounds (an 8-round trial): not extended
+        [
+            "trial",
+            "--extend",
+            str(REPO / "results/baselines/trials/linux-x86_64-2cpu-20261201T141752Z.jsonl"),
+        ],
         ["baseline"],
         ["summarize", "/nope.jsonl"],
         ["ab", "--tolerance", "150%"],
